@@ -1,0 +1,37 @@
+# corecors: `make demo` runs the demo, `make test` runs every check. Both bootstrap .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+FRAMEWORK ?= fastapi
+API_PORT ?= 8000
+FRONTEND_PORT ?= 3000
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m examples.demo --framework $(FRAMEWORK) --api-port $(API_PORT) --frontend-port $(FRONTEND_PORT)
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy --strict
+
+pytest: $(STAMP)
+	$(PY) -m pytest --cov --cov-branch --cov-report=term-missing --cov-fail-under=100 $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache .coverage

@@ -1,0 +1,29 @@
+"""corecors: one CORS engine for ASGI, WSGI and Django.
+
+The core is framework-agnostic and uses the standard library only::
+
+    from corecors import CORSPolicy
+    policy = CORSPolicy(allow_origins=["https://app.example.com"], allow_credentials=True)
+    decision = policy.decide("GET", "https://app.example.com")
+
+The adapters in ``corecors.adapters`` turn decisions into middleware.
+"""
+
+from .decision import Decision
+from .errors import CODES, ConfigProblem, CORSConfigError, CORSConfigWarning
+from .headers import apply_decision, merge_vary
+from .paths import PathPolicies
+from .policy import CORSPolicy
+
+__all__ = [
+    "CODES",
+    "CORSConfigError",
+    "CORSConfigWarning",
+    "CORSPolicy",
+    "ConfigProblem",
+    "Decision",
+    "PathPolicies",
+    "apply_decision",
+    "merge_vary",
+]
+__version__ = "0.1.0"

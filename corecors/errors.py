@@ -1,0 +1,61 @@
+"""Configuration errors and warnings.
+
+Every problem names the option, the offending value and the fix, and carries a
+stable code (``E001``...; ``W001``...) that the Django system checks reuse as
+``corecors.E001``. Codes are never renumbered.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+#: Stable codes: what each one means. The Django checks and the README cite them.
+CODES: dict[str, str] = {
+    "E001": "an origin is malformed (scheme, host or port)",
+    "E002": "an origin has a path, query, fragment or trailing slash",
+    "E003": "a wildcard is misused in an origin pattern",
+    "E004": "allow_origin_regex does not compile",
+    "E005": "allow_origin_func is not callable",
+    "E006": "a method is not a valid HTTP token",
+    "E007": "a forbidden method (CONNECT, TRACE, TRACK) is allowed",
+    "E008": "a header name is not a valid HTTP token",
+    "E009": 'expose_headers=["*"] together with allow_credentials=True',
+    "E010": "max_age is not an integer from 0 to 86400, or None",
+    "E011": "an option has the wrong type",
+    "E012": "a path pattern or path policy is invalid",
+    "W001": 'allow_origins=["*"] together with allow_credentials=True',
+    "W002": '"null" is allowed together with credentials',
+    "W003": "a plain-http origin other than localhost is allowed with credentials",
+    "W004": "max_age is above 7200, which Chromium caps",
+}
+
+
+class ConfigProblem(NamedTuple):
+    """One problem of a configuration: where, what, and how to fix it."""
+
+    code: str
+    option: str
+    value: object
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.option}={self.value!r}: {self.message}. Fix: {self.fix} [{self.code}]"
+
+
+class CORSConfigError(ValueError):
+    """A CORS configuration that cannot work; lists every problem at once."""
+
+    def __init__(self, problems: list[ConfigProblem] | tuple[ConfigProblem, ...]) -> None:
+        self.problems: tuple[ConfigProblem, ...] = tuple(problems)
+        count = len(self.problems)
+        header = f"invalid CORS configuration ({count} problem{'s' if count != 1 else ''}):"
+        super().__init__("\n".join([header, *(f"  - {p}" for p in self.problems)]))
+
+
+class CORSConfigWarning(UserWarning):
+    """A configuration that works but is risky; the message says what to change."""
+
+    def __init__(self, problem: ConfigProblem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))

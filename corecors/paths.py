@@ -1,0 +1,81 @@
+"""PathPolicies: a different CORSPolicy per URL path."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from .errors import ConfigProblem, CORSConfigError
+from .policy import CORSPolicy
+
+PathPattern = str | re.Pattern[str]
+
+
+class PathPolicies:
+    """An ordered list of (path pattern, policy); the first match wins.
+
+    A pattern ending in ``*`` matches by prefix (``/api/*`` matches ``/api/`` and
+    everything below it, not ``/api``), a compiled ``re.Pattern`` by full match,
+    anything else exactly. Matching is case-sensitive, on the path as the server
+    decoded it, with no further unquoting (flask-cors' case-insensitive and
+    ``+``-decoding matching let requests slip past per-route rules). A path with
+    no match, or matched by a ``None`` policy (a carve-out such as
+    ``("/api/internal/*", None)``), gets no CORS processing at all.
+    """
+
+    __slots__ = ("_rules",)
+
+    def __init__(self, rules: Iterable[tuple[PathPattern, CORSPolicy | None]]) -> None:
+        problems: list[ConfigProblem] = []
+        compiled: list[tuple[Callable[[str], object], CORSPolicy | None]] = []
+        for rule in rules:
+            if not (isinstance(rule, tuple) and len(rule) == 2):
+                problems.append(_problem(rule, "each rule must be a (pattern, policy) pair"))
+                continue
+            pattern, policy = rule
+            matcher = _matcher(pattern)
+            if policy is not None and not isinstance(policy, CORSPolicy):
+                problems.append(_problem(rule, "the policy must be a CORSPolicy or None"))
+            elif matcher is None:
+                problems.append(_problem(rule, "the pattern must be a str or a compiled regex"))
+            else:
+                compiled.append((matcher, policy))
+        if problems:
+            raise CORSConfigError(problems)
+        self._rules = tuple(compiled)
+
+    def for_path(self, path: str) -> CORSPolicy | None:
+        """The policy of the first rule matching ``path``, or None."""
+        for matches, policy in self._rules:
+            if matches(path):
+                return policy
+        return None
+
+    @property
+    def policies(self) -> tuple[CORSPolicy, ...]:
+        """Every distinct policy, in rule order."""
+        seen: dict[int, CORSPolicy] = {}
+        for _, policy in self._rules:
+            if policy is not None:
+                seen.setdefault(id(policy), policy)
+        return tuple(seen.values())
+
+    def __repr__(self) -> str:
+        return f"PathPolicies(<{len(self._rules)} rules>)"
+
+
+def _matcher(pattern: object) -> Callable[[str], object] | None:
+    if isinstance(pattern, re.Pattern) and isinstance(pattern.pattern, str):
+        return pattern.fullmatch
+    if isinstance(pattern, str) and pattern.endswith("*"):
+        prefix = pattern[:-1]
+        return lambda path: path.startswith(prefix)
+    if isinstance(pattern, str):
+        return pattern.__eq__
+    return None
+
+
+def _problem(rule: object, message: str) -> ConfigProblem:
+    return ConfigProblem(
+        "E012", "policy", rule, message, 'use e.g. PathPolicies([("/api/*", CORSPolicy(...))])'
+    )
