@@ -1,0 +1,1 @@
+"""Side-by-side CORS benchmarks (`make bench`)."""

@@ -1,0 +1,298 @@
+"""The benchmarked stacks: each bare, with its usual CORS library, and with corecors.
+
+Every case gets the same configuration: credentials, four methods, two extra
+request headers, one exposed header, max_age 600. The large size adds 10,000
+exact origins and 1,000 subdomain patterns (peers get their nearest equivalent:
+regexes), and the request's origin is near the end of the list.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+ALLOWED = "https://app.example.com"
+REFUSED = "https://evil.example.org"
+LARGE_ALLOWED = "https://app9990.client.example"  # near the end of the 10,000
+MIB = 1 << 20
+
+METHODS = ["GET", "POST", "PUT", "DELETE"]
+HEADERS = ["X-Token", "Authorization"]
+EXPOSE = ["X-Total"]
+
+
+def origins(large: bool) -> tuple[list[str], list[str], list[str], str]:
+    """(exact origins, corecors patterns, equivalent regexes, allowed request origin)."""
+    if not large:
+        return [ALLOWED], [], [], ALLOWED
+    exact = [f"https://app{i}.client.example" for i in range(10_000)]
+    patterns = [f"https://*.tenant{i}.example" for i in range(1_000)]
+    regexes = [rf"https://[a-z0-9.-]+\.tenant{i}\.example" for i in range(1_000)]
+    return exact, patterns, regexes, LARGE_ALLOWED
+
+
+def requests(allowed: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """Scenario -> (method, CORS request headers)."""
+    preflight = {"Access-Control-Request-Method": "PUT"}
+    return {
+        "no-origin": ("GET", {}),
+        "allowed-get": ("GET", {"Origin": allowed}),
+        "allowed-preflight": (
+            "OPTIONS",
+            {
+                "Origin": allowed,
+                **preflight,
+                "Access-Control-Request-Headers": "content-type,x-token",
+            },
+        ),
+        "refused-get": ("GET", {"Origin": REFUSED}),
+        "refused-preflight": ("OPTIONS", {"Origin": REFUSED, **preflight}),
+        "hostile-headers": (
+            "OPTIONS",
+            {"Origin": allowed, **preflight, "Access-Control-Request-Headers": "x-a," * (MIB // 4)},
+        ),
+        "hostile-origin": ("OPTIONS", {"Origin": "https://" + "a" * MIB + ".example", **preflight}),
+    }
+
+
+def corecors_options(large: bool) -> dict[str, Any]:
+    exact, patterns, _, _ = origins(large)
+    return {
+        "allow_origins": exact + patterns,
+        "allow_credentials": True,
+        "allow_methods": METHODS,
+        "allow_headers": HEADERS,
+        "expose_headers": EXPOSE,
+        "max_age": 600,
+    }
+
+
+class Builder:
+    def __init__(self, apps: dict[str, Any], large: bool, drive: Callable[..., Any]) -> None:
+        self.apps = apps
+        self.requests = requests(origins(large)[3])
+        self.drive = drive
+
+    def call(self, case: str, scenario: str) -> Callable[[], object]:
+        method, headers = self.requests[scenario]
+        return self.drive(self.apps[case], method, headers)  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- ASGI (raw app)
+
+
+async def _asgi_app(scope: Any, receive: Any, send: Any) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"2")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def _receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _send(message: Any) -> None:
+    return None
+
+
+def _drive_asgi(app: Any, method: str, headers: dict[str, str]) -> Callable[[], object]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": "/items",
+        "raw_path": b"/items",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"api.example.com"),
+            (b"user-agent", b"bench"),
+            (b"accept", b"*/*"),
+            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+    def call() -> None:
+        # Nothing awaits real I/O, so the coroutine runs to completion in one send().
+        coroutine = app(scope, _receive, _send)
+        try:
+            coroutine.send(None)
+        except StopIteration:
+            return
+        raise RuntimeError("the ASGI app suspended: not a direct call")
+
+    return call
+
+
+def build_asgi(large: bool) -> Builder:
+    from starlette.middleware.cors import CORSMiddleware as StarletteCORS
+
+    from corecors.adapters.asgi import CORSMiddleware
+
+    exact, _, regexes, _ = origins(large)
+    peer = StarletteCORS(
+        _asgi_app,
+        allow_origins=exact,
+        allow_origin_regex="|".join(regexes) or None,
+        allow_credentials=True,
+        allow_methods=METHODS,
+        allow_headers=HEADERS,
+        expose_headers=EXPOSE,
+        max_age=600,
+    )
+    mine = CORSMiddleware(_asgi_app, **corecors_options(large))
+    return Builder({"bare": _asgi_app, "peer": peer, "corecors": mine}, large, _drive_asgi)
+
+
+# ---------------------------------------------------------------- WSGI (Flask)
+
+
+def _environ(method: str, headers: dict[str, str]) -> dict[str, Any]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/items",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "api.example.com",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "api.example.com",
+        "HTTP_USER_AGENT": "bench",
+        "HTTP_ACCEPT": "*/*",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    return None
+
+
+def _drive_wsgi(app: Any, method: str, headers: dict[str, str]) -> Callable[[], object]:
+    template = _environ(method, headers)
+
+    def call() -> None:
+        response = app(dict(template), _start_response)
+        try:
+            for _ in response:
+                pass
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+
+    return call
+
+
+def _flask_app() -> Any:
+    from flask import Flask
+
+    app = Flask("bench")
+
+    @app.route("/items", methods=["GET", "POST", "PUT", "DELETE"])
+    def items() -> str:
+        return "ok"
+
+    return app
+
+
+def build_flask(large: bool) -> Builder:
+    from flask_cors import CORS as FlaskCORS
+
+    from corecors.adapters.flask import CORS
+
+    exact, _, regexes, _ = origins(large)
+    peer = _flask_app()
+    FlaskCORS(
+        peer,
+        origins=exact + regexes,
+        supports_credentials=True,
+        methods=METHODS,
+        allow_headers=HEADERS,
+        expose_headers=EXPOSE,
+        max_age=600,
+    )
+    mine = _flask_app()
+    CORS(mine, **corecors_options(large))
+    return Builder({"bare": _flask_app(), "peer": peer, "corecors": mine}, large, _drive_wsgi)
+
+
+# ---------------------------------------------------------------- Django
+
+
+def _django_view(request: Any) -> Any:
+    from django.http import HttpResponse
+
+    return HttpResponse(b"ok", content_type="text/plain; charset=utf-8")
+
+
+def urlpatterns() -> list[Any]:
+    from django.urls import path
+
+    return [path("items", _django_view)]
+
+
+def build_django(large: bool) -> Builder:
+    import django
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from corecors import CORSPolicy
+
+    if not settings.configured:
+        settings.configure(
+            DEBUG=False,
+            SECRET_KEY="benchmark",
+            ALLOWED_HOSTS=["*"],
+            ROOT_URLCONF="benchmarks.django_urls",
+            INSTALLED_APPS=["corsheaders", "corecors.adapters.django"],
+            MIDDLEWARE=[],
+            DATABASES={},
+            USE_TZ=True,
+            LOGGING_CONFIG=None,
+        )
+        django.setup()
+    exact, _, regexes, _ = origins(large)
+    # django-cors-headers reads these on every request; corecors reads CORECORS_POLICY once.
+    settings.CORS_ALLOWED_ORIGINS = exact
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = regexes
+    settings.CORS_ALLOW_CREDENTIALS = True
+    settings.CORS_ALLOW_METHODS = METHODS
+    settings.CORS_ALLOW_HEADERS = HEADERS
+    settings.CORS_EXPOSE_HEADERS = EXPOSE
+    settings.CORS_PREFLIGHT_MAX_AGE = 600
+    settings.CORECORS_POLICY = CORSPolicy(**corecors_options(large))
+
+    def handler(middleware: list[str]) -> WSGIHandler:
+        settings.MIDDLEWARE = middleware
+        return WSGIHandler()
+
+    apps = {
+        "bare": handler([]),
+        "peer": handler(["corsheaders.middleware.CorsMiddleware"]),
+        "corecors": handler(["corecors.adapters.django.CORSMiddleware"]),
+    }
+    return Builder(apps, large, _drive_wsgi)
+
+
+def build(stack: str, large: bool) -> Builder:
+    return {"asgi": build_asgi, "flask": build_flask, "django": build_django}[stack](large)
