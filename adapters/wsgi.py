@@ -1,0 +1,127 @@
+"""CORS middleware for any WSGI application (Flask, Bottle, Pyramid, Falcon...).
+
+::
+
+    from corecors.adapters.wsgi import CORSMiddleware
+    app.wsgi_app = CORSMiddleware(app.wsgi_app, allow_origins=["https://app.example.com"])
+
+Standard library only: importing this module never imports a web framework.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from corecors import CORSPolicy, apply_decision
+
+from ._common import Policy, resolve_policy
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from _typeshed import OptExcInfo
+
+__all__ = ["CORSMiddleware"]
+
+_CONTENT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
+
+
+class CORSMiddleware:
+    """Answer CORS preflights and add CORS headers to the responses of a WSGI app.
+
+    Takes the keyword arguments of :class:`corecors.CORSPolicy`, or ``policy=``
+    (a ``CORSPolicy`` or a ``PathPolicies``), never both.
+
+    - A preflight (``OPTIONS`` + ``Origin`` + ``Access-Control-Request-Method``)
+      is answered here and never reaches the application: 200 when allowed,
+      400 with a plain-text reason and no ``Access-Control-*`` header when
+      refused.
+    - Every other request reaches the application. Its ``start_response`` is
+      wrapped so that the granted headers are added, ``Vary`` is merged with
+      the application's own tokens, and exactly one
+      ``Access-Control-Allow-Origin`` is sent. A re-call with ``exc_info``
+      (PEP 3333 error handling) is decorated the same way and passed on.
+    - The application's iterable is returned as it is, not wrapped, so
+      streaming responses stream, ``wsgi.file_wrapper`` keeps its zero-copy
+      path, and the server calls its ``close()``.
+
+    Paths: a ``PathPolicies`` matches ``environ["PATH_INFO"]``, the path as the
+    server decoded it, relative to the application's mount point
+    (``SCRIPT_NAME`` is not part of it), with no further unquoting. PEP 3333
+    makes ``PATH_INFO`` a latin-1 ``str`` holding the raw bytes: the request
+    ``/caf%C3%A9`` arrives as ``"/cafÃ©"``, not ``"/café"``. Rules on ASCII
+    paths (``/api/*``) are unaffected; a rule on a non-ASCII path must be
+    written in that form, e.g. ``"/café".encode("utf-8").decode("latin-1")``.
+    ``%2F`` is already decoded to ``/`` by the server, so ``/api%2Fx`` is
+    matched as ``/api/x``.
+    """
+
+    __slots__ = ("_for_path", "_single", "app", "policy")
+
+    def __init__(
+        self, app: WSGIApplication, *, policy: Policy | None = None, **options: Any
+    ) -> None:
+        self.app = app
+        self.policy: Policy = resolve_policy(policy, options)
+        # One policy for every path (the common case) skips path matching entirely.
+        self._single: CORSPolicy | None
+        self._for_path: Callable[[str], CORSPolicy | None]
+        if isinstance(self.policy, CORSPolicy):
+            self._single, self._for_path = self.policy, _no_rule
+        else:
+            self._single, self._for_path = None, self.policy.for_path
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        policy = self._single or self._for_path(environ.get("PATH_INFO", ""))
+        if policy is None:  # no rule for this path: no CORS processing at all
+            return self.app(environ, start_response)
+        get = environ.get
+        origin = get("HTTP_ORIGIN")
+        if origin is None:
+            decision = policy.decide(environ["REQUEST_METHOD"], None)
+        else:
+            # WSGI servers join repeated header lines with "," (PEP 3333 / RFC 9110
+            # §5.3), which is how decide() expects Access-Control-Request-Headers.
+            decision = policy.decide(
+                environ["REQUEST_METHOD"],
+                origin,
+                get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+                get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+                get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true",
+            )
+            if decision.kind == "preflight":
+                body = decision.body
+                start_response(
+                    _STATUS_LINES[decision.status],
+                    [
+                        *decision.headers,
+                        ("Vary", ", ".join(decision.vary)),
+                        _CONTENT_TYPE,
+                        ("Content-Length", str(len(body))),
+                    ],
+                )
+                return [body]
+
+        def cors_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            # Passing exc_info on unchanged keeps PEP 3333's contract: the server
+            # re-raises it if the first headers were already sent.
+            return start_response(status, apply_decision(headers, decision), exc_info)
+
+        return self.app(environ, cors_start_response)
+
+    def __repr__(self) -> str:
+        return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"
+
+
+def _no_rule(_path: str) -> None:
+    return None
+
+
+# decide() only ever answers a preflight with 200 or 400.
+_STATUS_LINES: dict[int | None, str] = {
+    s.value: f"{s.value} {s.phrase}" for s in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
+}

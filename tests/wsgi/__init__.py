@@ -1,0 +1,1 @@
+"""Tests of the WSGI adapter and the Flask integration."""
