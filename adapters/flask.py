@@ -1,0 +1,188 @@
+"""Flask integration: ``CORS(app, allow_origins=[...])`` or ``CORS().init_app(app)``.
+
+``CORS`` wraps ``app.wsgi_app`` in :class:`corecors.adapters.wsgi.CORSMiddleware`,
+so preflights are answered before Flask's routing (routes need no ``OPTIONS``)
+and every response Flask produces, its 404, 405 and 500 error pages included,
+gets the CORS headers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+try:
+    from flask import Flask
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        'corecors.adapters.flask needs Flask; install it with: pip install "corecors[flask]"'
+    ) from exc
+
+from corecors import ConfigProblem, CORSConfigError, CORSPolicy, PathPolicies
+
+from ._common import Policy, resolve_policy
+from .wsgi import CORSMiddleware
+
+__all__ = ["CORS"]
+
+logger = logging.getLogger("corecors")
+
+#: The CORSPolicy keyword arguments; each is also read from ``app.config`` upper-cased.
+OPTION_NAMES: tuple[str, ...] = tuple(inspect.signature(CORSPolicy).parameters)
+#: ``app.config`` key -> option name; ``CORS_POLICY`` holds a CORSPolicy or PathPolicies.
+CONFIG_KEYS: dict[str, str] = {f"CORS_{name.upper()}": name for name in ("policy", *OPTION_NAMES)}
+_VALID = frozenset(CONFIG_KEYS.values())
+
+# flask-cors names with a different corecors spelling (or none). Silently ignoring
+# a leftover ``CORS_ORIGINS`` would leave a migrated app refusing every origin, so
+# these are configuration errors whose fix names the corecors equivalent.
+_FLASK_CORS_RENAMED: dict[str, str] = {
+    "origins": "allow_origins",
+    "methods": "allow_methods",
+    "supports_credentials": "allow_credentials",
+    "resources": "policy",
+}
+_FLASK_CORS_DROPPED: dict[str, str] = {
+    "send_wildcard": 'allow_origins=["*"] always answers "*"',
+    "vary_header": "Vary: Origin is always sent",
+    "automatic_options": "preflights are answered before Flask's routing",
+    "always_send": "the headers are sent whenever the Origin is allowed",
+    "intercept_exceptions": "error pages always get the CORS headers",
+}
+_FLASK_CORS_CONFIG_KEYS = tuple(
+    f"CORS_{name.upper()}" for name in (*_FLASK_CORS_RENAMED, *_FLASK_CORS_DROPPED)
+)
+_RENAME_NOTES = {
+    "allow_origins": " (exact origins and https://*.example.com patterns; regexes go in {regex})",
+    "policy": ' with a PathPolicies, e.g. PathPolicies([("/api/*", CORSPolicy(...))])',
+}
+
+
+class CORS:
+    """CORS for a Flask app, configured by keyword arguments or ``app.config``.
+
+    ``CORS(app, allow_origins=["https://app.example.com"])``, or for an app
+    factory ``cors = CORS(); ... cors.init_app(app)``. The options are those of
+    :class:`corecors.CORSPolicy`, or ``policy=`` (a ``CORSPolicy`` or a
+    ``PathPolicies``, e.g. a policy for a blueprint's ``/api/*`` only).
+
+    ``init_app`` also reads ``app.config``: ``CORS_ALLOW_ORIGINS``,
+    ``CORS_ALLOW_CREDENTIALS``, ... (each option name upper-cased) and
+    ``CORS_POLICY``. Keyword arguments win over configuration, option by
+    option; a ``policy=`` keyword replaces the configuration entirely, and
+    keyword options replace a configured ``CORS_POLICY``. The configuration is
+    read once, when ``init_app`` runs.
+
+    Nothing is allowed until configured (flask-cors allows every origin by
+    default): with no origin, pattern, regex or function configured, every
+    cross-origin request is refused, and ``init_app`` logs one WARNING on the
+    ``corecors`` logger saying how to allow the front end.
+
+    The middleware of an initialised app is ``app.extensions["corecors"]``.
+    """
+
+    def __init__(self, app: Flask | None = None, **options: Any) -> None:
+        problems = [
+            _unknown_option(name, value, in_config=False)
+            for name, value in options.items()
+            if name not in _VALID
+        ]
+        if problems:
+            raise CORSConfigError(problems)
+        # policy=None is the same as no policy= at all.
+        self._options = {k: v for k, v in options.items() if not (k == "policy" and v is None)}
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Wrap ``app.wsgi_app`` with the CORS middleware (once per app)."""
+        if "corecors" in app.extensions:
+            raise RuntimeError(
+                f"CORS is already initialised on {app!r}; call CORS(app) or init_app(app) "
+                "once per app (a second layer would answer preflights twice)"
+            )
+        policy = self.resolve(app.config)
+        if _allows_nothing(policy):
+            logger.warning(
+                "CORS on %r allows no origin, so every cross-origin request is refused "
+                "(corecors allows nothing until configured, unlike flask-cors): pass "
+                "allow_origins=[...] or set app.config['CORS_ALLOW_ORIGINS']",
+                app.name,
+            )
+        middleware = CORSMiddleware(app.wsgi_app, policy=policy)
+        app.wsgi_app = middleware  # type: ignore[method-assign]
+        app.extensions["corecors"] = middleware
+
+    def resolve(self, config: Mapping[str, Any]) -> Policy:
+        """The policy for an app with this ``config`` (keyword arguments win)."""
+        problems = [
+            _unknown_option(key, config[key], in_config=True)
+            for key in _FLASK_CORS_CONFIG_KEYS
+            if key in config
+        ]
+        if problems:
+            raise CORSConfigError(problems)
+        configured = {name: config[key] for key, name in CONFIG_KEYS.items() if key in config}
+        kwargs = self._options
+        if "policy" in kwargs:  # a policy= keyword replaces the configuration entirely
+            merged = dict(kwargs)
+        elif kwargs:  # keyword options win, option by option, and replace CORS_POLICY
+            merged = {**configured, **kwargs}
+            merged.pop("policy", None)
+        else:
+            merged = dict(configured)
+        policy = merged.pop("policy", None)
+        try:
+            return resolve_policy(policy, merged)
+        except CORSConfigError as exc:
+            # Name the app.config key the user actually wrote, not the option name.
+            from_config = {name for name in configured if name not in kwargs}
+            raise CORSConfigError(
+                [_config_problem(p) if p.option in from_config else p for p in exc.problems]
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"CORS({', '.join(f'{k}={v!r}' for k, v in self._options.items())})"
+
+
+def _config_problem(problem: ConfigProblem) -> ConfigProblem:
+    key = f"CORS_{problem.option.upper()}"
+    return problem._replace(
+        option=f"app.config[{key!r}]", fix=problem.fix.replace(problem.option, key)
+    )
+
+
+def _unknown_option(name: str, value: object, in_config: bool) -> ConfigProblem:
+    """An option corecors does not have; flask-cors' names get their corecors equivalent."""
+    prefix = "CORS_" if in_config else ""
+    shown = f"app.config[{name!r}]" if in_config else name
+    bare = name.lower().removeprefix("cors_") if in_config else name
+    if bare in _FLASK_CORS_RENAMED:
+        new = _FLASK_CORS_RENAMED[bare]
+        new_name = f"{prefix}{new.upper()}" if in_config else new
+        fix = f"rename it {new_name}" + _RENAME_NOTES.get(new, "").format(
+            regex="CORS_ALLOW_ORIGIN_REGEX" if in_config else "allow_origin_regex"
+        )
+        return ConfigProblem("E011", shown, value, "is flask-cors' name for this option", fix)
+    if bare in _FLASK_CORS_DROPPED:
+        fix = f"remove it: {_FLASK_CORS_DROPPED[bare]}"
+        return ConfigProblem(
+            "E011", shown, value, "is a flask-cors option that corecors does not need", fix
+        )
+    return ConfigProblem(
+        "E011",
+        shown,
+        value,
+        "is not a corecors option",
+        f"use one of policy, {', '.join(OPTION_NAMES)}",
+    )
+
+
+def _allows_nothing(policy: Policy) -> bool:
+    policies = policy.policies if isinstance(policy, PathPolicies) else (policy,)
+    return not any(
+        p.allow_origins or p.options["allow_origin_regex"] or p.options["allow_origin_func"]
+        for p in policies
+    )
