@@ -10,8 +10,10 @@ one origin or ten thousand are configured.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -36,6 +38,21 @@ SERIALISED_ORIGIN = re.compile(rf"([a-z][a-z0-9+.-]*)://({_HOST})(?::([1-9][0-9]
 
 # Plain-http hosts that are fine with credentials: they never leave the machine.
 _LOCAL_HOSTS = re.compile(r"localhost|(?:.+\.)?localhost|127(?:\.[0-9]+){3}|\[::1\]")
+
+# "https:example.com", "HTTPS:/example.com": a scheme whose "//" went missing.
+_SCHEME_WITHOUT_SLASHES = re.compile(r"(https?|wss?):/*(.*)", re.IGNORECASE | re.DOTALL)
+
+# WHATWG URL "ends in a number": a host whose last label is a decimal or 0x-hex
+# number is parsed as an IPv4 address by browsers ("127.1" -> "127.0.0.1").
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+
+# UTS #46 "deviation" characters: Python's codec (IDNA 2003) maps "faß.de" to
+# "fass.de", a different domain, while browsers (non-transitional processing)
+# send "xn--fa-hia.de". The two cannot be reconciled without a third-party
+# library, so such a host must be written in punycode.
+_IPV6_CHARACTERS = frozenset("0123456789abcdefABCDEF:.")
+
+_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")  # ß, final sigma, ZWNJ, ZWJ
 
 
 class OriginSpec(NamedTuple):
@@ -65,11 +82,19 @@ def parse_origin(value: str, option: str = "allow_origins") -> OriginSpec | Conf
     def problem(code: str, message: str, fix: str) -> ConfigProblem:
         return ConfigProblem(code, option, value, message, fix)
 
+    if value != value.strip():
+        return problem("E001", "an origin never has surrounding spaces", _suggest(value.strip()))
     scheme, sep, rest = value.partition("://")
     if not sep:
-        guess = "http" if value.lower().startswith(("localhost", "127.")) else "https"
+        slashless = _SCHEME_WITHOUT_SLASHES.fullmatch(value)
+        if slashless:
+            guess, rest = slashless.group(1), slashless.group(2)
+        else:
+            local = value.lower().startswith(("localhost", "127.", "[::1]"))
+            guess, rest = ("http" if local else "https"), value
+        host_part = rest.partition("/")[0]
         return problem(
-            "E001", "an origin needs a scheme", f"use {guess + '://' + value.rstrip('/')!r}"
+            "E001", "an origin starts with a scheme and '://'", _suggest(f"{guess}://{host_part}")
         )
     scheme = scheme.lower()
     if _SCHEME.fullmatch(scheme) is None:
@@ -98,6 +123,14 @@ def parse_origin(value: str, option: str = "allow_origins") -> OriginSpec | Conf
     return spec
 
 
+def _suggest(candidate: str) -> str:
+    """The fix for a value that is close to ``candidate``: its normalised form if valid."""
+    spec = parse_origin(candidate)
+    if isinstance(spec, OriginSpec):
+        return f"use {spec.serialise()!r}"
+    return "write it as scheme://host[:port], e.g. 'https://app.example.com'"
+
+
 def _parse_authority(
     scheme: str, authority: str, problem: Callable[[str, str, str], ConfigProblem]
 ) -> OriginSpec | ConfigProblem:
@@ -105,10 +138,22 @@ def _parse_authority(
         end = authority.find("]") + 1
         if not end:
             return problem("E001", "an IPv6 address lacks its closing ']'", "write [address]")
-        host, after = authority[:end], authority[end:]
+        host, after = _ipv6(authority[1 : end - 1]), authority[end:]
+        if host is None:
+            return problem(
+                "E001",
+                f"{authority[:end]!r} is not an IPv6 address",
+                "check the address, e.g. 'http://[::1]:8000'",
+            )
         if after and not after.startswith(":"):
             return problem("E001", "junk follows the IPv6 address", "write [address]:port")
         has_port, port = bool(after), after[1:]
+    elif "[" in authority or "]" in authority:
+        if authority.startswith("*.["):
+            return problem(
+                "E003", "an IP address has no subdomains", "list the address itself, e.g. [::1]"
+            )
+        return problem("E001", "misplaced '[' or ']'", "write an IPv6 address as [address]")
     else:
         host, colon, port = authority.partition(":")
         has_port = bool(colon)
@@ -130,12 +175,45 @@ def _parse_authority(
         return problem(
             "E003", "'*' is only allowed as the whole origin, a leading '*.' or the port", fix
         )
+    deviations = sorted(_IDNA_DEVIATIONS.intersection(base))
+    if deviations:
+        punycode = ".".join(_punycode_label(label) for label in base.split("."))
+        return problem(
+            "E001",
+            f"{base!r} contains {', '.join(map(repr, deviations))}, which browsers encode "
+            "differently from Python's IDNA codec",
+            f"write the host in punycode as browsers send it: "
+            f"{OriginSpec(scheme, punycode, port, subdomains).serialise()!r}",
+        )
     try:
         base = base.encode("idna").decode("ascii") if not base.isascii() else base.lower()
     except UnicodeError:
         return problem("E001", f"{base!r} is not a valid host name", "check the spelling")
+    if base.endswith(".") and _HOST_RE.fullmatch(base[:-1]):
+        # Browsers keep a trailing dot ("https://example.com." is another origin).
+        fixed = OriginSpec(scheme, base[:-1], port, subdomains).serialise()
+        return problem("E001", "the host ends with a dot", f"use {fixed!r}")
     if _HOST_RE.fullmatch(base) is None:
         return problem("E001", f"{base!r} is not a valid host name", "check the spelling")
+    if _NUMERIC_LABEL.fullmatch(base.rpartition(".")[2]):
+        # Browsers rewrite such a host ("127.1", "0x7f.0.0.1", "010.0.0.1" in octal)
+        # to dotted decimal, so any other spelling would never match.
+        address = _ipv4(base)
+        if address is None:
+            return problem(
+                "E001",
+                f"{base!r} ends in a number, so browsers read it as an IPv4 address",
+                "write the address as four decimal numbers from 0 to 255, e.g. 127.0.0.1",
+            )
+        itself = OriginSpec(scheme, address, port, False).serialise()
+        if address != base:
+            return problem(
+                "E001",
+                f"{base!r} is not written as browsers send it (no leading zeros)",
+                f"use {itself!r}",
+            )
+        if subdomains:
+            return problem("E003", "an IP address has no subdomains", f"use {itself!r}")
     if subdomains and "." not in base and base != "localhost":
         return problem(
             "E003",
@@ -143,6 +221,53 @@ def _parse_authority(
             f"use at least two labels, e.g. {scheme}://*.example.{base}",
         )
     return OriginSpec(scheme, base, port, subdomains)
+
+
+def _ipv6(literal: str) -> str | None:
+    """``[address]`` as browsers serialise it (WHATWG URL), or None if it is not one.
+
+    Written out rather than ``str(IPv6Address)``: WHATWG always writes hex pieces
+    (``::ffff:7f00:1``, never ``::ffff:127.0.0.1``), which Python's ``str()``
+    does not on every version.
+    """
+    if not set(literal) <= _IPV6_CHARACTERS:
+        return None  # no zone ids ("%eth0"): URLs cannot carry them
+    try:
+        packed = ipaddress.IPv6Address(literal).packed
+    except ValueError:
+        return None
+    pieces = [int.from_bytes(packed[i : i + 2], "big") for i in range(0, 16, 2)]
+    # Compress the first longest run of two or more zero pieces into "::".
+    start, length = -1, 1
+    i = 0
+    while i < 8:
+        j = i
+        while j < 8 and pieces[j] == 0:
+            j += 1
+        if j - i > length:
+            start, length = i, j - i
+        i = max(j, i + 1)
+    if start == -1:
+        return "[" + ":".join(f"{p:x}" for p in pieces) + "]"
+    head = ":".join(f"{p:x}" for p in pieces[:start])
+    tail = ":".join(f"{p:x}" for p in pieces[start + length :])
+    return f"[{head}::{tail}]"
+
+
+def _ipv4(host: str) -> str | None:
+    """The dotted-decimal form of an IPv4 host meant as decimal numbers, or None."""
+    parts = host.split(".")
+    if len(parts) == 4 and all(p.isdigit() and int(p) <= 255 for p in parts):
+        return ".".join(str(int(p)) for p in parts)
+    return None
+
+
+def _punycode_label(label: str) -> str:
+    """One label as browsers encode it (UTS #46 non-transitional), for the fix shown."""
+    label = unicodedata.normalize("NFC", label.lower())
+    if label.isascii():
+        return label
+    return "xn--" + label.encode("punycode").decode("ascii")
 
 
 class OriginPatterns:
@@ -197,9 +322,24 @@ class OriginPatterns:
         return False
 
 
+# "\1" or "(?(1)...)": a reference by group number, which would point at another
+# regex's group once the regexes are joined into one alternation.
+_NUMBERED_REFERENCE = re.compile(r"\\[1-9]|\(\?\(\s*[0-9]")
+
+
 def _combine(regexes: tuple[re.Pattern[str], ...]) -> tuple[re.Pattern[str], ...]:
-    """Fold the regexes into one alternation when their flags agree (one call per request)."""
-    if len(regexes) < 2 or len({r.flags for r in regexes}) != 1:
+    """Fold the regexes into one alternation when that keeps their meaning (one call per request).
+
+    Not when their flags differ, when a verbose-mode comment could swallow the
+    closing parenthesis, or when a group is referenced by number.
+    """
+    flags = {r.flags for r in regexes}
+    if (
+        len(regexes) < 2
+        or len(flags) != 1
+        or regexes[0].flags & re.VERBOSE
+        or any(_NUMBERED_REFERENCE.search(r.pattern) for r in regexes)
+    ):
         return regexes
     try:
         return (re.compile("|".join(f"(?:{r.pattern})" for r in regexes), regexes[0].flags),)
