@@ -162,6 +162,35 @@ def test_preflight_answered_by_the_middleware(server: Server, prefix: str) -> No
     assert one(headers, "Content-Length") == "2"
 
 
+@pytest.mark.parametrize(
+    ("lines", "status"),
+    [
+        (("x-token", "content-type"), 200),
+        (("x-token", "x-other"), 400),
+        (("x-other", "x-token"), 400),
+    ],
+)
+def test_preflight_with_repeated_request_headers_lines(
+    server: Server, lines: tuple[str, str], status: int
+) -> None:
+    """Two Access-Control-Request-Headers lines: both are checked (the server joins them)."""
+    conn = server.connection()
+    try:
+        conn.putrequest("OPTIONS", "/api/items")
+        conn.putheader("Origin", APP)
+        conn.putheader("Access-Control-Request-Method", "POST")
+        for line in lines:
+            conn.putheader("Access-Control-Request-Headers", line)
+        conn.endheaders()
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status == status, body
+        if status == 400:
+            assert body.startswith(b"CORS preflight refused: headers not allowed")
+    finally:
+        conn.close()
+
+
 def test_refused_preflight(server: Server) -> None:
     status, headers, body = server.request(
         "OPTIONS", "/api/items", {"Origin": EVIL, "Access-Control-Request-Method": "PUT"}
