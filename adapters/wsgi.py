@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import CORSPolicy, apply_decision
+from corecors import CORSPolicy, PathPolicies, apply_decision
 
 from ._common import Policy, resolve_policy
 
@@ -58,7 +58,7 @@ class CORSMiddleware:
     matched as ``/api/x``.
     """
 
-    __slots__ = ("_for_path", "_single", "app", "policy")
+    __slots__ = ("_paths", "_single", "app", "policy")
 
     def __init__(
         self, app: WSGIApplication, *, policy: Policy | None = None, **options: Any
@@ -66,15 +66,11 @@ class CORSMiddleware:
         self.app = app
         self.policy: Policy = resolve_policy(policy, options)
         # One policy for every path (the common case) skips path matching entirely.
-        self._single: CORSPolicy | None
-        self._for_path: Callable[[str], CORSPolicy | None]
-        if isinstance(self.policy, CORSPolicy):
-            self._single, self._for_path = self.policy, _no_rule
-        else:
-            self._single, self._for_path = None, self.policy.for_path
+        self._single = self.policy if isinstance(self.policy, CORSPolicy) else None
+        self._paths = self.policy if isinstance(self.policy, PathPolicies) else _NO_RULES
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        policy = self._single or self._for_path(environ.get("PATH_INFO", ""))
+        policy = self._single or self._paths.for_path(environ.get("PATH_INFO", ""))
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
         get = environ.get
@@ -117,9 +113,8 @@ class CORSMiddleware:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"
 
 
-def _no_rule(_path: str) -> None:
-    return None
-
+# Stands in for the rules when one policy covers every path (then never consulted).
+_NO_RULES = PathPolicies(())
 
 # decide() only ever answers a preflight with 200 or 400.
 _STATUS_LINES: dict[int | None, str] = {

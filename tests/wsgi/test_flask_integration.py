@@ -330,3 +330,13 @@ def test_flask_own_vary_is_merged() -> None:
     response = error_app().test_client().get("/session", headers={"Origin": APP})
     assert [t.strip() for t in response.headers["Vary"].split(",")] == ["Cookie", "Origin"]
     assert len(response.headers.getlist("Vary")) == 1
+
+
+def test_policy_none_keyword_is_no_keyword_and_repr() -> None:
+    app = Flask(__name__)
+    app.config["CORS_ALLOW_ORIGINS"] = [APP]
+    app.add_url_rule("/", "index", lambda: "x")
+    extension = CORS(app, policy=None)
+    assert app.test_client().get("/", headers={"Origin": APP}).access_control_allow_origin == APP
+    assert repr(extension) == "CORS()"
+    assert repr(CORS(allow_origins=[APP])) == "CORS(allow_origins=['https://app.example.com'])"
