@@ -95,7 +95,15 @@ def banner(framework: str, frontend: str, api: str) -> str:
     )
 
 
+def interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Ctrl-C and SIGTERM both stop the demo cleanly, even when started from a
+    # shell that ignores SIGINT in background jobs.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--framework", choices=FRAMEWORKS, default="fastapi")
     parser.add_argument("--api-port", type=int, default=8000)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -64,10 +65,19 @@ def serve(app: Any, interface: str, host: str, port: int) -> None:
         # log_config=None: keep the logging configured above (one format for all).
         uvicorn.run(app, host=host, port=port, log_config=None, lifespan="off")
         return
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class PlainLogHandler(WSGIRequestHandler):
+        # werkzeug colours its request lines with ANSI codes; keep the log plain text.
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            self.log("info", '"%s" %s %s', self.requestline, code, size)
+
+    # SIGTERM or SIGINT (the demo's Ctrl-C): leave serve_forever() and close the socket.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
 
     try:
-        server = make_server(host, port, app, threaded=True)
+        server = make_server(host, port, app, threaded=True, request_handler=PlainLogHandler)
     except OSError as exc:
         sys.exit(f"cannot listen on {host}:{port}: {exc.strerror}; choose another port")
     try:
@@ -76,6 +86,10 @@ def serve(app: Any, interface: str, host: str, port: int) -> None:
         pass  # Ctrl-C: the demo stops us; exit quietly like uvicorn does
     finally:
         server.server_close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,136 @@
+"""Fixtures: one headless Chromium, one front-end server, one API server per framework.
+
+Everything is started by the fixtures on 127.0.0.1 and stopped by them. A
+missing browser is a failure, never a skip: CI installs Debian's ``chromium``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+
+from examples.frontend_server import FrontendServer
+
+from .servers import ApiServer
+
+CHROMIUM = os.environ.get("CORECORS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # app.example.test and example.test are two more origins on this machine,
+    # for the subdomain pattern test (the port is kept).
+    "--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP example.test 127.0.0.1",
+]
+
+#: (framework, interface) of each API under test: the ids of the ``api`` fixture.
+SERVERS = {
+    "fastapi": ("fastapi", "asgi"),
+    "flask": ("flask", "wsgi"),
+    "django-wsgi": ("django", "wsgi"),
+    "django-asgi": ("django", "asgi"),
+}
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: the end-to-end tests need it "
+            "(apt-get install chromium; .ci/run installs it). They never skip."
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="package")
+def frontend() -> Iterator[FrontendServer]:
+    """The demo page on a free port; each test names its API with ``?api=``."""
+    server = FrontendServer("127.0.0.1", 0, "http://localhost:1")
+    server.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="package")
+def frontend_port(frontend: FrontendServer) -> int:
+    port: int = frontend.server_address[1]
+    return port
+
+
+@pytest.fixture(scope="package", params=list(SERVERS))
+def api(
+    request: pytest.FixtureRequest,
+    frontend_port: int,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ApiServer]:
+    """One example API, allowing the page on localhost and on any subdomain of example.test."""
+    framework, interface = SERVERS[request.param]
+    origins = [f"http://localhost:{frontend_port}", f"http://*.example.test:{frontend_port}"]
+    log = tmp_path_factory.mktemp("api") / f"{request.param}.log"
+    server = ApiServer(framework, interface, origins, log)
+    try:
+        server.wait_until_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+class Pages:
+    """Opens the demo page at an origin, in a fresh browser context (no shared cookies)."""
+
+    def __init__(self, browser: Browser, frontend_port: int, api: ApiServer) -> None:
+        self.browser = browser
+        self.frontend_port = frontend_port
+        self.api = api
+        self.contexts: list[BrowserContext] = []
+        self.console: list[str] = []
+
+    def open(self, host: str = "localhost") -> Page:
+        context = self.browser.new_context(viewport={"width": 1200, "height": 780})
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("console", self._record)
+        page.goto(f"http://{host}:{self.frontend_port}/?api={self.api.origin}")
+        return page
+
+    def _record(self, message: ConsoleMessage) -> None:
+        self.console.append(message.text)
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def pages(browser: Browser, frontend_port: int, api: ApiServer) -> Iterator[Pages]:
+    opened = Pages(browser, frontend_port, api)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def page(pages: Pages) -> Page:
+    """The demo page on its allowed origin, http://localhost:PORT."""
+    return pages.open()
+
+
+@pytest.fixture
+def new_id() -> Callable[[], int]:
+    """Item ids unique within the run: every test of a framework shares its server."""
+    return _ids.__next__
+
+
+_ids = iter(range(1000, 10**9))
