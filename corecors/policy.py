@@ -50,9 +50,12 @@ ACTUAL_RESPONSE_HEADERS = frozenset(
 _ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 _RAW_ALLOW_ORIGIN = b"access-control-allow-origin"
 _ALLOW_CREDENTIALS = ("Access-Control-Allow-Credentials", "true")
-_REFUSAL_BODY = (
-    "CORS preflight refused: {} not allowed (the server log, logger 'corecors', says why)"
-)
+# The body of a refused preflight, by what failed: says what, never echoes the request.
+_REFUSAL_BODIES = {
+    what: f"CORS preflight refused: {what} not allowed (the server log, logger 'corecors', "
+    "says why)".encode("ascii")
+    for what in ("origin", "method", "headers", "private-network")
+}
 _NO_ORIGIN = Decision("none", False, None, (), ACTUAL_VARY, "no Origin header", b"", (), b"Origin")
 
 
@@ -373,16 +376,8 @@ class CORSPolicy:
         # With credentials, "*" in the Allow-* headers is taken literally (Fetch).
         credentials = self._credentials and allow_origin != "*"
 
-        if request_method in self._methods if len(request_method) <= MAX_METHOD_LENGTH else False:
-            allow_methods = self._methods_value
-        elif (
-            self._all_methods
-            and len(request_method) <= MAX_METHOD_LENGTH
-            and TOKEN.fullmatch(request_method) is not None
-            and not is_forbidden_method(request_method)
-        ):
-            allow_methods = request_method if credentials else "*"
-        else:
+        allow_methods = self._allow_methods(request_method, credentials)
+        if allow_methods is None:
             return self._refuse(
                 "method",
                 f"method {short_repr(request_method)} is not allowed; add it to allow_methods",
@@ -436,6 +431,21 @@ class CORSPolicy:
             self._raw_preflight_vary,
         )
 
+    def _allow_methods(self, request_method: str, credentials: bool) -> str | None:
+        """The Access-Control-Allow-Methods value for a preflight, or None if refused."""
+        if len(request_method) > MAX_METHOD_LENGTH:
+            return None  # never hash or scan a huge value
+        if request_method in self._methods:  # case-sensitive: "patch" is not "PATCH"
+            return self._methods_value
+        if (
+            self._all_methods
+            and TOKEN.fullmatch(request_method) is not None
+            and not is_forbidden_method(request_method)
+        ):
+            # With credentials "*" is taken literally (Fetch): name the validated method.
+            return request_method if credentials else "*"
+        return None
+
     def _refuse(self, what: str, reason: str) -> Decision:
         logger.debug("CORS %s refused: %s", "request" if what == "actual" else "preflight", reason)
         if what == "actual":
@@ -447,7 +457,7 @@ class CORSPolicy:
             (),
             self._preflight_vary,
             reason,
-            _REFUSAL_BODY.format(what).encode("ascii"),
+            _REFUSAL_BODIES[what],
             (),
             self._raw_preflight_vary,
         )
@@ -508,7 +518,8 @@ def _flag(option: str, value: object, problems: list[ConfigProblem]) -> bool:
 def _regexes(value: object, problems: list[ConfigProblem]) -> tuple[re.Pattern[str], ...]:
     if value is None:
         return ()
-    items = [value] if isinstance(value, str | re.Pattern) else _strings_or_patterns(value)
+    single = isinstance(value, str | bytes | re.Pattern)
+    items = [value] if single else _strings_or_patterns(value)
     compiled = []
     for item in items:
         if isinstance(item, re.Pattern) and isinstance(item.pattern, str):
@@ -574,7 +585,10 @@ def _null_with_credentials(value: str) -> ConfigProblem:
 
 
 def _plain_http_with_credentials(value: str, spec: OriginSpec) -> ConfigProblem:
-    secure = spec._replace(scheme="https" if spec.scheme == "http" else "wss")
+    scheme = "https" if spec.scheme == "http" else "wss"
+    # "http://host:443" becomes "https://host", not "https://host:443".
+    port = "" if spec.port == DEFAULT_PORTS[scheme] else spec.port
+    secure = spec._replace(scheme=scheme, port=port)
     return ConfigProblem(
         "W003",
         "allow_origins",
