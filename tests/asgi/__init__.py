@@ -1,0 +1,1 @@
+"""Tests of corecors.adapters.asgi: Starlette's TestClient, FastAPI, a real uvicorn."""
