@@ -556,6 +556,10 @@ def _strings_or_patterns(value: object) -> list[object]:
 
 
 def _token_fix(value: str) -> str:
+    """How to write a method or header name that is not a token."""
+    parts = [part for part in re.split(r"[\s,]+", value) if part]
+    if len(parts) > 1 and all(TOKEN.fullmatch(part) for part in parts):
+        return f"list each name as its own item: {parts!r}"  # "GET, POST" -> ["GET", "POST"]
     cleaned = "".join(TOKEN.findall(value))
     return f"use {cleaned!r}" if cleaned else "use a name made of letters, digits and '-'"
 
