@@ -26,6 +26,8 @@ class PathPolicies:
     __slots__ = ("_rules",)
 
     def __init__(self, rules: Iterable[tuple[PathPattern, CORSPolicy | None]]) -> None:
+        if isinstance(rules, str | bytes) or not isinstance(rules, Iterable):
+            raise CORSConfigError([_problem(rules, "the rules must be a list of pairs")])
         problems: list[ConfigProblem] = []
         compiled: list[tuple[Callable[[str], object], CORSPolicy | None]] = []
         for rule in rules:
@@ -33,11 +35,12 @@ class PathPolicies:
                 problems.append(_problem(rule, "each rule must be a (pattern, policy) pair"))
                 continue
             pattern, policy = rule
-            matcher = _matcher(pattern)
             if policy is not None and not isinstance(policy, CORSPolicy):
                 problems.append(_problem(rule, "the policy must be a CORSPolicy or None"))
-            elif matcher is None:
-                problems.append(_problem(rule, "the pattern must be a str or a compiled regex"))
+                continue
+            matcher = _matcher(pattern)
+            if isinstance(matcher, str):
+                problems.append(_problem(rule, matcher))
             else:
                 compiled.append((matcher, policy))
         if problems:
@@ -64,18 +67,24 @@ class PathPolicies:
         return f"PathPolicies(<{len(self._rules)} rules>)"
 
 
-def _matcher(pattern: object) -> Callable[[str], object] | None:
+def _matcher(pattern: object) -> Callable[[str], object] | str:
+    """The match function for one pattern, or what is wrong with the pattern."""
     if isinstance(pattern, re.Pattern) and isinstance(pattern.pattern, str):
         return pattern.fullmatch
-    if isinstance(pattern, str) and pattern.endswith("*"):
+    if not isinstance(pattern, str):
+        return "the pattern must be a str or a compiled str regex"
+    if pattern != "*" and not pattern.startswith("/"):
+        # The server's path always starts with "/": this rule would never match.
+        return f"a path pattern starts with '/': use {'/' + pattern!r}"
+    if "*" in pattern[:-1]:
+        return "'*' is only allowed at the end (prefix match); use a compiled regex otherwise"
+    if pattern.endswith("*"):
         prefix = pattern[:-1]
         return lambda path: path.startswith(prefix)
-    if isinstance(pattern, str):
-        return pattern.__eq__
-    return None
+    return pattern.__eq__
 
 
 def _problem(rule: object, message: str) -> ConfigProblem:
     return ConfigProblem(
-        "E012", "policy", rule, message, 'use e.g. PathPolicies([("/api/*", CORSPolicy(...))])'
+        "E012", "rules", rule, message, 'use e.g. PathPolicies([("/api/*", CORSPolicy(...))])'
     )
