@@ -16,6 +16,7 @@ DEBUG = False  # a 500 is Django's plain error page, decorated by the CORS middl
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 ROOT_URLCONF = "examples.django_app.urls"
 USE_TZ = True
+TIME_ZONE = None  # do not switch the process to Chicago time: log times stay local
 
 INSTALLED_APPS = [
     "corecors.adapters.django",
@@ -35,3 +36,4 @@ CORS_ALLOW_CREDENTIALS = True
 CORS_ALLOW_METHODS = list(ALLOW_METHODS)
 CORS_ALLOW_HEADERS = list(ALLOW_HEADERS)
 CORS_EXPOSE_HEADERS = list(EXPOSE_HEADERS)
+CORS_PREFLIGHT_MAX_AGE = 600  # as the other examples; django-cors-headers defaults to 86400
