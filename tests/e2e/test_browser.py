@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -247,9 +246,3 @@ def test_a_subdomain_pattern_admits_subdomains_only(pages: Pages, api: ApiServer
     base = pages.open("example.test")
     assert fetch(base, api, "/items/424242") == {"error": CORS_ERROR}
     assert fetch(base, api, "/items/424242", "PUT", '{"name": "x"}') == {"error": CORS_ERROR}
-
-
-def test_screenshot_is_committed_where_the_readme_shows_it() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert "](docs/demo.png)" in readme
-    assert Path(SCREENSHOT).read_bytes().startswith(b"\x89PNG")
