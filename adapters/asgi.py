@@ -164,7 +164,8 @@ class CORSMiddleware:
         allow_origin_func: Callable[[str], bool] | None = None,
         check_websocket_origin: bool = False,
     ) -> None:
-        # Only the options that differ from their defaults count as given, so
+        # Only the options that differ from their defaults (in type or value:
+        # allow_credentials=0 is not the default False) count as given, so
         # that policy= can be combined with none of them.
         options = {
             name: value
@@ -179,7 +180,7 @@ class CORSMiddleware:
                 ("max_age", max_age, 600),
                 ("allow_origin_func", allow_origin_func, None),
             )
-            if value is not default and value != default
+            if type(value) is not type(default) or value != default
         }
         if not isinstance(check_websocket_origin, bool):
             raise CORSConfigError(
