@@ -6,12 +6,13 @@ missing browser is a failure, never a skip: CI installs Debian's ``chromium``.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from examples.frontend_server import FrontendServer
 
@@ -89,41 +90,52 @@ def api(
 
 
 class Pages:
-    """Opens the demo page at an origin, in a fresh browser context (no shared cookies)."""
+    """The demo page at an origin, each origin in its own tab of one browser context per API.
+
+    Opening a tab costs a renderer process (about half a second on a busy
+    machine), so tabs are reused: ``open()`` navigates afresh, and ``reset()``
+    (before every test) clears cookies and the recorded console messages.
+    """
 
     def __init__(self, browser: Browser, frontend_port: int, api: ApiServer) -> None:
-        self.browser = browser
+        self.context = browser.new_context(viewport={"width": 1200, "height": 780})
         self.frontend_port = frontend_port
         self.api = api
-        self.contexts: list[BrowserContext] = []
+        self.tabs: dict[str, Page] = {}
         self.console: list[str] = []
 
     def open(self, host: str = "localhost") -> Page:
-        context = self.browser.new_context(viewport={"width": 1200, "height": 780})
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("console", self._record)
+        page = self.tabs.get(host)
+        if page is None:
+            page = self.tabs[host] = self.context.new_page()
+            page.on("console", self._record)
         page.goto(f"http://{host}:{self.frontend_port}/?api={self.api.origin}")
         return page
+
+    def reset(self) -> None:
+        self.context.clear_cookies()
+        self.console.clear()
 
     def _record(self, message: ConsoleMessage) -> None:
         self.console.append(message.text)
 
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
+
+@pytest.fixture(scope="package")
+def browser_pages(browser: Browser, frontend_port: int, api: ApiServer) -> Iterator[Pages]:
+    opened = Pages(browser, frontend_port, api)
+    yield opened
+    opened.context.close()
 
 
 @pytest.fixture
-def pages(browser: Browser, frontend_port: int, api: ApiServer) -> Iterator[Pages]:
-    opened = Pages(browser, frontend_port, api)
-    yield opened
-    opened.close()
+def pages(browser_pages: Pages) -> Pages:
+    browser_pages.reset()
+    return browser_pages
 
 
 @pytest.fixture
 def page(pages: Pages) -> Page:
-    """The demo page on its allowed origin, http://localhost:PORT."""
+    """The demo page on its allowed origin, http://localhost:PORT, freshly loaded."""
     return pages.open()
 
 
@@ -133,4 +145,4 @@ def new_id() -> Callable[[], int]:
     return _ids.__next__
 
 
-_ids = iter(range(1000, 10**9))
+_ids = itertools.count(1000)
