@@ -1,0 +1,174 @@
+"""Packaging and import hygiene: the core needs no framework; the wheel installs and imports.
+
+These run Python in subprocesses: a meta-path blocker that makes the frameworks
+unimportable, and a fresh virtual environment (no system site-packages) with
+only the built wheel installed, imported from outside the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FRAMEWORKS = ("flask", "django", "starlette", "fastapi", "werkzeug")
+
+# Adapter modules whose framework must be installed with an extra, by top-level name.
+EXTRAS = {"flask": "flask", "django": "django"}
+# Adapter modules that must import with nothing but the standard library.
+PURE = ("corecors.adapters.asgi", "corecors.adapters.wsgi")
+
+BLOCKED_IMPORT = f"""
+import sys
+
+class FrameworkBlocker:
+    # Refuses every framework import, as if none were installed.
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {FRAMEWORKS!r}:
+            raise ImportError(f"blocked: {{name}}")
+        return None
+
+sys.meta_path.insert(0, FrameworkBlocker())
+for framework in {FRAMEWORKS!r}:
+    try:
+        __import__(framework)
+    except ImportError:
+        pass
+    else:
+        raise SystemExit(f"the blocker let {{framework}} through")
+
+import corecors
+from corecors import CORSPolicy, PathPolicies, apply_decision
+
+policy = CORSPolicy(allow_origins=["https://app.example.com"], allow_credentials=True)
+granted = policy.decide("GET", "https://app.example.com")
+assert granted.allowed, granted
+preflight = policy.decide("OPTIONS", "https://app.example.com", "GET", "content-type")
+assert preflight.status == 200, preflight
+routes = PathPolicies([("/api/*", policy)])
+assert routes.for_path("/api/x") is policy
+assert ("Vary", "Origin") in apply_decision([], granted)
+print("core works without frameworks")
+"""
+
+
+def _run(args: list[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_core_works_with_every_framework_unimportable(tmp_path: Path) -> None:
+    result = _run([sys.executable, "-I", "-c", BLOCKED_IMPORT], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "core works without frameworks"
+
+
+def test_import_corecors_loads_no_framework(tmp_path: Path) -> None:
+    script = (
+        "import sys, json\n"
+        "import corecors, corecors.adapters, corecors.adapters._common\n"
+        f"loaded = [m for m in sys.modules if m.partition('.')[0] in {FRAMEWORKS!r}]\n"
+        "print(json.dumps(sorted(loaded)))"
+    )
+    # The frameworks ARE installed here: importing corecors simply must not load them.
+    result = _run([sys.executable, "-I", "-c", script], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def _adapter_modules() -> list[str]:
+    """Every module of adapters/ in the source tree, as installed names."""
+    names = []
+    for path in sorted((ROOT / "adapters").rglob("*.py")):
+        parts = path.relative_to(ROOT / "adapters").with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names.append(".".join(("corecors", "adapters", *parts)))
+    return names
+
+
+def _source_files() -> list[str]:
+    """Every file the wheel must contain, as paths inside the wheel."""
+    files = ["corecors/py.typed"]
+    for package, prefix in (("corecors", "corecors"), ("adapters", "corecors/adapters")):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            files.append(f"{prefix}/{path.relative_to(ROOT / package).as_posix()}")
+    return files
+
+
+IMPORT_EVERY_MODULE = """
+import json, sys
+results = {}
+for name in sys.argv[1:]:
+    try:
+        __import__(name)
+    except ImportError as exc:
+        results[name] = "ImportError: " + str(exc)
+    else:
+        results[name] = "ok"
+import corecors
+results["__file__"] = corecors.__file__
+print(json.dumps(results))
+"""
+
+
+def test_wheel_installs_in_a_fresh_venv_and_imports_from_outside_the_repo(tmp_path: Path) -> None:
+    # Build from a copy, so that the build leaves nothing in the shared working tree.
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("corecors", "adapters"):
+        shutil.copytree(ROOT / name, source / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    dist = tmp_path / "dist"
+    built = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--no-index", "--quiet", "--wheel-dir", str(dist), str(source)],
+        cwd=tmp_path,
+        timeout=120,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = dist.glob("corecors-*.whl")
+
+    with zipfile.ZipFile(wheel) as archive:
+        contents = set(archive.namelist())
+    missing = [name for name in _source_files() if name not in contents]
+    assert missing == [], f"not in the wheel (check [tool.setuptools] packages): {missing}"
+    assert not any(name.startswith(("tests/", "adapters/")) for name in contents)
+
+    # A plain venv: no system site-packages, so no framework and no editable corecors.
+    venv = tmp_path / "venv"
+    created = _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    python = venv / "bin" / "python"
+    installed = _run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+         "--no-index", "--quiet", str(wheel)],
+        cwd=tmp_path,
+        timeout=120,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    modules = ["corecors", "corecors.adapters", *_adapter_modules()]
+    assert set(PURE) <= set(modules)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    ran = _run([str(python), "-I", "-c", IMPORT_EVERY_MODULE, *modules], cwd=outside)
+    assert ran.returncode == 0, ran.stderr
+    results = json.loads(ran.stdout)
+
+    # The installed copy is imported, not the repository's.
+    assert Path(results.pop("__file__")).is_relative_to(venv)
+    for name in modules:
+        adapter = name.split(".")[2] if name.count(".") >= 2 else None
+        if adapter in EXTRAS:
+            # No framework in this venv: a clear error naming the extra to install.
+            assert results[name].startswith("ImportError: "), (name, results[name])
+            assert f'pip install "corecors[{EXTRAS[adapter]}]"' in results[name], results[name]
+        else:
+            assert results[name] == "ok", (name, results[name])
