@@ -45,7 +45,7 @@ class MissingItem(ItemError):
     status = 404
 
 
-class InvalidItem(ItemError):
+class InvalidBody(ItemError):
     # 422 like FastAPI's validation errors, so all three frameworks agree.
     status = 422
 
@@ -54,18 +54,18 @@ def parse_item(data: object, item_id: int | None = None) -> dict[str, Any]:
     """A valid item from a JSON body: ``id`` (int, taken from the URL on PUT), ``name``,
     ``description`` (optional, default "")."""
     if not isinstance(data, dict):
-        raise InvalidItem("the body must be a JSON object")
+        raise InvalidBody("the body must be a JSON object")
     if item_id is None:
         item_id = data.get("id")
         # bool is an int subclass; {"id": true} is not an id.
         if not isinstance(item_id, int) or isinstance(item_id, bool):
-            raise InvalidItem("'id' must be an integer")
+            raise InvalidBody("'id' must be an integer")
     name = data.get("name")
     description = data.get("description", "")
     if not isinstance(name, str) or not name:
-        raise InvalidItem("'name' must be a non-empty string")
+        raise InvalidBody("'name' must be a non-empty string")
     if not isinstance(description, str):
-        raise InvalidItem("'description' must be a string")
+        raise InvalidBody("'description' must be a string")
     return {"id": item_id, "name": name, "description": description}
 
 
@@ -118,7 +118,7 @@ class Sessions:
     def login(self, data: object) -> dict[str, str]:
         user = data.get("username", "demo") if isinstance(data, dict) else "demo"
         if not isinstance(user, str) or not user:
-            raise InvalidItem("'username' must be a non-empty string")
+            raise InvalidBody("'username' must be a non-empty string")
         token = secrets.token_urlsafe(16)
         self._users[token] = user
         return {"user": user, "token": token}
