@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, NamedTuple
 
@@ -61,6 +62,21 @@ _MEMO_ENTRIES = 256
 _MEMO_KEY_BYTES = 1024
 
 
+class _Actual(NamedTuple):
+    """What any other request's response gets, ready to append."""
+
+    grants: RawHeaders  # Access-Control-* (empty: refused, or no Origin)
+    block: RawHeaders  # the grants and Vary, appended as they are
+    vary: bytes
+    reason: str | None  # why it was refused, for the log
+
+
+def _actual(decision: Decision) -> _Actual:
+    grants = decision.raw_headers
+    vary = decision.raw_vary
+    return _Actual(grants, (*grants, (b"vary", vary)), vary, decision.reason)
+
+
 class _Preflight(NamedTuple):
     """A complete preflight response: status, header block, body; reason for the log."""
 
@@ -84,20 +100,20 @@ class _Answers:
 
     def __init__(self, policy: CORSPolicy) -> None:
         self.policy = policy
-        self.none = policy.decide("GET", None)  # no Origin: only "Vary: Origin"
+        self.none = _actual(policy.decide("GET", None))  # no Origin: only "Vary: Origin"
         self._memo = policy.options["allow_origin_func"] is None
-        self._actual: dict[bytes, Decision] = {}
+        self._actual: dict[bytes, _Actual] = {}
         self._preflight: dict[tuple[bytes, bytes, bytes | None, bool], _Preflight] = {}
 
-    def actual(self, origin: bytes) -> Decision:
-        decision = self._actual.get(origin)
-        if decision is None:
-            decision = self.policy.decide("GET", origin[:_ORIGIN_CUT].decode("latin-1"))
+    def actual(self, origin: bytes) -> _Actual:
+        answer = self._actual.get(origin)
+        if answer is None:
+            answer = _actual(self.policy.decide("GET", origin[:_ORIGIN_CUT].decode("latin-1")))
             if self._memo and len(origin) <= _MEMO_KEY_BYTES:
-                _remember(self._actual, origin, decision)
-        elif decision.reason is not None and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("CORS request refused: %s", decision.reason)  # as the core logs it
-        return decision
+                _remember(self._actual, origin, answer)
+        elif answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
+            logger.debug("CORS request refused: %s", answer.reason)  # as the core logs it
+        return answer
 
     def preflight(
         self, origin: bytes, method: bytes, headers: bytes | None, private_network: bool
@@ -155,7 +171,7 @@ class CORSMiddleware:
         allow_methods: Iterable[str] = ("GET",),
         allow_headers: Iterable[str] = (),
         allow_credentials: bool = False,
-        allow_origin_regex: Any = None,
+        allow_origin_regex: str | re.Pattern[str] | Iterable[str | re.Pattern[str]] | None = None,
         allow_private_network: bool = False,
         expose_headers: Iterable[str] = (),
         max_age: int | None = 600,
@@ -270,9 +286,7 @@ class CORSMiddleware:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
 
-        decision = answers.none if origin is None else answers.actual(origin)
-        raw_headers = decision.raw_headers
-        raw_vary = decision.raw_vary
+        grants, block, vary, _ = answers.none if origin is None else answers.actual(origin)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per
@@ -283,17 +297,16 @@ class CORSMiddleware:
                 started = True
                 # A copy, never the app's own dict or list: an application may
                 # send one prebuilt message for every request, and headers for
-                # one origin must not leak into the next response.
-                app_headers = message.get("headers", ())
-                for name, _ in app_headers:
+                # one origin must not leak into the next response. (A list,
+                # too: ASGI allows any iterable, even a one-shot generator.)
+                headers = list(message.get("headers", ()))
+                for name, _ in headers:
                     if name in _SPECIAL_NAMES:
-                        message = _merged(message, app_headers, raw_headers, raw_vary)
+                        headers = _merged(headers, grants, vary)
                         break
                 else:  # the common case: nothing to merge or replace, only to add
-                    message = {
-                        **message,
-                        "headers": [*app_headers, *raw_headers, (b"vary", raw_vary)],
-                    }
+                    headers += block
+                message = {**message, "headers": headers}
             return send(message)
 
         try:
@@ -306,8 +319,8 @@ class CORSMiddleware:
             # CORS headers, then re-raise for the server to log. (Wrapping the
             # whole app instead, CORSMiddleware(app), decorates the framework's
             # own 500 page, and this branch is not needed.)
-            if raw_headers and not started:
-                await _send_error(send, raw_headers, raw_vary)
+            if grants and not started:
+                await _send_error(send, block)
             raise
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -319,7 +332,7 @@ class CORSMiddleware:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
-        if answers is None or origin is None or answers.actual(origin).allowed:
+        if answers is None or origin is None or answers.actual(origin).grants:  # allowed
             await self.app(scope, receive, send)
             return
         logger.debug(
@@ -349,26 +362,24 @@ def _join(first: bytes, more: bytes, cut: int) -> bytes:
     return first[:cut] + b"," + more[:cut]
 
 
-def _merged(
-    message: Message, app_headers: Iterable[Any], raw_headers: RawHeaders, raw_vary: bytes
-) -> Message:
-    """The start message with the app's Vary merged and its own grants replaced."""
+def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any]:
+    """The app's headers with its Vary merged and, when granting, its own grants replaced."""
     headers: list[Any] = []
-    vary: list[str] = []
+    app_vary: list[str] = []
     for header in app_headers:
         name = header[0]
         if name == b"vary":
-            vary.append(header[1].decode("latin-1"))
-        elif not (raw_headers and name in _GRANT_NAMES):
+            app_vary.append(header[1].decode("latin-1"))
+        elif not (grants and name in _GRANT_NAMES):
             headers.append(header)
-    headers += raw_headers
-    if vary:  # never replacing or duplicating the application's own tokens
-        raw_vary = merge_vary(vary, (raw_vary.decode("latin-1"),)).encode("latin-1")
-    headers.append((b"vary", raw_vary))
-    return {**message, "headers": headers}
+    headers += grants
+    if app_vary:  # never replacing or duplicating the application's own tokens
+        vary = merge_vary(app_vary, (vary.decode("latin-1"),)).encode("latin-1")
+    headers.append((b"vary", vary))
+    return headers
 
 
-async def _send_error(send: Send, raw_headers: RawHeaders, raw_vary: bytes) -> None:
+async def _send_error(send: Send, block: RawHeaders) -> None:
     # The client may already be gone; the application's exception matters more
     # than ours, so a failure to send the 500 must not replace it.
     with contextlib.suppress(Exception):
@@ -377,8 +388,7 @@ async def _send_error(send: Send, raw_headers: RawHeaders, raw_vary: bytes) -> N
                 "type": "http.response.start",
                 "status": 500,
                 "headers": [
-                    *raw_headers,
-                    (b"vary", raw_vary),
+                    *block,
                     _TEXT_PLAIN,
                     (b"content-length", b"%d" % len(_ERROR_BODY)),
                 ],

@@ -297,6 +297,20 @@ def test_a_reused_start_message_never_leaks_grants() -> None:
     assert headers == [(b"vary", b"Origin")]
 
 
+def test_response_headers_from_a_generator() -> None:
+    """ASGI allows any iterable of headers, even one that can be read only once."""
+    for origin, vary in ((APP, b"Accept-Encoding, Origin"), (EVIL, b"Accept-Encoding, Origin")):
+        app_headers = iter([(b"x-app", b"1"), (b"vary", b"Accept-Encoding")])
+        start = {"type": "http.response.start", "status": 200, "headers": app_headers}
+        app = CORSMiddleware(responder(start=start), allow_origins=[APP])
+        _, headers, _ = request(app, "GET", [(b"origin", origin.encode())])
+        assert values(headers, b"x-app") == [b"1"]
+        assert values(headers, b"vary") == [vary]
+    start = {"type": "http.response.start", "status": 200, "headers": iter([(b"x-app", b"1")])}
+    _, headers, _ = request(CORSMiddleware(responder(start=start), allow_origins=[APP]))
+    assert headers == [(b"x-app", b"1"), (b"vary", b"Origin")]
+
+
 def test_preflight_answers_are_fresh_lists() -> None:
     """An outer middleware that edits the header list in place cannot corrupt the next answer."""
     inner = CORSMiddleware(responder(), allow_origins=[APP])
