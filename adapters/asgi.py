@@ -106,45 +106,51 @@ class _Answers:
         self._preflight: dict[tuple[bytes, bytes, bytes | None, bool], _Preflight] = {}
 
     def actual(self, origin: bytes) -> _Actual:
-        answer = self._actual.get(origin)
-        if answer is None:
-            answer = _actual(self.policy.decide("GET", origin[:_ORIGIN_CUT].decode("latin-1")))
-            if self._memo and len(origin) <= _MEMO_KEY_BYTES:
-                _remember(self._actual, origin, answer)
-        elif answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("CORS request refused: %s", answer.reason)  # as the core logs it
+        remembered = self._memo and len(origin) <= _MEMO_KEY_BYTES  # never hash a huge value
+        if remembered:
+            answer = self._actual.get(origin)
+            if answer is not None:
+                if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("CORS request refused: %s", answer.reason)  # as the core does
+                return answer
+        answer = _actual(self.policy.decide("GET", origin[:_ORIGIN_CUT].decode("latin-1")))
+        if remembered:
+            _remember(self._actual, origin, answer)
         return answer
 
     def preflight(
         self, origin: bytes, method: bytes, headers: bytes | None, private_network: bool
     ) -> _Preflight:
+        size = len(origin) + len(method) + (0 if headers is None else len(headers))
+        remembered = self._memo and size <= _MEMO_KEY_BYTES  # never hash a huge value
         key = (origin, method, headers, private_network)
-        answer = self._preflight.get(key)
-        if answer is None:
-            decision = self.policy.decide(
-                "OPTIONS",
-                origin[:_ORIGIN_CUT].decode("latin-1"),
-                method[:_METHOD_CUT].decode("latin-1"),
-                None if headers is None else headers[:_REQUEST_HEADERS_CUT].decode("latin-1"),
-                private_network,
-            )
-            body = decision.body
-            answer = _Preflight(
-                decision.status or 200,
-                (
-                    *decision.raw_headers,
-                    (b"vary", decision.raw_vary),
-                    _TEXT_PLAIN,
-                    (b"content-length", b"%d" % len(body)),
-                ),
-                body,
-                decision.reason,
-            )
-            size = len(origin) + len(method) + (0 if headers is None else len(headers))
-            if self._memo and size <= _MEMO_KEY_BYTES:
-                _remember(self._preflight, key, answer)
-        elif answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("CORS preflight refused: %s", answer.reason)  # as the core logs it
+        if remembered:
+            answer = self._preflight.get(key)
+            if answer is not None:
+                if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("CORS preflight refused: %s", answer.reason)  # as the core does
+                return answer
+        decision = self.policy.decide(
+            "OPTIONS",
+            origin[:_ORIGIN_CUT].decode("latin-1"),
+            method[:_METHOD_CUT].decode("latin-1"),
+            None if headers is None else headers[:_REQUEST_HEADERS_CUT].decode("latin-1"),
+            private_network,
+        )
+        body = decision.body
+        answer = _Preflight(
+            decision.status or 200,
+            (
+                *decision.raw_headers,
+                (b"vary", decision.raw_vary),
+                _TEXT_PLAIN,
+                (b"content-length", b"%d" % len(body)),
+            ),
+            body,
+            decision.reason,
+        )
+        if remembered:
+            _remember(self._preflight, key, answer)
         return answer
 
 
