@@ -1,0 +1,41 @@
+"""Django integration: an installed app and a middleware.
+
+A django-cors-headers project switches by changing two lines of settings::
+
+    INSTALLED_APPS = [..., "corecors.adapters.django", ...]          # was "corsheaders"
+    MIDDLEWARE = ["corecors.adapters.django.CORSMiddleware", ...]     # was CorsMiddleware
+
+Its ``CORS_*`` settings keep working with the same defaults (see ``conf``);
+``CORECORS_POLICY`` (a ``CORSPolicy``/``PathPolicies`` or a dotted path to one)
+gives full control. ``manage.py check`` reports configuration problems with
+stable ids (see ``checks``).
+
+Importing this package needs no configured settings: the middleware is imported
+lazily, and settings are read only when Django builds the middleware.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+try:
+    import django  # noqa: F401  (only to fail early with a helpful message)
+except ImportError as exc:  # pragma: no cover - exercised in an environment without Django
+    raise ImportError(
+        'corecors.adapters.django needs Django: pip install "corecors[django]"'
+    ) from exc
+
+if TYPE_CHECKING:
+    from .middleware import CORSMiddleware
+
+__all__ = ["CORSMiddleware"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that Django can import the app package (INSTALLED_APPS) before
+    # anything else is ready, and importing it never touches settings.
+    if name == "CORSMiddleware":
+        from .middleware import CORSMiddleware
+
+        return CORSMiddleware
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

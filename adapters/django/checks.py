@@ -1,0 +1,241 @@
+"""System checks: ``manage.py check`` reports every CORS problem with a stable id.
+
+- ``corecors.E0xx`` / ``corecors.W0xx``: the core's codes (``corecors.errors.CODES``),
+  one message per problem, the fix as the hint, worded with the setting names.
+- Django-specific ids (:data:`DJANGO_CODES`): checks of the surrounding settings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+from django.utils.http import is_same_domain
+from django.utils.module_loading import import_string
+
+from corecors import ConfigProblem, CORSConfigError, CORSPolicy
+
+from .._common import Policy
+from .conf import CORS_SETTINGS, load_policy, read_setting
+
+#: The ids only the Django adapter emits (the core's are in corecors.CODES).
+DJANGO_CODES: dict[str, str] = {
+    "E101": "CORECORS_POLICY cannot be imported",
+    "W101": "an origin allowed with credentials is missing from CSRF_TRUSTED_ORIGINS",
+    "W102": "a CORS_ALLOWED_ORIGIN_REGEXES regex relied on django-cors-headers' prefix match",
+    "W103": "CORS_* settings are ignored because CORECORS_POLICY is set",
+    "W104": "CORSMiddleware comes after a middleware that answers preflights first",
+    "W105": "django-cors-headers' CorsMiddleware is still in MIDDLEWARE",
+}
+
+_OUR_MIDDLEWARE = (
+    "corecors.adapters.django.CORSMiddleware",
+    "corecors.adapters.django.middleware.CORSMiddleware",
+)
+# Middleware that answer an OPTIONS request themselves (a redirect for a missing
+# slash, a redirect to the login page); a preflight must never get those: it
+# fails on any non-2xx status, and it never carries cookies (Fetch).
+_ANSWER_FIRST = (
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+)
+_CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
+_OLD_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
+# The regex already ends the match: "$" (not an escaped "\$") or "\Z".
+_ANCHORED_END = re.compile(r"(?:(?<!\\)|(?<=\\\\))\$$|\\Z$")
+
+
+def check_cors_settings(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The registered check (see apps.py)."""
+    messages: list[CheckMessage] = []
+    try:
+        loaded = load_policy(emit_warnings=False)
+    except CORSConfigError as exc:
+        messages.extend(_error(problem) for problem in exc.problems)
+    else:
+        messages.extend(_warning(problem) for problem in loaded.warnings)
+        messages.extend(_csrf_trusted_origins(loaded.policy))
+    messages.extend(_prefix_regexes())
+    messages.extend(_ignored_settings())
+    messages.extend(_middleware_order())
+    return messages
+
+
+def _error(problem: ConfigProblem) -> Error:
+    return Error(
+        f"{problem.value!r}: {problem.message}",
+        hint=problem.fix[:1].upper() + problem.fix[1:] + ".",
+        obj=problem.option,
+        id=f"corecors.{problem.code}",
+    )
+
+
+def _warning(problem: ConfigProblem) -> Warning:
+    return Warning(
+        f"{problem.value!r}: {problem.message}",
+        hint=problem.fix[:1].upper() + problem.fix[1:] + ".",
+        obj=problem.option,
+        id=f"corecors.{problem.code}",
+    )
+
+
+def _csrf_trusted_origins(policy: Policy) -> list[CheckMessage]:
+    """W101: a credentialed unsafe request (POST...) from another origin passes
+    Django's CSRF origin check only if that origin is in CSRF_TRUSTED_ORIGINS."""
+    if not _uses_middleware(_CSRF_MIDDLEWARE):
+        return []
+    trusted = list(getattr(settings, "CSRF_TRUSTED_ORIGINS", ()))
+    policies = (policy,) if isinstance(policy, CORSPolicy) else policy.policies
+    missing: list[str] = []
+    for item in policies:
+        if not item.allow_credentials:
+            continue  # no cookies, no session: the CSRF check does not apply
+        for origin in item.allow_origins:
+            # "*" answers without credentials; "null" can never be trusted by Django.
+            if origin not in ("*", "null", *missing) and not _csrf_trusts(origin, trusted):
+                missing.append(origin)
+    if not missing:
+        return []
+    any_port = [origin for origin in missing if origin.endswith(":*")]
+    return [
+        Warning(
+            f"{', '.join(map(repr, missing))} may send credentialed requests, but not being "
+            "in CSRF_TRUSTED_ORIGINS, their POST/PUT/PATCH/DELETE requests will fail "
+            "Django's CSRF check (403)",
+            hint=f"Add them to CSRF_TRUSTED_ORIGINS, e.g. CSRF_TRUSTED_ORIGINS = {missing!r}"
+            + (
+                f" (Django cannot trust any port: list the ports {any_port!r} stand for)"
+                if any_port
+                else ""
+            )
+            + ", or exempt the views that do not use cookie authentication with @csrf_exempt.",
+            obj="CSRF_TRUSTED_ORIGINS",
+            id="corecors.W101",
+        )
+    ]
+
+
+def _csrf_trusts(origin: str, trusted: Iterable[str]) -> bool:
+    """Whether Django's CsrfViewMiddleware accepts every origin that ``origin`` stands for.
+
+    Mirrors ``CsrfViewMiddleware._origin_verified``: an exact entry, or an entry
+    ``scheme://*.domain`` covering the host and its subdomains.
+    """
+    if origin in trusted:
+        return True
+    scheme, _, netloc = origin.partition("://")
+    if netloc.endswith(":*"):
+        return False  # any port: CSRF_TRUSTED_ORIGINS has no way to say that
+    for entry in trusted:
+        if "*" not in entry:
+            continue
+        parsed = urlsplit(entry)
+        domain = parsed.netloc.lstrip("*")
+        if parsed.scheme != scheme:
+            continue
+        if netloc.startswith("*."):  # a corecors subdomain pattern: every host below it
+            if domain.startswith(".") and netloc[1:].endswith(domain.lower()):
+                return True
+        elif is_same_domain(netloc, domain):
+            return True
+    return False
+
+
+def _prefix_regexes() -> list[CheckMessage]:
+    """W102: django-cors-headers used re.match (a prefix); corecors always matches
+    the whole origin. Safer (``^https://app\\.example\\.com`` also allowed
+    ``https://app.example.com.evil.net``), but origins that only began with a
+    match are no longer allowed."""
+    if getattr(settings, "CORECORS_POLICY", None) is not None:
+        return []
+    name, regexes = read_setting(settings, "CORS_ALLOWED_ORIGIN_REGEXES", ())
+    if isinstance(regexes, str | bytes) or not isinstance(regexes, Iterable):
+        return []  # reported as an error by the policy
+    messages: list[CheckMessage] = []
+    for regex in regexes:
+        pattern = regex.pattern if isinstance(regex, re.Pattern) else regex
+        if isinstance(pattern, str) and _ANCHORED_END.search(pattern) is None:
+            messages.append(
+                Warning(
+                    f"{pattern!r} now has to match the whole origin: django-cors-headers "
+                    "matched only its start, which also let in longer origins such as "
+                    "'https://app.example.com.evil.net'; origins that only begin with a "
+                    "match are no longer allowed",
+                    hint=f"End the regex with '$' ({pattern + '$'!r}) once you have checked "
+                    "that every origin it must allow matches it entirely.",
+                    obj=name,
+                    id="corecors.W102",
+                )
+            )
+    return messages
+
+
+def _ignored_settings() -> list[CheckMessage]:
+    """W103: CORECORS_POLICY replaces every CORS_* setting; left-overs are confusing."""
+    if getattr(settings, "CORECORS_POLICY", None) is None:
+        return []
+    ignored = [name for name in CORS_SETTINGS if hasattr(settings, name)]
+    if not ignored:
+        return []
+    return [
+        Warning(
+            f"{', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} ignored because "
+            "CORECORS_POLICY is set",
+            hint="Remove them, or move their values into the CORSPolicy of CORECORS_POLICY.",
+            obj="CORECORS_POLICY",
+            id="corecors.W103",
+        )
+    ]
+
+
+def _middleware_order() -> list[CheckMessage]:
+    """W104 (CORSMiddleware too low) and W105 (django-cors-headers still installed)."""
+    middleware = [m for m in getattr(settings, "MIDDLEWARE", None) or () if isinstance(m, str)]
+    messages: list[CheckMessage] = []
+    ours = next((i for i, m in enumerate(middleware) if m in _OUR_MIDDLEWARE), None)
+    if ours is not None:
+        for name in middleware[:ours]:
+            if name in _ANSWER_FIRST:
+                messages.append(
+                    Warning(
+                        f"CORSMiddleware comes after {name}, which can answer a preflight "
+                        "with a redirect: browsers fail preflights that are not 2xx",
+                        hint=f"Move {middleware[ours]!r} above {name!r} in MIDDLEWARE "
+                        "(as high as possible; after SecurityMiddleware is fine).",
+                        obj="MIDDLEWARE",
+                        id="corecors.W104",
+                    )
+                )
+    if _OLD_MIDDLEWARE in middleware:
+        messages.append(
+            Warning(
+                f"{_OLD_MIDDLEWARE!r} is still in MIDDLEWARE: two CORS middlewares answer "
+                "preflights and set Access-Control-* headers differently",
+                hint=f"Remove {_OLD_MIDDLEWARE!r} (corecors reads the same CORS_* settings), "
+                "and 'corsheaders' from INSTALLED_APPS.",
+                obj="MIDDLEWARE",
+                id="corecors.W105",
+            )
+        )
+    return messages
+
+
+def _uses_middleware(path: str) -> bool:
+    """Whether MIDDLEWARE has ``path`` or a subclass of it."""
+    base = import_string(path)
+    for name in getattr(settings, "MIDDLEWARE", None) or ():
+        if name == path:
+            return True
+        try:
+            cls = import_string(name)
+        except ImportError:
+            continue  # Django's own checks report a broken MIDDLEWARE entry
+        if isinstance(cls, type) and issubclass(cls, base):
+            return True
+    return False

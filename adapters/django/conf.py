@@ -1,0 +1,315 @@
+"""Django settings -> one corecors policy.
+
+django-cors-headers' setting names keep their names and defaults (those of
+django-cors-headers 4.x, copied here so that it need not be installed), and its
+older aliases (``CORS_ORIGIN_WHITELIST``...) still work. ``CORECORS_POLICY``
+(a ``CORSPolicy``/``PathPolicies`` object or a dotted path to one) overrides them.
+
+Settings are read only by :func:`load_policy`: when Django builds the middleware,
+when the middleware sees a ``setting_changed`` signal, and by the system checks.
+Never at import time.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
+
+from .._common import Policy
+
+#: django-cors-headers' defaults (corsheaders/defaults.py and conf.py, 4.x).
+DEFAULT_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
+DEFAULT_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "user-agent",
+    "x-csrftoken",
+    "x-requested-with",
+)
+DEFAULT_MAX_AGE = 86400
+DEFAULT_URLS_REGEX = r"^.*$"
+
+#: Setting name -> its older django-cors-headers alias, read when it is unset.
+ALIASES = {
+    "CORS_ALLOWED_ORIGINS": "CORS_ORIGIN_WHITELIST",
+    "CORS_ALLOWED_ORIGIN_REGEXES": "CORS_ORIGIN_REGEX_WHITELIST",
+    "CORS_ALLOW_ALL_ORIGINS": "CORS_ORIGIN_ALLOW_ALL",
+}
+
+#: Every setting that CORECORS_POLICY replaces (aliases included).
+CORS_SETTINGS = (
+    "CORS_ALLOWED_ORIGINS",
+    "CORS_ALLOWED_ORIGIN_REGEXES",
+    "CORS_ALLOW_ALL_ORIGINS",
+    "CORS_URLS_REGEX",
+    "CORS_ALLOW_METHODS",
+    "CORS_ALLOW_HEADERS",
+    "CORS_EXPOSE_HEADERS",
+    "CORS_PREFLIGHT_MAX_AGE",
+    "CORS_ALLOW_CREDENTIALS",
+    "CORS_ALLOW_PRIVATE_NETWORK",
+    *ALIASES.values(),
+)
+
+_MISSING = object()
+
+
+class LoadedPolicy(NamedTuple):
+    """The policy built from the settings, and its warnings in settings terms."""
+
+    policy: Policy
+    warnings: tuple[ConfigProblem, ...]
+
+
+class URLsRegexPolicies(PathPolicies):
+    """``CORS_URLS_REGEX`` as a path policy, with django-cors-headers' semantics.
+
+    django-cors-headers applies ``re.match(CORS_URLS_REGEX, request.path_info)``:
+    a match at the start of the path, not a full match (``r"^/api/"`` covers
+    everything below ``/api/``). Kept as is so that migrated patterns cover the
+    same paths; other paths get no CORS processing at all.
+    """
+
+    __slots__ = ("_match", "_policy", "_regex")
+
+    def __init__(self, urls_regex: re.Pattern[str], policy: CORSPolicy) -> None:
+        super().__init__([])
+        self._regex = urls_regex
+        self._match = urls_regex.match
+        self._policy = policy
+
+    def for_path(self, path: str) -> CORSPolicy | None:
+        return self._policy if self._match(path) is not None else None
+
+    @property
+    def policies(self) -> tuple[CORSPolicy, ...]:
+        return (self._policy,)
+
+    def __repr__(self) -> str:
+        return f"URLsRegexPolicies({self._regex.pattern!r}, {self._policy!r})"
+
+
+def is_cors_setting(name: str) -> bool:
+    """Whether a changed setting can change the policy (``setting_changed``)."""
+    return name.startswith(("CORS_", "CORECORS_"))
+
+
+def load_policy(source: Any = None, *, emit_warnings: bool = True) -> LoadedPolicy:
+    """Build the policy from Django's settings (or any object with setting attributes).
+
+    Raises :class:`CORSConfigError` naming the settings to change. With
+    ``emit_warnings``, risky ``CORS_*`` settings emit a :class:`CORSConfigWarning`
+    naming the setting (a ``CORECORS_POLICY`` object warned when it was built).
+    """
+    source = settings if source is None else source
+    custom = getattr(source, "CORECORS_POLICY", None)
+    if custom is not None:
+        policy = _custom_policy(custom)
+        notices = tuple(p for item in _policies(policy) for p in item.config_warnings)
+        return LoadedPolicy(policy, notices)
+    loaded = _from_cors_settings(source)
+    if emit_warnings:
+        for notice in loaded.warnings:
+            warnings.warn(CORSConfigWarning(notice), stacklevel=2)
+    return loaded
+
+
+def read_setting(source: Any, name: str, default: object) -> tuple[str, Any]:
+    """(the name actually set, its value): the setting, else its old alias, else the default."""
+    value = getattr(source, name, _MISSING)
+    if value is _MISSING and name in ALIASES:
+        alias = ALIASES[name]
+        value = getattr(source, alias, _MISSING)
+        if value is not _MISSING:
+            return alias, value
+    return name, default if value is _MISSING else value
+
+
+def _from_cors_settings(source: Any) -> LoadedPolicy:
+    problems: list[ConfigProblem] = []
+    origins_name, origins = read_setting(source, "CORS_ALLOWED_ORIGINS", ())
+    regexes_name, regexes = read_setting(source, "CORS_ALLOWED_ORIGIN_REGEXES", ())
+    all_name, allow_all = read_setting(source, "CORS_ALLOW_ALL_ORIGINS", False)
+    _, max_age = read_setting(source, "CORS_PREFLIGHT_MAX_AGE", DEFAULT_MAX_AGE)
+    max_age_is_default = not hasattr(source, "CORS_PREFLIGHT_MAX_AGE")
+
+    if not isinstance(allow_all, bool):
+        problems.append(
+            ConfigProblem("E011", all_name, allow_all, "must be True or False", "use a bool")
+        )
+        allow_all = False
+    if isinstance(origins, Iterable) and not isinstance(origins, str | bytes):
+        origins = list(origins)
+        if "file://" in origins:
+            # django-cors-headers accepted it for old Chrome on Android; browsers
+            # now send "Origin: null" for file: pages.
+            problems.append(
+                ConfigProblem(
+                    "E001",
+                    origins_name,
+                    "file://",
+                    "is not an origin: browsers send 'Origin: null' for file: pages",
+                    "remove 'file://'; list 'null' only if you must (any sandboxed page "
+                    "can send it)",
+                )
+            )
+            origins = [o for o in origins if o != "file://"]
+        if allow_all:
+            origins = ["*", *origins]
+    if isinstance(regexes, str | bytes):
+        problems.append(
+            ConfigProblem(
+                "E011",
+                regexes_name,
+                regexes,
+                "must be a list of regexes, not one string",
+                f"write {regexes_name} = [{regexes!r}]",
+            )
+        )
+        regexes = ()
+    if max_age == 0:
+        max_age = None  # django-cors-headers omits Access-Control-Max-Age for 0
+
+    options: dict[str, Any] = {
+        "allow_origins": origins,
+        "allow_origin_regex": regexes or None,
+        "allow_methods": read_setting(source, "CORS_ALLOW_METHODS", DEFAULT_ALLOW_METHODS)[1],
+        "allow_headers": read_setting(source, "CORS_ALLOW_HEADERS", DEFAULT_ALLOW_HEADERS)[1],
+        "allow_credentials": read_setting(source, "CORS_ALLOW_CREDENTIALS", False)[1],
+        "expose_headers": read_setting(source, "CORS_EXPOSE_HEADERS", ())[1],
+        "max_age": max_age,
+        "allow_private_network": read_setting(source, "CORS_ALLOW_PRIVATE_NETWORK", False)[1],
+    }
+    names = {
+        "allow_origins": origins_name,
+        "allow_origin_regex": regexes_name,
+        "allow_methods": "CORS_ALLOW_METHODS",
+        "allow_headers": "CORS_ALLOW_HEADERS",
+        "allow_credentials": "CORS_ALLOW_CREDENTIALS",
+        "expose_headers": "CORS_EXPOSE_HEADERS",
+        "max_age": "CORS_PREFLIGHT_MAX_AGE",
+        "allow_private_network": "CORS_ALLOW_PRIVATE_NETWORK",
+    }
+    urls_regex = _urls_regex(source, problems)
+    policy = None
+    # The core warns as it builds; the warnings are re-issued below with the
+    # names of the settings instead of the CORSPolicy options.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CORSConfigWarning)
+        try:
+            policy = CORSPolicy(**options)
+        except CORSConfigError as exc:
+            problems.extend(_in_settings_terms(p, names, all_name) for p in exc.problems)
+    if problems or policy is None:
+        raise CORSConfigError(problems)
+    notices = tuple(
+        _in_settings_terms(p, names, all_name)
+        for p in policy.config_warnings
+        # The default 86400 is django-cors-headers' and harmless (Chromium caps it
+        # at 7200): warn only about a value the project chose.
+        if not (p.code == "W004" and max_age_is_default)
+    )
+    if urls_regex is None:
+        return LoadedPolicy(policy, notices)
+    return LoadedPolicy(URLsRegexPolicies(urls_regex, policy), notices)
+
+
+def _urls_regex(source: Any, problems: list[ConfigProblem]) -> re.Pattern[str] | None:
+    """The compiled ``CORS_URLS_REGEX``, or None when it covers every path (the default)."""
+    value = getattr(source, "CORS_URLS_REGEX", DEFAULT_URLS_REGEX)
+    if value == DEFAULT_URLS_REGEX:
+        return None  # every path: skip the per-request match altogether
+    if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+        return value
+    if not isinstance(value, str):
+        problems.append(
+            ConfigProblem(
+                "E012",
+                "CORS_URLS_REGEX",
+                value,
+                "must be a regex (str or compiled)",
+                r"use e.g. CORS_URLS_REGEX = r'^/api/'",
+            )
+        )
+        return None
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        problems.append(
+            ConfigProblem(
+                "E012",
+                "CORS_URLS_REGEX",
+                value,
+                f"does not compile ({exc})",
+                r"fix the regex; it is matched at the start of request.path_info, e.g. r'^/api/'",
+            )
+        )
+        return None
+
+
+def _custom_policy(value: object) -> Policy:
+    if isinstance(value, str):
+        try:
+            value = import_string(value)
+        except ImportError as exc:
+            raise CORSConfigError(
+                [
+                    ConfigProblem(
+                        "E101",
+                        "CORECORS_POLICY",
+                        value,
+                        f"cannot be imported ({exc})",
+                        "give the dotted path of a CORSPolicy or PathPolicies, e.g. "
+                        "'myproject.cors.policy', or the object itself",
+                    )
+                ]
+            ) from exc
+    if not isinstance(value, CORSPolicy | PathPolicies):
+        raise CORSConfigError(
+            [
+                ConfigProblem(
+                    "E011",
+                    "CORECORS_POLICY",
+                    value,
+                    "must be a CORSPolicy or a PathPolicies (or a dotted path to one)",
+                    "use CORECORS_POLICY = CORSPolicy(allow_origins=[...])",
+                )
+            ]
+        )
+    return value
+
+
+def _policies(policy: Policy) -> tuple[CORSPolicy, ...]:
+    return (policy,) if isinstance(policy, CORSPolicy) else policy.policies
+
+
+def _in_settings_terms(
+    problem: ConfigProblem, names: Mapping[str, str], all_name: str
+) -> ConfigProblem:
+    """A core problem, reworded with the Django setting names instead of CORSPolicy options."""
+    if problem.code == "W001":  # "*" here always comes from CORS_ALLOW_ALL_ORIGINS
+        return problem._replace(
+            option=all_name,
+            value=True,
+            fix=f"set {all_name} = False and list your front end's origins, e.g. "
+            "CORS_ALLOWED_ORIGINS = ['https://app.example.com'] "
+            "(in development: ['http://localhost:*'])",
+        )
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+
+    def rename(text: str) -> str:
+        return pattern.sub(lambda m: names[m.group(1)], text)
+
+    return problem._replace(
+        option=names.get(problem.option, problem.option),
+        message=rename(problem.message),
+        fix=rename(problem.fix),
+    )

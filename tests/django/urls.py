@@ -1,0 +1,11 @@
+from django.urls import path, re_path
+
+from tests.django import views
+
+urlpatterns = [
+    path("raise", views.explode),
+    path("async/raise", views.async_explode),
+    path("async/items", views.async_reference),
+    path("stream", views.stream),
+    re_path(r"^.*$", views.reference),  # every other path: the reference application
+]
