@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
 from corecors.headers import merge_vary
 from corecors.origins import MAX_ORIGIN_LENGTH
-from corecors.policy import ACTUAL_RESPONSE_HEADERS, MAX_METHOD_LENGTH
+from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH
 from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH, short_repr
 
 from ._common import Policy, resolve_policy
@@ -45,6 +45,12 @@ _GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEAD
 # Response headers that need more than appending: merged (Vary) or replaced.
 _SPECIAL_NAMES = _GRANT_NAMES | {b"vary"}
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
+
+# A request without Origin is not a CORS request; its response only varies on Origin.
+_NOTHING: RawHeaders = ()
+_NO_ORIGIN_VARY = ", ".join(ACTUAL_VARY).encode("latin-1")
+_NO_ORIGIN_BLOCK: RawHeaders = ((b"vary", _NO_ORIGIN_VARY),)
+
 _ERROR_BODY = b"Internal Server Error"
 _WS_REFUSAL_BODY = b"WebSocket origin not allowed (the server log, logger 'corecors', says why)"
 _WS_REFUSAL_HEADERS = [_TEXT_PLAIN, (b"content-length", b"%d" % len(_WS_REFUSAL_BODY))]
@@ -96,11 +102,10 @@ class _Answers:
     allow list kept in a database).
     """
 
-    __slots__ = ("_actual", "_memo", "_preflight", "none", "policy")
+    __slots__ = ("_actual", "_memo", "_preflight", "policy")
 
     def __init__(self, policy: CORSPolicy) -> None:
         self.policy = policy
-        self.none = _actual(policy.decide("GET", None))  # no Origin: only "Vary: Origin"
         self._memo = policy.options["allow_origin_func"] is None
         self._actual: dict[bytes, _Actual] = {}
         self._preflight: dict[tuple[bytes, bytes, bytes | None, bool], _Preflight] = {}
@@ -292,7 +297,10 @@ class CORSMiddleware:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
 
-        grants, block, vary, _ = answers.none if origin is None else answers.actual(origin)
+        if origin is None:
+            grants, block, vary = _NOTHING, _NO_ORIGIN_BLOCK, _NO_ORIGIN_VARY
+        else:
+            grants, block, vary, _ = answers.actual(origin)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per
@@ -301,18 +309,20 @@ class CORSMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                # A copy, never the app's own dict or list: an application may
-                # send one prebuilt message for every request, and headers for
-                # one origin must not leak into the next response. (A list,
-                # too: ASGI allows any iterable, even a one-shot generator.)
-                headers = list(message.get("headers", ()))
+                headers = message.get("headers", ())
+                if type(headers) is not list:  # ASGI allows any iterable, even a generator
+                    headers = list(headers)
                 for name, _ in headers:
                     if name in _SPECIAL_NAMES:
                         headers = _merged(headers, grants, vary)
                         break
                 else:  # the common case: nothing to merge or replace, only to add
-                    headers += block
-                message = {**message, "headers": headers}
+                    headers = [*headers, *block]
+                # A copy, never the app's own dict or list: an application may
+                # send one prebuilt message for every request, and headers for
+                # one origin must not leak into the next response.
+                message = dict(message)
+                message["headers"] = headers
             return send(message)
 
         try:
