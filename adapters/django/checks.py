@@ -160,7 +160,7 @@ def _prefix_regexes() -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for regex in regexes:
         pattern = regex.pattern if isinstance(regex, re.Pattern) else regex
-        if isinstance(pattern, str) and _ANCHORED_END.search(pattern) is None:
+        if isinstance(pattern, str) and _compiles(pattern) and not _ANCHORED_END.search(pattern):
             messages.append(
                 Warning(
                     f"{pattern!r} now has to match the whole origin: django-cors-headers "
@@ -174,6 +174,14 @@ def _prefix_regexes() -> list[CheckMessage]:
                 )
             )
     return messages
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False  # reported as corecors.E004
+    return True
 
 
 def _ignored_settings() -> list[CheckMessage]:

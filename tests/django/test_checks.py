@@ -1,0 +1,241 @@
+"""``manage.py check``: every bad setting gives its stable id and its fix as the hint."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from pytest_django import Settings
+
+from corecors import CODES, CORSConfigWarning, CORSPolicy
+from tests.conformance import APP
+from tests.django import policies
+
+CSRF = "django.middleware.csrf.CsrfViewMiddleware"
+OURS = "corecors.adapters.django.CORSMiddleware"
+
+
+def run_check() -> str:
+    """``call_command("check")``'s whole output, errors included."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("check", stdout=out, stderr=err)
+    except SystemCheckError as exc:
+        return str(exc)
+    return out.getvalue() + err.getvalue()
+
+
+def corecors_ids(output: str) -> list[str]:
+    return re.findall(r"\(corecors\.([EW]\d{3})\)", output)
+
+
+def configure(settings: Settings, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(settings, name, value)
+
+
+# (setting values, expected id, a piece of the hint, a piece of the message)
+BAD: list[tuple[str, dict[str, Any], str, str]] = [
+    (
+        "no-scheme",
+        {"CORS_ALLOWED_ORIGINS": ["app.example.com"]},
+        "E001",
+        "'https://app.example.com'",
+    ),
+    ("file-origin", {"CORS_ALLOWED_ORIGINS": ["file://"]}, "E001", "list 'null' only if"),
+    ("trailing-slash", {"CORS_ALLOWED_ORIGINS": [APP + "/"]}, "E002", repr(APP)),
+    ("old-alias", {"CORS_ORIGIN_WHITELIST": [APP + "/path"]}, "E002", repr(APP)),
+    ("single-label-wildcard", {"CORS_ALLOWED_ORIGINS": ["https://*.com"]}, "E003", ""),
+    ("bad-regex", {"CORS_ALLOWED_ORIGIN_REGEXES": ["https://("]}, "E004", "Fix the regex"),
+    ("bad-method", {"CORS_ALLOW_METHODS": ["GE(T"]}, "E006", "'GET'"),
+    ("forbidden-method", {"CORS_ALLOW_METHODS": ["GET", "TRACE"]}, "E007", "Remove 'TRACE'"),
+    ("bad-header", {"CORS_ALLOW_HEADERS": ["x(token"]}, "E008", "'xtoken'"),
+    (
+        "expose-star-credentials",
+        {"CORS_EXPOSE_HEADERS": ["*"], "CORS_ALLOW_CREDENTIALS": True},
+        "E009",
+        "by name",
+    ),
+    ("negative-max-age", {"CORS_PREFLIGHT_MAX_AGE": -1}, "E010", "CORS_PREFLIGHT_MAX_AGE=600"),
+    ("string-origins", {"CORS_ALLOWED_ORIGINS": APP}, "E011", f"CORS_ALLOWED_ORIGINS=[{APP!r}]"),
+    (
+        "string-regexes",
+        {"CORS_ALLOWED_ORIGIN_REGEXES": "^x$"},
+        "E011",
+        "CORS_ALLOWED_ORIGIN_REGEXES = [",
+    ),
+    ("credentials-not-bool", {"CORS_ALLOW_CREDENTIALS": "yes"}, "E011", "bool"),
+    ("allow-all-not-bool", {"CORS_ALLOW_ALL_ORIGINS": "yes"}, "E011", "bool"),
+    ("policy-wrong-type", {"CORECORS_POLICY": 42}, "E011", "CORECORS_POLICY = CORSPolicy("),
+    ("urls-regex-bad", {"CORS_URLS_REGEX": "^/api/("}, "E012", "r'^/api/'"),
+    ("urls-regex-type", {"CORS_URLS_REGEX": 42}, "E012", "r'^/api/'"),
+    (
+        "policy-not-importable",
+        {"CORECORS_POLICY": "tests.django.nowhere.policy"},
+        "E101",
+        "dotted path",
+    ),
+    (
+        "star-with-credentials",
+        {"CORS_ALLOW_ALL_ORIGINS": True, "CORS_ALLOW_CREDENTIALS": True},
+        "W001",
+        "Set CORS_ALLOW_ALL_ORIGINS = False and list",
+    ),
+    (
+        "null-credentials",
+        {"CORS_ALLOWED_ORIGINS": ["null"], "CORS_ALLOW_CREDENTIALS": True},
+        "W002",
+        "Remove 'null'",
+    ),
+    (
+        "plain-http-credentials",
+        {"CORS_ALLOWED_ORIGINS": ["http://app.example.com"], "CORS_ALLOW_CREDENTIALS": True},
+        "W003",
+        "'https://app.example.com'",
+    ),
+    ("explicit-long-max-age", {"CORS_PREFLIGHT_MAX_AGE": 86400}, "W004", "7200"),
+    (
+        "csrf-untrusted",
+        {"CORS_ALLOWED_ORIGINS": [APP], "CORS_ALLOW_CREDENTIALS": True, "MIDDLEWARE": [OURS, CSRF]},
+        "W101",
+        f"CSRF_TRUSTED_ORIGINS = [{APP!r}]",
+    ),
+    (
+        "csrf-untrusted-any-port",
+        {
+            "CORS_ALLOWED_ORIGINS": ["http://localhost:*"],
+            "CORS_ALLOW_CREDENTIALS": True,
+            "MIDDLEWARE": [OURS, CSRF],
+            "CSRF_TRUSTED_ORIGINS": ["http://localhost"],
+        },
+        "W101",
+        "Django cannot trust any port",
+    ),
+    (
+        "csrf-subdomains-not-covered",
+        {
+            "CORS_ALLOWED_ORIGINS": ["https://*.example.com"],
+            "CORS_ALLOW_CREDENTIALS": True,
+            "MIDDLEWARE": [OURS, CSRF],
+            "CSRF_TRUSTED_ORIGINS": [APP],  # one subdomain is not all of them
+        },
+        "W101",
+        "'https://*.example.com'",
+    ),
+    (
+        "regex-prefix",
+        {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://\w+\.example\.com"]},
+        "W102",
+        "$'",
+    ),
+    (
+        "policy-and-settings",
+        {"CORECORS_POLICY": "tests.django.policies.api", "CORS_ALLOWED_ORIGINS": [APP]},
+        "W103",
+        "Remove them",
+    ),
+    (
+        "middleware-after-common",
+        {"MIDDLEWARE": ["django.middleware.common.CommonMiddleware", OURS]},
+        "W104",
+        "above 'django.middleware.common.CommonMiddleware'",
+    ),
+    (
+        "old-middleware-left",
+        {"MIDDLEWARE": [OURS, "corsheaders.middleware.CorsMiddleware"]},
+        "W105",
+        "Remove 'corsheaders.middleware.CorsMiddleware'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "code", "hint"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_setting_gives_its_id_and_hint(
+    settings: Settings, values: dict[str, Any], code: str, hint: str
+) -> None:
+    configure(settings, values)
+    output = run_check()
+    assert corecors_ids(output) == [code], output
+    assert f"(corecors.{code})" in output
+    hint_line = output[output.index(f"(corecors.{code})") :].split("HINT:", 1)[1].splitlines()[0]
+    assert hint in hint_line, output
+    if code.startswith("E"):
+        assert "SystemCheckError" in output  # an error fails `manage.py check`
+
+
+GOOD: list[tuple[str, dict[str, Any]]] = [
+    ("defaults", {}),  # django-cors-headers' default max age 86400 is not reported
+    ("one-origin", {"CORS_ALLOWED_ORIGINS": [APP]}),
+    (
+        "credentials-and-csrf",
+        {
+            "CORS_ALLOWED_ORIGINS": [APP, "https://*.example.org", "http://localhost:5173"],
+            "CORS_ALLOWED_ORIGIN_REGEXES": [
+                r"^https://\w+\.example\.net$",
+                re.compile(r"https://x\.io\Z"),
+            ],
+            "CORS_ALLOW_CREDENTIALS": True,
+            "CORS_URLS_REGEX": r"^/api/",
+            "CORS_PREFLIGHT_MAX_AGE": 600,
+            "MIDDLEWARE": [
+                "django.middleware.security.SecurityMiddleware",
+                OURS,
+                "django.middleware.common.CommonMiddleware",
+                CSRF,
+            ],
+            "CSRF_TRUSTED_ORIGINS": [
+                "https://*.example.com",
+                "https://*.example.org",
+                "http://localhost:5173",
+            ],
+        },
+    ),
+    ("csrf-without-credentials", {"CORS_ALLOWED_ORIGINS": [APP], "MIDDLEWARE": [OURS, CSRF]}),
+    ("credentials-without-csrf", {"CORS_ALLOWED_ORIGINS": [APP], "CORS_ALLOW_CREDENTIALS": True}),
+    ("policy-dotted-path", {"CORECORS_POLICY": "tests.django.policies.api"}),
+]
+
+
+@pytest.mark.parametrize("values", [g[1] for g in GOOD], ids=[g[0] for g in GOOD])
+def test_good_configuration_gives_nothing(settings: Settings, values: dict[str, Any]) -> None:
+    configure(settings, values)
+    output = run_check()
+    assert corecors_ids(output) == [], output
+    assert "corecors" not in output
+
+
+def test_policy_object_warnings_are_reported(settings: Settings) -> None:
+    with pytest.warns(CORSConfigWarning):  # the core warns when the object is built...
+        policy = CORSPolicy(allow_origins=["null"], allow_credentials=True)
+    settings.CORECORS_POLICY = policy
+    output = run_check()  # ...and the check reports it, in the core's terms
+    assert corecors_ids(output) == ["W002"], output
+    assert "allow_origins: (corecors.W002)" in output
+
+
+def test_every_problem_of_a_configuration_is_reported(settings: Settings) -> None:
+    configure(
+        settings,
+        {"CORS_ALLOWED_ORIGINS": ["app.example.com", APP + "/"], "CORS_ALLOW_METHODS": ["TRACE"]},
+    )
+    assert sorted(corecors_ids(run_check())) == ["E001", "E002", "E007"]
+
+
+def test_messages_name_the_setting(settings: Settings) -> None:
+    settings.CORS_ALLOW_HEADERS = ["x token"]
+    output = run_check()
+    assert "CORS_ALLOW_HEADERS: (corecors.E008) 'x token'" in output, output
+    assert "allow_headers" not in output
+
+
+def test_every_id_is_documented() -> None:
+    from corecors.adapters.django.checks import DJANGO_CODES
+
+    readme = (policies.ROOT / "README.md").read_text()
+    for code in [*CODES, *DJANGO_CODES]:
+        assert f"corecors.{code}" in readme, f"corecors.{code} is not in the README"
+    assert not set(CODES) & set(DJANGO_CODES)
