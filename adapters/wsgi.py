@@ -15,6 +15,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from corecors import CORSPolicy, PathPolicies, apply_decision
+from corecors.policy import ACTUAL_RESPONSE_HEADERS
 
 from ._common import Policy, resolve_policy
 
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 __all__ = ["CORSMiddleware"]
 
 _CONTENT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
+# An application header among these sends the response through apply_decision's
+# full merge: Vary is merged, and a granted decision replaces the app's own CORS
+# headers (a duplicate Allow-Origin makes the browser fail the request).
+_MERGED = frozenset({"vary", *ACTUAL_RESPONSE_HEADERS})
 
 
 class CORSMiddleware:
@@ -73,15 +78,17 @@ class CORSMiddleware:
         policy = self._single or self._paths.for_path(environ.get("PATH_INFO", ""))
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
-        get = environ.get
-        origin = get("HTTP_ORIGIN")
-        if origin is None:
-            decision = policy.decide(environ["REQUEST_METHOD"], None)
+        origin = environ.get("HTTP_ORIGIN")
+        method = environ["REQUEST_METHOD"]
+        if origin is None or method != "OPTIONS":
+            # Not a preflight (Fetch §4.8): the other CORS request headers do not matter.
+            decision = policy.decide(method, origin)
         else:
             # WSGI servers join repeated header lines with "," (PEP 3333 / RFC 9110
             # §5.3), which is how decide() expects Access-Control-Request-Headers.
+            get = environ.get
             decision = policy.decide(
-                environ["REQUEST_METHOD"],
+                method,
                 origin,
                 get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
                 get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
@@ -105,7 +112,13 @@ class CORSMiddleware:
         ) -> Callable[[bytes], object]:
             # Passing exc_info on unchanged keeps PEP 3333's contract: the server
             # re-raises it if the first headers were already sent.
-            return start_response(status, apply_decision(headers, decision), exc_info)
+            for name, _ in headers:
+                if name.lower() in _MERGED:
+                    return start_response(status, apply_decision(headers, decision), exc_info)
+            # Nothing to merge or replace (the usual case): apply_decision's result
+            # without its general merge, measurably cheaper behind a real app.
+            vary = ("Vary", ", ".join(decision.vary))
+            return start_response(status, [*headers, *decision.headers, vary], exc_info)
 
         return self.app(environ, cors_start_response)
 

@@ -13,9 +13,11 @@ from typing import Any
 from wsgiref.util import FileWrapper
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.test import Client, EnvironBuilder
 
-from corecors import CORSConfigError, CORSPolicy, PathPolicies
+from corecors import CORSConfigError, CORSPolicy, PathPolicies, apply_decision
 from corecors.adapters.wsgi import CORSMiddleware
 
 APP = "https://app.example.com"
@@ -74,6 +76,46 @@ def test_exc_info_recall_is_decorated_and_passed_on() -> None:
     for headers, vary in ((headers1, "Accept, Origin"), (headers2, "Origin")):
         assert [v for k, v in headers if k == "Access-Control-Allow-Origin"] == [APP]
         assert [v for k, v in headers if k == "Vary"] == [vary]
+
+
+HEADER_NAMES = st.sampled_from(
+    [
+        "Content-Type",
+        "X-App",
+        "Vary",
+        "vary",
+        "VARY",
+        "Access-Control-Allow-Origin",
+        "access-control-allow-origin",
+        "Access-Control-Allow-Credentials",
+        "Access-Control-Expose-Headers",
+        "Access-Control-Max-Age",
+        "Set-Cookie",
+    ]
+)
+HEADER_VALUES = st.sampled_from(["*", "Origin", "Accept-Encoding, Origin", "x", "", "true"])
+MERGE_POLICY = CORSPolicy(allow_origins=[APP], allow_credentials=True, expose_headers=["X-Total"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    headers=st.lists(st.tuples(HEADER_NAMES, HEADER_VALUES), max_size=6),
+    origin=st.sampled_from([None, APP, "https://evil.example.org"]),
+)
+def test_response_headers_are_exactly_apply_decisions(
+    headers: list[tuple[str, str]], origin: str | None
+) -> None:
+    """The middleware's shortcut for responses with nothing to merge changes nothing."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", list(headers))
+        return []
+
+    recorder = Recorder()
+    env = environ() if origin is None else environ(Origin=origin)
+    CORSMiddleware(app, policy=MERGE_POLICY)(env, recorder)
+    expected = apply_decision(list(headers), MERGE_POLICY.decide("GET", origin))
+    assert recorder.calls[0][1] == expected
 
 
 def test_write_callable_reaches_the_server() -> None:
