@@ -132,6 +132,11 @@ def _preflight_response(decision: Decision) -> HttpResponse:
         response.headers,
         (("Content-Length", str(len(decision.body))), ("Vary", ", ".join(decision.vary))),
     )
+    if not decision.allowed:
+        # Django logs every 4xx as a WARNING ("Bad Request: /path"): anyone could
+        # flood the log with refused preflights. corecors already logged the
+        # reason at DEBUG (logger "corecors"); this is Django's own opt-out flag.
+        response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -368,3 +368,20 @@ def test_missing_django_names_the_extra() -> None:
     done = _python("import sys\nsys.modules['django'] = None\nimport corecors.adapters.django\n")
     assert done.returncode != 0
     assert 'pip install "corecors[django]"' in done.stderr
+
+
+def test_refused_preflight_is_not_logged_as_a_django_warning(
+    cred: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Django logs each 4xx response as a WARNING; anyone could flood the log this way.
+    caplog.set_level(logging.DEBUG)
+    response = Client().options("/items", headers={**PREFLIGHT, "Origin": EVIL})
+    assert response.status_code == 400
+    assert not [r for r in caplog.records if r.name == "django.request"], caplog.text
+    refusals = [r for r in caplog.records if r.name == "corecors"]
+    assert refusals  # the reason is logged by corecors, at DEBUG, the origin as a repr
+    assert all(r.levelno == logging.DEBUG for r in refusals)
+    assert repr(EVIL) in caplog.text
+    # A 404 is still Django's to log.
+    Client().get("/missing/x", headers={"Origin": APP})
+    assert [r for r in caplog.records if r.name == "django.request"]
