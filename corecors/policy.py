@@ -19,6 +19,7 @@ from .origins import (
     parse_origin,
 )
 from .tokens import (
+    MAX_REQUEST_HEADERS_LENGTH,
     SAFELISTED_REQUEST_HEADERS,
     TOKEN,
     is_forbidden_method,
@@ -79,6 +80,7 @@ class CORSPolicy:
         "_headers",
         "_headers_value",
         "_max_age_block",
+        "_memo",
         "_methods",
         "_methods_value",
         "_options",
@@ -281,6 +283,10 @@ class CORSPolicy:
         self._star_actual = _actual("*", expose, encode_headers(expose))
         # A granted actual request from a listed origin is one dict lookup.
         self._actual = {origin: self._reflect(origin) for origin in exact}
+        # decide() is a pure function of its arguments unless allow_origin_func is
+        # set (its answer may change: an allow list kept in a database), so the
+        # decisions it computes are remembered, within bounds.
+        self._memo: _Memo | None = None if func is not None else _Memo()
 
     def _reflect(self, origin: str) -> Decision:
         if self._allow_all and not self._credentials:
@@ -335,16 +341,26 @@ class CORSPolicy:
             return _NO_ORIGIN
         if method == "OPTIONS" and request_method:  # Fetch §4.8: a CORS-preflight request
             return self._preflight(origin, request_method, request_headers, request_private_network)
-        if len(origin) <= MAX_ORIGIN_LENGTH:  # never hash a huge value
-            decision = self._actual.get(origin)
+        if len(origin) > MAX_ORIGIN_LENGTH:  # never hash a huge value
+            return self._refuse("actual", f"origin {short_repr(origin)} is not allowed")
+        decision = self._actual.get(origin)
+        if decision is not None:
+            return decision
+        memo = self._memo
+        if memo is not None:
+            decision = memo.get(origin)
             if decision is not None:
                 return decision
         allow_origin = self._allow_origin(origin)
         if allow_origin is None:
-            return self._refuse("actual", f"origin {short_repr(origin)} is not allowed")
-        if allow_origin == "*":
-            return self._star_actual
-        return _actual(origin, self._actual_tail, self._raw_actual_tail)
+            decision = self._refuse("actual", f"origin {short_repr(origin)} is not allowed")
+        elif allow_origin == "*":
+            decision = self._star_actual
+        else:
+            decision = _actual(origin, self._actual_tail, self._raw_actual_tail)
+        if memo is not None:
+            memo.put(origin, decision)
+        return decision
 
     def _allow_origin(self, origin: str) -> str | None:
         """The Access-Control-Allow-Origin value for ``origin``, or None if refused."""
@@ -352,6 +368,8 @@ class CORSPolicy:
             return None
         if origin in self._exact:
             return "*" if self._allow_all and not self._credentials else origin
+        if not (self._allow_all or self._patterns):
+            return None  # only exact origins are configured, and this is none of them
         parts = SERIALISED_ORIGIN.fullmatch(origin)
         if parts is None:  # several origins, spaces, upper case, "null"...: not one origin
             return None
@@ -366,6 +384,26 @@ class CORSPolicy:
         return "*" if self._allow_all else None
 
     def _preflight(
+        self, origin: str, request_method: str, request_headers: str | None, private_network: bool
+    ) -> Decision:
+        memo = self._memo
+        bounded = (
+            len(origin) <= MAX_ORIGIN_LENGTH
+            and len(request_method) <= MAX_METHOD_LENGTH
+            and (request_headers is None or len(request_headers) <= MAX_REQUEST_HEADERS_LENGTH)
+        )
+        if memo is None or not bounded:  # never hash a huge value
+            return self._decide_preflight(origin, request_method, request_headers, private_network)
+        key = (origin, request_method, request_headers, private_network)
+        decision = memo.get(key)
+        if decision is None:
+            decision = self._decide_preflight(
+                origin, request_method, request_headers, private_network
+            )
+            memo.put(key, decision)
+        return decision
+
+    def _decide_preflight(
         self, origin: str, request_method: str, request_headers: str | None, private_network: bool
     ) -> Decision:
         allow_origin = self._allow_origin(origin)
@@ -447,7 +485,7 @@ class CORSPolicy:
         return None
 
     def _refuse(self, what: str, reason: str) -> Decision:
-        logger.debug("CORS %s refused: %s", "request" if what == "actual" else "preflight", reason)
+        _log_refusal("request" if what == "actual" else "preflight", reason)
         if what == "actual":
             return Decision("actual", False, None, (), ACTUAL_VARY, reason, b"", (), b"Origin")
         return Decision(
@@ -601,3 +639,33 @@ def _plain_http_with_credentials(value: str, spec: OriginSpec) -> ConfigProblem:
         "credentials",
         f"use {secure.serialise()!r}",
     )
+
+
+def _log_refusal(kind: str, reason: str) -> None:
+    logger.debug("CORS %s refused: %s", kind, reason)
+
+
+class _Memo:
+    """Decisions already computed, by their inputs; bounded, so hostile variety costs no memory.
+
+    Keys are bounded in size by the callers (nothing over the header limits is
+    hashed). A refusal found here is logged again: each refusal is logged.
+    """
+
+    __slots__ = ("_entries",)
+
+    LIMIT = 1024
+
+    def __init__(self) -> None:
+        self._entries: dict[object, Decision] = {}
+
+    def get(self, key: object) -> Decision | None:
+        decision = self._entries.get(key)
+        if decision is not None and decision.reason is not None:
+            _log_refusal("request" if decision.kind == "actual" else "preflight", decision.reason)
+        return decision
+
+    def put(self, key: object, decision: Decision) -> None:
+        if len(self._entries) >= self.LIMIT:
+            self._entries.clear()  # O(1) per request on average; the hot entries come back
+        self._entries[key] = decision

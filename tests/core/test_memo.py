@@ -1,0 +1,64 @@
+"""Computed decisions are remembered, within bounds, and never change what is decided or logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from corecors import CORSPolicy
+from corecors.policy import _Memo
+
+APP = "https://app.example.com"
+
+
+def test_same_inputs_give_the_same_decision_object() -> None:
+    policy = CORSPolicy(allow_origins=["https://*.example.com"])
+    first = policy.decide("GET", "https://a.example.com")
+    assert first.allowed
+    assert policy.decide("GET", "https://a.example.com") is first
+    preflight = policy.decide("OPTIONS", "https://a.example.com", "GET", "accept")
+    assert policy.decide("OPTIONS", "https://a.example.com", "GET", "accept") is preflight
+
+
+def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_Memo, "LIMIT", 8)
+    policy = CORSPolicy(allow_origins=[APP])
+    memo = policy._memo
+    assert memo is not None
+    for i in range(50):
+        assert not policy.decide("GET", f"https://x{i}.example.org").allowed
+        assert len(memo._entries) <= 8
+
+
+def test_huge_values_are_never_remembered() -> None:
+    policy = CORSPolicy(allow_origins=[APP], allow_headers=["*"])
+    memo = policy._memo
+    assert memo is not None
+    policy.decide("GET", "https://" + "a" * 5000 + ".example.org")
+    policy.decide("OPTIONS", APP, "GET", "x-a," * 2000)
+    policy.decide("OPTIONS", APP, "G" * 100)
+    assert memo._entries == {}
+
+
+def test_a_refusal_found_in_the_memo_is_logged_again(caplog: pytest.LogCaptureFixture) -> None:
+    policy = CORSPolicy(allow_origins=[APP])
+    with caplog.at_level(logging.DEBUG, logger="corecors"):
+        for _ in range(3):
+            policy.decide("GET", "https://evil.example.org")
+            policy.decide("OPTIONS", "https://evil.example.org", "GET")
+    lines = [r.getMessage() for r in caplog.records]
+    assert (
+        lines.count("CORS request refused: origin 'https://evil.example.org' is not allowed") == 3
+    )
+    assert sum("CORS preflight refused: origin 'https://evil.example.org'" in m for m in lines) == 3
+
+
+def test_allow_origin_func_is_asked_every_time() -> None:
+    allowed: set[str] = set()
+    policy = CORSPolicy(allow_origin_func=lambda origin: origin in allowed)
+    assert policy._memo is None
+    assert not policy.decide("GET", "https://new.example.org").allowed
+    allowed.add("https://new.example.org")  # e.g. a tenant added to the database
+    assert policy.decide("GET", "https://new.example.org").allowed
+    assert policy.decide("OPTIONS", "https://new.example.org", "GET").allowed
