@@ -15,7 +15,7 @@ from django.http.response import HttpResponseBase
 from django.test import AsyncClient, Client
 from pytest_django import Settings
 
-from corecors import CORSConfigError, CORSConfigWarning, CORSPolicy
+from corecors import CORSConfigError, CORSConfigWarning, CORSPolicy, merge_vary
 from corecors.adapters.django import CORSMiddleware, middleware
 from tests.conformance import APP, EVIL
 from tests.django.policies import ROOT
@@ -324,6 +324,7 @@ def test_middleware_is_a_coroutine_function_only_under_asgi(settings: Settings) 
         {"Vary": "Accept-Encoding"},
         {"vary": "accept-encoding, origin"},
         {"Vary": "*"},
+        {"Vary": "Cookie, Accept-Encoding,"},
         {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Old"},
     ],
 )
@@ -385,3 +386,27 @@ def test_refused_preflight_is_not_logged_as_a_django_warning(
     # A 404 is still Django's to log.
     Client().get("/missing/x", headers={"Origin": APP})
     assert [r for r in caplog.records if r.name == "django.request"]
+
+
+@pytest.mark.parametrize(
+    "existing",
+    [
+        "Cookie",
+        "cookie,accept-encoding",
+        "Cookie, ",
+        " ",
+        ",",
+        "*",
+        "Accept, *",
+        "ORIGIN",
+        "X-Origin-Hint",
+        "Cookie, origin",
+        "Origin, Access-Control-Request-Method",
+    ],
+)
+@pytest.mark.parametrize("tokens", [("Origin",), ("Origin", "Access-Control-Request-Method")])
+def test_vary_shortcut_equals_merge_vary(existing: str, tokens: tuple[str, ...]) -> None:
+    def split(value: str) -> list[str]:
+        return [t.strip().lower() for t in value.split(",") if t.strip()]
+
+    assert split(middleware._merged(existing, tokens)) == split(merge_vary((existing,), tokens))
