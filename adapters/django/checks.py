@@ -102,19 +102,24 @@ def _csrf_trusted_origins(policy: Policy) -> list[CheckMessage]:
                 missing.append(origin)
     if not missing:
         return []
+    listable = [origin for origin in missing if not origin.endswith(":*")]
     any_port = [origin for origin in missing if origin.endswith(":*")]
+    hints = []
+    if listable:
+        hints.append(f"Add them to CSRF_TRUSTED_ORIGINS, e.g. CSRF_TRUSTED_ORIGINS = {listable!r}")
+    for pattern in any_port:
+        # Django has no "any port" entry: each port in use must be listed.
+        hints.append(
+            f"Django cannot trust {pattern!r}: list each port you use, e.g. "
+            f"{pattern[:-1] + '3000'!r}"
+        )
+    hints.append("or exempt the views that do not use cookie authentication with @csrf_exempt.")
     return [
         Warning(
-            f"{', '.join(map(repr, missing))} may send credentialed requests, but not being "
-            "in CSRF_TRUSTED_ORIGINS, their POST/PUT/PATCH/DELETE requests will fail "
-            "Django's CSRF check (403)",
-            hint=f"Add them to CSRF_TRUSTED_ORIGINS, e.g. CSRF_TRUSTED_ORIGINS = {missing!r}"
-            + (
-                f" (Django cannot trust any port: list the ports {any_port!r} stand for)"
-                if any_port
-                else ""
-            )
-            + ", or exempt the views that do not use cookie authentication with @csrf_exempt.",
+            f"credentialed POST/PUT/PATCH/DELETE requests from {', '.join(map(repr, missing))} "
+            "will fail Django's CSRF check (403 Forbidden): these origins are allowed with "
+            "credentials but are not in CSRF_TRUSTED_ORIGINS",
+            hint="; ".join(hints),
             obj="CSRF_TRUSTED_ORIGINS",
             id="corecors.W101",
         )

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.test import Client
 from pytest_django import Settings
 
 from corecors import CODES, CORSConfigWarning, CORSPolicy
@@ -113,7 +114,7 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
             "CSRF_TRUSTED_ORIGINS": ["http://localhost"],
         },
         "W101",
-        "Django cannot trust any port",
+        "list each port you use, e.g. 'http://localhost:3000'",
     ),
     (
         "csrf-subdomains-not-covered",
@@ -239,3 +240,36 @@ def test_every_id_is_documented() -> None:
     for code in [*CODES, *DJANGO_CODES]:
         assert f"corecors.{code}" in readme, f"corecors.{code} is not in the README"
     assert not set(CODES) & set(DJANGO_CODES)
+
+
+@pytest.mark.parametrize(
+    ("origin", "trusted", "passes"),
+    [
+        (APP, [], False),
+        (APP, [APP], True),
+        (APP, ["https://*.example.com"], True),
+        ("https://a.b.example.com", ["https://*.example.com"], True),
+        (APP, ["http://*.example.com"], False),
+        (APP, ["https://app.example.com:443"], False),
+        ("https://app.example.com:8443", ["https://*.example.com"], False),
+        ("http://localhost:5173", ["http://localhost:5173"], True),
+        ("http://localhost:5173", ["http://localhost"], False),
+    ],
+)
+def test_csrf_check_mirrors_djangos_csrf_middleware(
+    settings: Settings, origin: str, trusted: list[str], passes: bool
+) -> None:
+    """What W101 assumes is what CsrfViewMiddleware does to a credentialed POST."""
+    from corecors.adapters.django.checks import _csrf_trusts
+
+    settings.MIDDLEWARE = [OURS, CSRF]
+    settings.CSRF_TRUSTED_ORIGINS = trusted
+    settings.CORS_ALLOWED_ORIGINS = [origin]
+    settings.CORS_ALLOW_CREDENTIALS = True
+    client = Client(enforce_csrf_checks=True)
+    secret = "a" * 32  # a valid unmasked CSRF secret: only the Origin check can fail
+    client.cookies["csrftoken"] = secret
+    response = client.post("/items", headers={"Origin": origin, "X-CSRFToken": secret})
+    assert (response.status_code == 200) is passes, response.content[:200]
+    assert _csrf_trusts(origin, trusted) is passes
+    assert ("corecors.W101" not in run_check()) is passes
