@@ -45,8 +45,6 @@ _ANSWER_FIRST = (
 )
 _CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 _OLD_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
-# The regex already ends the match: "$" (not an escaped "\$") or "\Z".
-_ANCHORED_END = re.compile(r"(?:(?<!\\)|(?<=\\\\))\$$|\\Z$")
 
 
 def check_cors_settings(
@@ -165,7 +163,7 @@ def _prefix_regexes() -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for regex in regexes:
         pattern = regex.pattern if isinstance(regex, re.Pattern) else regex
-        if isinstance(pattern, str) and _compiles(pattern) and not _ANCHORED_END.search(pattern):
+        if isinstance(pattern, str) and _compiles(pattern) and not _ends_anchored(pattern):
             messages.append(
                 Warning(
                     f"{pattern!r} now has to match the whole origin: django-cors-headers "
@@ -179,6 +177,13 @@ def _prefix_regexes() -> list[CheckMessage]:
                 )
             )
     return messages
+
+
+def _ends_anchored(pattern: str) -> bool:
+    """Whether the regex ends with "$" or "\\Z" (not an escaped "\\$" or "\\\\Z")."""
+    body, last = pattern[:-1], pattern[-1:]
+    backslashes = len(body) - len(body.rstrip("\\"))
+    return (last == "$" and backslashes % 2 == 0) or (last == "Z" and backslashes % 2 == 1)
 
 
 def _compiles(pattern: str) -> bool:

@@ -112,8 +112,10 @@ class CORSMiddleware:
         self._stale = False
 
     def _setting_changed(self, *, setting: str, **kwargs: Any) -> None:
-        # override_settings sends one signal per setting, possibly while the others
-        # are half applied: rebuild lazily, on the next request, not here.
+        # Rebuilt lazily, on the next request: override_settings sends one signal
+        # per setting (building here would build and warn once per setting), and a
+        # bad value then fails the request that uses it, not the unrelated code
+        # that changed the settings.
         if is_cors_setting(setting):
             self._stale = True
             self._policy = None

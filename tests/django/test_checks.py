@@ -133,6 +133,7 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
         "W102",
         "$'",
     ),
+    ("regex-escaped-dollar", {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://a\.com\$"]}, "W102", "$'"),
     (
         "policy-and-settings",
         {"CORECORS_POLICY": "tests.django.policies.api", "CORS_ALLOWED_ORIGINS": [APP]},
