@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase, ResponseHeaders
 
 from corecors import CORSPolicy, Decision, PathPolicies, merge_vary
-from corecors.policy import ACTUAL_RESPONSE_HEADERS
+from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY
 
 from .conf import is_cors_setting, load_policy
 
@@ -33,6 +33,7 @@ _REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
 _REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 _REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
 _PREFLIGHT_CONTENT_TYPE = "text/plain; charset=utf-8"
+_VARY_ORIGIN = ("Vary", ", ".join(ACTUAL_VARY))
 
 
 class CORSMiddleware:
@@ -59,6 +60,12 @@ class CORSMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:
             return self.__acall__(request)
+        if self._policy is not None and _ORIGIN not in request.META:
+            # The most common request by far (same-origin, curl, crawlers): no
+            # decision to make, only Vary: Origin (what decide() says for it).
+            response = cast(HttpResponseBase, self.get_response(request))
+            _vary_origin(response)
+            return response
         decision = self._decide(request)
         if decision is None:  # a path that no policy covers: no CORS processing
             return cast(HttpResponseBase, self.get_response(request))
@@ -69,6 +76,10 @@ class CORSMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        if self._policy is not None and _ORIGIN not in request.META:
+            response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
+            _vary_origin(response)
+            return response
         decision = self._decide(request)
         if decision is None:
             return await cast(Awaitable[HttpResponseBase], self.get_response(request))
@@ -194,6 +205,18 @@ def _merged(existing: str, tokens: tuple[str, ...]) -> str:
     return f"{existing.rstrip(' ,')}, {', '.join(tokens)}"
 
 
+def _vary_origin_store(response: HttpResponseBase) -> None:
+    """Vary: Origin and nothing else: the decision for a request without Origin."""
+    store = response.headers._store
+    vary = store.get("vary")
+    store["vary"] = _VARY_ORIGIN if vary is None else ("Vary", _merged(vary[1], ACTUAL_VARY))
+
+
+def _vary_origin_public(response: HttpResponseBase) -> None:
+    vary = response.headers.pop("Vary", None)
+    response.headers["Vary"] = "Origin" if vary is None else _merged(vary[1], ACTUAL_VARY)
+
+
 def _store_write(headers: ResponseHeaders, pairs: tuple[tuple[str, str], ...]) -> None:
     store = headers._store
     for name, value in pairs:
@@ -213,6 +236,6 @@ def _has_header_store() -> bool:
 
 # Chosen once: the fast path on the Django versions we know, the public API otherwise.
 if _has_header_store():
-    _decorate, _write = _decorate_store, _store_write
+    _decorate, _vary_origin, _write = _decorate_store, _vary_origin_store, _store_write
 else:  # pragma: no cover - a future Django that stores headers differently
-    _decorate, _write = _decorate_public, _public_write
+    _decorate, _vary_origin, _write = _decorate_public, _vary_origin_public, _public_write

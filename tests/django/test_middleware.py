@@ -342,6 +342,15 @@ def test_fast_header_path_equals_the_public_api(
     middleware._decorate_public(public, decision)
     assert sorted(fast.items()) == sorted(public.items())
     assert middleware._decorate is middleware._decorate_store  # the fast path is in use
+    if origin is None:  # the middleware's shortcut for requests without Origin: the same
+        shortcut, shortcut_public = (
+            HttpResponse(headers=app_headers),
+            HttpResponse(headers=app_headers),
+        )
+        middleware._vary_origin_store(shortcut)
+        middleware._vary_origin_public(shortcut_public)
+        assert sorted(shortcut.items()) == sorted(fast.items())
+        assert sorted(shortcut_public.items()) == sorted(fast.items())
 
 
 # Imports: no settings needed; a missing Django names the extra.
