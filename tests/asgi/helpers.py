@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from starlette.routing import Route
 
 from corecors.adapters.asgi import CORSMiddleware
 from tests.conformance import app_response
+from tests.servers import bound_socket
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
@@ -73,12 +73,10 @@ def reference_fastapi_app(**cors: Any) -> FastAPI:
 def serve(app: Any, **config: Any) -> Iterator[str]:
     """Run ``app`` under a real uvicorn on 127.0.0.1 (a free port); yield its base URL.
 
-    The socket is bound to port 0 by us, so the port is free by construction;
-    the server runs in a thread and is stopped (bounded wait) on exit.
+    In a thread of this process (the tests share events with the app and read
+    uvicorn's log records); stopped with a bounded wait on exit.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock = bound_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(app, log_config=None, lifespan="on", access_log=False, **config)

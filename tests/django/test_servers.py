@@ -8,164 +8,24 @@ the module-scoped ``server`` fixture. Requests go over real sockets with
 
 from __future__ import annotations
 
-import http.client
-import os
-import queue
-import re
-import socket
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
 from tests.conformance import APP, EVIL
-from tests.django.policies import ROOT
+from tests.servers import Server, gunicorn_command, one, subprocess_server, uvicorn_command
 
-STARTUP_TIMEOUT = 30.0
-
-
-@dataclass
-class Server:
-    name: str
-    port: int
-
-    def request(
-        self, method: str, path: str, headers: dict[str, str] | None = None
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            conn.request(method, path, headers=headers or {})
-            response = conn.getresponse()
-            return response.status, response.getheaders(), response.read()
-        finally:
-            conn.close()
+COMMANDS = {
+    "gunicorn": gunicorn_command("tests.django.wsgi_app:application"),
+    "uvicorn": uvicorn_command("tests.django.asgi_app:application", "--lifespan", "off"),
+}
 
 
-def one(headers: list[tuple[str, str]], name: str) -> str | None:
-    found = [v for k, v in headers if k.lower() == name.lower()]
-    assert len(found) <= 1, f"{name} sent {len(found)} times: {found}"
-    return found[0] if found else None
-
-
-def _env() -> dict[str, str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "tests.django.server_settings",
-    }
-    env.pop("GUNICORN_CMD_ARGS", None)
-    return env
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
-def _wait_until_answering(server: Server, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
-        assert process.poll() is None, f"{server.name} exited with {process.returncode}"
-        try:
-            if server.request("GET", "/items")[0] == 200:
-                return
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, f"{server.name} did not answer in time"
-        time.sleep(0.1)
-
-
-def _gunicorn() -> Iterator[Server]:
-    # The test binds the socket and hands it over (fd://): no free-port race.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.set_inheritable(True)
-    fd = listener.fileno()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"fd://{fd}",
-        "--workers",
-        "1",
-        "--graceful-timeout",
-        "2",
-        "--log-level",
-        "warning",
-        "tests.django.wsgi_app:application",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=_env(), pass_fds=[fd])
-    server = Server("gunicorn", listener.getsockname()[1])
-    try:
-        _wait_until_answering(server, process)
-        yield server
-    finally:
-        _stop(process)
-        listener.close()
-
-
-def _uvicorn() -> Iterator[Server]:
-    # Port 0: the kernel picks a free port, which uvicorn logs once it listens.
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--log-level",
-        "info",
-        "--no-access-log",
-        "--lifespan",
-        "off",
-        "tests.django.asgi_app:application",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=_env(), stderr=subprocess.PIPE)
-    lines: queue.Queue[str] = queue.Queue()
-
-    def read() -> None:
-        assert process.stderr is not None
-        for line in iter(process.stderr.readline, b""):
-            lines.put(line.decode(errors="replace"))
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        port = None
-        while port is None:
-            assert process.poll() is None, f"uvicorn exited with {process.returncode}"
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, "uvicorn did not start in time"
-            try:
-                found = re.search(
-                    r"running on http://127\.0\.0\.1:(\d+)", lines.get(timeout=remaining)
-                )
-            except queue.Empty:
-                continue
-            port = int(found.group(1)) if found else None
-        server = Server("uvicorn", port)
-        _wait_until_answering(server, process)
-        yield server
-    finally:
-        _stop(process)
-        reader.join(timeout=5)
-
-
-@pytest.fixture(scope="module", params=["gunicorn", "uvicorn"])
+@pytest.fixture(scope="module", params=list(COMMANDS))
 def server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    yield from (_gunicorn() if request.param == "gunicorn" else _uvicorn())
+    env = {"DJANGO_SETTINGS_MODULE": "tests.django.server_settings"}
+    with subprocess_server(COMMANDS[request.param], ready_path="/items", env=env) as server:
+        yield server
 
 
 def test_preflight(server: Server) -> None:

@@ -18,8 +18,10 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page
 
+from tests.servers import ROOT
+
 from .conftest import Pages
-from .servers import ROOT, ApiServer
+from .servers import ApiServer
 
 # The README's screenshot. Written only on request (CORECORS_UPDATE_SCREENSHOT=1), so
 # that a test run leaves the work tree clean; otherwise the shot goes to a temp file

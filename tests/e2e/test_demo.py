@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from .servers import ROOT, START_TIMEOUT, STOP_TIMEOUT, free_port, listening
+from tests.servers import ROOT, START_TIMEOUT, STOP_TIMEOUT, free_port, listening, stop
 
 
 def demo_command(framework: str, api_port: int, frontend_port: int) -> list[str]:
@@ -55,9 +55,7 @@ class Demo:
             time.sleep(0.05)
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process, signal.SIGKILL)  # the test itself checks Ctrl-C; this only cleans up
         self._log.close()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from starlette.testclient import TestClient
 
-from .servers import ROOT
+from tests.servers import ROOT
 
 README = (ROOT / "README.md").read_text()
 QUICKSTART = README.split("<!-- section: quickstart -->", 1)[1].split("<!-- section:", 1)[0]

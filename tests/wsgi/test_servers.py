@@ -9,59 +9,17 @@ with ``http.client``, so duplicated headers and chunked streaming are visible.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+from tests.servers import ROOT, Server, gunicorn_command, one, subprocess_server, values
 from tests.wsgi.server_apps import APP, EVIL, STREAM_CHUNKS, application
-
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT = 20.0
-
-
-class Server:
-    def __init__(self, name: str, port: int) -> None:
-        self.name = name
-        self.port = port
-
-    def connection(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        headers: dict[str, str] | None = None,
-        body: bytes | None = None,
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        conn = self.connection()
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            return response.status, response.getheaders(), response.read()
-        finally:
-            conn.close()
-
-
-def values(headers: list[tuple[str, str]], name: str) -> list[str]:
-    return [v for k, v in headers if k.lower() == name.lower()]
-
-
-def one(headers: list[tuple[str, str]], name: str) -> str | None:
-    found = values(headers, name)
-    assert len(found) <= 1, f"{name} sent {len(found)} times: {found}"
-    return found[0] if found else None
 
 
 def _werkzeug() -> Iterator[Server]:
@@ -77,58 +35,12 @@ def _werkzeug() -> Iterator[Server]:
 
 
 def _gunicorn() -> Iterator[Server]:
-    # The test binds the socket itself and hands it over (fd://): no free-port race.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.set_inheritable(True)
-    fd = listener.fileno()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("GUNICORN_CMD_ARGS", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"fd://{fd}",
-            "--workers",
-            "1",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--graceful-timeout",
-            "2",
-            "--log-level",
-            "warning",
-            "tests.wsgi.server_apps:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        pass_fds=[fd],
+    # gthread: streaming and the stream/close gates need requests served concurrently.
+    command = gunicorn_command(
+        "tests.wsgi.server_apps:application", "--worker-class", "gthread", "--threads", "4"
     )
-    server = Server("gunicorn", listener.getsockname()[1])
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:  # the socket already listens: the first answer means the worker is up
-            assert process.poll() is None, f"gunicorn exited with {process.returncode}"
-            try:
-                if server.request("GET", "/raw/missing")[0] == 404:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "gunicorn did not answer in time"
-            time.sleep(0.1)
+    with subprocess_server(command, ready_path="/raw/missing", ready_status=404) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        listener.close()
 
 
 @pytest.fixture(scope="module", params=["werkzeug", "gunicorn"])
