@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
 from corecors.headers import merge_vary
 from corecors.origins import MAX_ORIGIN_LENGTH
-from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH
+from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH, log_refusal
 from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH, short_repr
 
 from ._common import Policy, resolve_policy
@@ -116,7 +116,7 @@ class _Answers:
             answer = self._actual.get(origin)
             if answer is not None:
                 if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                    logger.debug("CORS request refused: %s", answer.reason)  # as the core does
+                    log_refusal("request", answer.reason)
                 return answer
         answer = _actual(self.policy.decide("GET", origin[:_ORIGIN_CUT].decode("latin-1")))
         if remembered:
@@ -133,7 +133,7 @@ class _Answers:
             answer = self._preflight.get(key)
             if answer is not None:
                 if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                    logger.debug("CORS preflight refused: %s", answer.reason)  # as the core does
+                    log_refusal("preflight", answer.reason)
                 return answer
         decision = self.policy.decide(
             "OPTIONS",

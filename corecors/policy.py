@@ -485,7 +485,7 @@ class CORSPolicy:
         return None
 
     def _refuse(self, what: str, reason: str) -> Decision:
-        _log_refusal("request" if what == "actual" else "preflight", reason)
+        log_refusal("request" if what == "actual" else "preflight", reason)
         if what == "actual":
             return Decision("actual", False, None, (), ACTUAL_VARY, reason, b"", (), b"Origin")
         return Decision(
@@ -641,7 +641,8 @@ def _plain_http_with_credentials(value: str, spec: OriginSpec) -> ConfigProblem:
     )
 
 
-def _log_refusal(kind: str, reason: str) -> None:
+def log_refusal(kind: str, reason: str) -> None:
+    """Log one refusal ("request" or "preflight") at DEBUG: the one format every adapter uses."""
     logger.debug("CORS %s refused: %s", kind, reason)
 
 
@@ -662,7 +663,7 @@ class _Memo:
     def get(self, key: object) -> Decision | None:
         decision = self._entries.get(key)
         if decision is not None and decision.reason is not None:
-            _log_refusal("request" if decision.kind == "actual" else "preflight", decision.reason)
+            log_refusal("request" if decision.kind == "actual" else "preflight", decision.reason)
         return decision
 
     def put(self, key: object, decision: Decision) -> None:

@@ -55,9 +55,9 @@ def check_cors_settings(
     try:
         loaded = load_policy(emit_warnings=False)
     except CORSConfigError as exc:
-        messages.extend(_error(problem) for problem in exc.problems)
+        messages.extend(_message(Error, problem) for problem in exc.problems)
     else:
-        messages.extend(_warning(problem) for problem in loaded.warnings)
+        messages.extend(_message(Warning, problem) for problem in loaded.warnings)
         messages.extend(_csrf_trusted_origins(loaded.policy))
     messages.extend(_prefix_regexes())
     messages.extend(_ignored_settings())
@@ -65,17 +65,9 @@ def check_cors_settings(
     return messages
 
 
-def _error(problem: ConfigProblem) -> Error:
-    return Error(
-        f"{problem.value!r}: {problem.message}",
-        hint=problem.fix[:1].upper() + problem.fix[1:] + ".",
-        obj=problem.option,
-        id=f"corecors.{problem.code}",
-    )
-
-
-def _warning(problem: ConfigProblem) -> Warning:
-    return Warning(
+def _message(kind: type[Error | Warning], problem: ConfigProblem) -> CheckMessage:
+    """A core problem as a system-check message: the same code, the fix as the hint."""
+    return kind(
         f"{problem.value!r}: {problem.message}",
         hint=problem.fix[:1].upper() + problem.fix[1:] + ".",
         obj=problem.option,
