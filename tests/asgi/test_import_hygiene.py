@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
+from tests.blocked_imports import run_without
 
-ROOT = Path(__file__).resolve().parents[2]
+BLOCKED = ("starlette", "fastapi", "django", "flask", "anyio", "pydantic")
 
-SCRIPT = textwrap.dedent(
-    """
-    import asyncio, importlib.abc, sys
-
-    BLOCKED = ("starlette", "fastapi", "django", "flask", "anyio", "pydantic")
-
-    class Blocker(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in BLOCKED:
-                raise ImportError(f"{name} is blocked in this test")
-            return None
-
-    sys.meta_path.insert(0, Blocker())
+SCRIPT = """
+    import asyncio
 
     from corecors.adapters.asgi import CORSMiddleware
 
@@ -54,12 +40,9 @@ SCRIPT = textwrap.dedent(
     assert not loaded, loaded
     print("ok")
     """
-)
 
 
 def test_the_asgi_adapter_imports_no_framework() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    result = run_without(BLOCKED, SCRIPT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"

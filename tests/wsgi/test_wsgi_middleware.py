@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import sys
-import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from werkzeug.test import Client, EnvironBuilder
 
 from corecors import CORSConfigError, CORSPolicy, PathPolicies, apply_decision
 from corecors.adapters.wsgi import CORSMiddleware
+from tests.blocked_imports import run_without
 
 APP = "https://app.example.com"
 ROOT = Path(__file__).resolve().parents[2]
@@ -239,33 +238,9 @@ def test_repr_shows_the_policy() -> None:
     assert "allow_origins=('https://app.example.com',)" in text
 
 
-BLOCKER = """
-import importlib.abc, sys
-BLOCKED = set(sys.argv[1].split(","))
-class Blocker(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in BLOCKED:
-            raise ImportError(f"No module named {name!r} (blocked by the test)")
-        return None
-sys.meta_path.insert(0, Blocker())
-"""
-
-
-def run_blocked(blocked: str, code: str) -> subprocess.CompletedProcess[str]:
-    script = BLOCKER + textwrap.dedent(code)
-    return subprocess.run(
-        [sys.executable, "-c", script, blocked],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_wsgi_adapter_imports_no_framework() -> None:
-    result = run_blocked(
-        "flask,werkzeug,django,starlette,fastapi",
+    result = run_without(
+        ("flask", "werkzeug", "django", "starlette", "fastapi"),
         """
         import sys
         from corecors.adapters.wsgi import CORSMiddleware
@@ -279,7 +254,7 @@ def test_wsgi_adapter_imports_no_framework() -> None:
 
 
 def test_flask_adapter_without_flask_names_the_extra() -> None:
-    result = run_blocked("flask", "import corecors.adapters.flask")
+    result = run_without(("flask",), "import corecors.adapters.flask")
     assert result.returncode == 1
     assert 'pip install "corecors[flask]"' in result.stderr
     assert "ImportError" in result.stderr
