@@ -238,7 +238,7 @@ class CORSMiddleware:
     def _answers_for(self, scope: Scope) -> _Answers | None:
         if self._paths is None:
             return self._single
-        policy = self._paths.for_path(scope["path"])
+        policy = self._paths.for_path(route_path(scope))
         return None if policy is None else self._by_policy[policy]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -371,6 +371,27 @@ class CORSMiddleware:
         else:
             # ASGI: a close before accept makes the server answer the handshake with 403.
             await send({"type": "websocket.close", "code": 1008})
+
+
+def route_path(scope: Scope) -> str:
+    """The path the application routes on: ``scope["path"]`` less ``scope["root_path"]``.
+
+    uvicorn 0.26+ (``--root-path``, or a proxy's ``X-Forwarded-Prefix`` handling)
+    and Starlette's ``Mount`` put the root path in front of ``path``; routing,
+    and so ``PathPolicies``, works on what follows it, as WSGI's ``PATH_INFO``
+    does below ``SCRIPT_NAME``. A ``path`` that does not start with the root
+    path (servers that leave it out) is used as it is, and the root itself
+    routes as ``/``.
+    """
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        rest = path[len(root) :]
+        if not rest:
+            return "/"
+        if rest[0] == "/":  # "/api" is not the root of "/apiv2/x"
+            return rest
+    return path
 
 
 def _join(first: bytes, more: bytes, cut: int) -> bytes:

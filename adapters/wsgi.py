@@ -54,7 +54,8 @@ class CORSMiddleware:
 
     Paths: a ``PathPolicies`` matches ``environ["PATH_INFO"]``, the path as the
     server decoded it, relative to the application's mount point
-    (``SCRIPT_NAME`` is not part of it), with no further unquoting. PEP 3333
+    (``SCRIPT_NAME`` is not part of it; an empty ``PATH_INFO``, the mount point
+    itself, routes as ``/``), with no further unquoting. PEP 3333
     makes ``PATH_INFO`` a latin-1 ``str`` holding the raw bytes: the request
     ``/caf%C3%A9`` arrives as ``"/cafÃ©"``, not ``"/café"``. Rules on ASCII
     paths (``/api/*``) are unaffected; a rule on a non-ASCII path must be
@@ -75,7 +76,7 @@ class CORSMiddleware:
         self._paths = self.policy if isinstance(self.policy, PathPolicies) else _NO_RULES
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        policy = self._single or self._paths.for_path(environ.get("PATH_INFO", ""))
+        policy = self._single or self._paths.for_path(environ.get("PATH_INFO") or "/")
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
         origin = environ.get("HTTP_ORIGIN")
