@@ -200,13 +200,12 @@ def cors_check(request: BrowserRequest, response: ServerResponse, step: Step) ->
             "with Access-Control-Allow-Credentials: true.",
         )
     if allow_origin is None:
-        refused = (
-            f" (status {response.status}: the server refused it)" if step == "preflight" else ""
-        )
+        refused = not 200 <= response.status <= 299 and step == "preflight"
+        why = f" (status {response.status}: the server refused the preflight)" if refused else ""
         return _fail(
             step,
             f"{pre}MissingAllowOriginHeader",
-            f"the {step} response has no Access-Control-Allow-Origin header{refused}.",
+            f"the {step} response has no Access-Control-Allow-Origin header{why}.",
             f"Allow the origin {origin} on the server: {send}.",
         )
     if any(c in allow_origin for c in " ,"):

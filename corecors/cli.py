@@ -67,12 +67,11 @@ def _request(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Brows
             parser.error(f"--header {header!r}: write it as 'Name: value'")
         headers.append((name.strip(), value.strip()))
     origin = args.origin
-    if origin != "null":
-        origin = serialize_origin(args.origin)
-        if origin == "null" or args.origin.rstrip("/") != args.origin.split("?")[0].rstrip("/"):
-            parser.error(f"--origin {args.origin!r} is not an http(s) origin")
-        if origin != args.origin:
-            parser.error(f"--origin {args.origin!r}: a browser sends {origin!r}; use that")
+    if origin != "null" and serialize_origin(origin) != origin:
+        serialized = serialize_origin(origin)
+        if serialized == "null":
+            parser.error(f"--origin {origin!r} is not an origin such as http://localhost:3000")
+        parser.error(f"--origin {origin!r}: a browser sends {serialized!r}; use that")
     if serialize_origin(args.url) == "null":
         parser.error(f"URL {args.url!r} is not an http:// or https:// URL")
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
@@ -48,6 +49,16 @@ class Report:
     verdict: Verdict
     steps: tuple[Step, ...]
     not_sent: str | None = None
+
+
+#: Sends one request: (method, absolute URL, header lines) -> (response, body).
+Transport = Callable[[str, str, HeaderList], tuple[ServerResponse, bytes]]
+
+
+def http_transport(timeout: float = 10.0) -> Transport:
+    """A :data:`Transport` over the network (``http.client``), ``timeout`` seconds per
+    request; raises :class:`NetworkError` with a clear message."""
+    return lambda method, url, headers: _send(method, url, headers, timeout)
 
 
 def _send(
@@ -105,16 +116,24 @@ def _redirected(request: BrowserRequest, status: int, location: str) -> BrowserR
     return BrowserRequest(origin, target, method, headers, request.credentials)
 
 
-def run(request: BrowserRequest, *, send: bool = False, timeout: float = 10.0) -> Report:
+def run(
+    request: BrowserRequest,
+    *,
+    send: bool = False,
+    timeout: float = 10.0,
+    transport: Transport | None = None,
+) -> Report:
     """Send the preflight when a browser would, then the actual request when it is
     GET or HEAD or ``send`` is True, following at most ``MAX_REDIRECTS`` redirects as
-    steps. ``timeout`` is in seconds, per request. Raises :class:`NetworkError`."""
+    steps. ``timeout`` is in seconds, per request; ``transport`` replaces the network
+    (a test client). Raises :class:`NetworkError`."""
+    transmit = transport or http_transport(timeout)
     steps: list[Step] = []
     for _ in range(MAX_REDIRECTS + 1):
         preflight: ServerResponse | None = None
         if request.needs_preflight:
             headers = request.preflight_headers()
-            preflight, body = _send("OPTIONS", request.url, headers, timeout)
+            preflight, body = transmit("OPTIONS", request.url, headers)
             steps.append(Step("preflight", "OPTIONS", request.url, headers, preflight, body))
             verdict = check(request, preflight)
             if not verdict.allowed:
@@ -122,7 +141,7 @@ def run(request: BrowserRequest, *, send: bool = False, timeout: float = 10.0) -
         if request.method not in SAFE_METHODS and not send:
             return Report(check(request, preflight), tuple(steps), request.method)
         headers = request.actual_headers()
-        actual, body = _send(request.method, request.url, headers, timeout)
+        actual, body = transmit(request.method, request.url, headers)
         steps.append(Step("actual", request.method, request.url, headers, actual, body))
         verdict = check_actual(request, actual)
         if verdict.redirect is None:
