@@ -208,6 +208,25 @@ def cors_check(request: BrowserRequest, response: ServerResponse, step: Step) ->
             f"the {step} response has no Access-Control-Allow-Origin header{why}.",
             f"Allow the origin {origin} on the server: {send}.",
         )
+    if allow_origin != origin:
+        return _origin_fault(step, pre, allow_origin, origin, send)
+    if request.credentials:
+        allow_credentials = response.get("Access-Control-Allow-Credentials")
+        if allow_credentials != "true":
+            return _fail(
+                step,
+                f"{pre}InvalidAllowCredentials",
+                f"the request carries credentials and Access-Control-Allow-Credentials is "
+                f"{allow_credentials!r}, not 'true'.",
+                f"Send Access-Control-Allow-Credentials: true (exactly, lower case) on the "
+                f"{step} response.",
+            )
+    return None
+
+
+def _origin_fault(step: Step, pre: str, allow_origin: str, origin: str, send: str) -> Verdict:
+    """The failed check for an Allow-Origin that is not the request's origin, named as
+    Chromium names it: several values, not a URL, or another origin."""
     if any(c in allow_origin for c in " ,"):
         return _fail(
             step,
@@ -223,25 +242,12 @@ def cors_check(request: BrowserRequest, response: ServerResponse, step: Step) ->
             f"Access-Control-Allow-Origin {allow_origin!r} is not an origin.",
             f"{send.capitalize()}.",
         )
-    if allow_origin != origin:
-        return _fail(
-            step,
-            f"{pre}AllowOriginMismatch",
-            f"Access-Control-Allow-Origin is {allow_origin!r}, not the page's origin {origin!r}.",
-            f"{send.capitalize()}: scheme, host and port byte for byte, no trailing slash.",
-        )
-    if request.credentials:
-        allow_credentials = response.get("Access-Control-Allow-Credentials")
-        if allow_credentials != "true":
-            return _fail(
-                step,
-                f"{pre}InvalidAllowCredentials",
-                f"the request carries credentials and Access-Control-Allow-Credentials is "
-                f"{allow_credentials!r}, not 'true'.",
-                f"Send Access-Control-Allow-Credentials: true (exactly, lower case) on the "
-                f"{step} response.",
-            )
-    return None
+    return _fail(
+        step,
+        f"{pre}AllowOriginMismatch",
+        f"Access-Control-Allow-Origin is {allow_origin!r}, not the page's origin {origin!r}.",
+        f"{send.capitalize()}: scheme, host and port byte for byte, no trailing slash.",
+    )
 
 
 def check_preflight(request: BrowserRequest, response: ServerResponse) -> Verdict:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, quote, urlsplit
 
 Lines = tuple[tuple[str, str], ...]
 O = "{origin}"  # noqa: E741  (the page's origin, substituted when answering)
@@ -360,6 +361,11 @@ class FaultServer(ThreadingHTTPServer):
     def url(self, case_id: str, host: str = "localhost") -> str:
         return f"http://{host}:{self.port}/case/{case_id}"
 
+    def redirect_url(self, location: str, status: int = 302) -> str:
+        """A URL answering ``status`` to ``location``, granting any origin (preflights too)."""
+        to = quote(location, safe="")
+        return f"http://localhost:{self.port}/redirect?status={status}&to={to}"
+
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a browser hangs up on answers it refuses: nothing to report
 
@@ -381,6 +387,15 @@ class FaultHandler(BaseHTTPRequestHandler):
             self.server.received.append(received)
         if self.path == "/page":
             self._send(200, (("Content-Type", "text/html"),), b"<!doctype html><title>page</title>")
+            return
+        if self.path.startswith("/redirect?"):  # a redirect that passes the CORS check
+            query = parse_qs(urlsplit(self.path).query)
+            grant = (ACAO, self.headers.get("Origin", ""))
+            if self.command == "OPTIONS" and "Access-Control-Request-Method" in self.headers:
+                self._send(204, (grant, ("Access-Control-Allow-Methods", "*")), b"")
+            else:
+                location = ("Location", query["to"][0])
+                self._send(int(query.get("status", ["302"])[0]), (grant, location), b"moved")
             return
         case = CASES.get(self.path.removeprefix("/case/"))
         if case is None:

@@ -301,6 +301,7 @@ def test_the_actual_response_is_checked_after_the_preflight() -> None:
     good = check(put, preflight, ServerResponse(200, ((ACAO, PAGE), ACAC)))
     assert good.allowed
     assert good.checked == ("preflight", "actual")
+    assert good.explanation == "allowed: the page can read the response"
     bad = check(put, preflight, ServerResponse(200, ((ACAO, PAGE),)))
     assert (bad.error, bad.step) == ("InvalidAllowCredentials", "actual")
     refused = check(put, ServerResponse(403, ()), ServerResponse(200, ((ACAO, PAGE), ACAC)))
