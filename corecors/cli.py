@@ -137,17 +137,18 @@ def print_report(report: Report, out: TextIO) -> None:
             print(f"< body: {excerpt}", file=out)
         print(file=out)
     verdict = report.verdict
+    if verdict.allowed and report.not_sent:
+        print(
+            f"ALLOWED so far: the preflight passes, so the browser sends the {report.not_sent}.\n"
+            f"  It was not sent here (pass --send to send it): its response needs "
+            "Access-Control-Allow-Origin too.",
+            file=out,
+        )
+        return
     if verdict.allowed:
         print("ALLOWED: the browser lets the page read the response.", file=out)
-        if report.not_sent:
-            print(
-                f"  The preflight passed; the {report.not_sent} itself was not sent (pass "
-                "--send to send it): its response needs Access-Control-Allow-Origin too.",
-                file=out,
-            )
-        if verdict.readable_headers is not None:
-            names = ", ".join(verdict.readable_headers) or "(none)"
-            print(f"  Headers the script can read: {names}", file=out)
+        names = ", ".join(verdict.readable_headers or ()) or "(none)"
+        print(f"  Headers the script can read: {names}", file=out)
         return
     print(f"BLOCKED: {verdict.error} ({verdict.step} response)", file=out)
     print(f"  {verdict.detail}", file=out)
