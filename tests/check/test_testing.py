@@ -119,10 +119,14 @@ def test_the_report_lists_the_steps_and_does_not_follow_redirects_silently() -> 
     assert report.steps[1].url == "http://testserver/elsewhere"
     assert report.verdict.allowed
     # send=False: a DELETE is preflighted, never sent.
+    refused = cors_report(client, "/a", origin=FRONT, method="DELETE", send=False)
+    assert [s.method for s in refused.steps] == ["OPTIONS"]
+    assert not refused.verdict.allowed  # DELETE is not in allow_methods
+    client = fastapi_client(allow_origins=[FRONT], allow_methods=["DELETE"])
     deleting = cors_report(client, "/a", origin=FRONT, method="DELETE", send=False)
+    assert deleting.verdict.allowed
     assert deleting.not_sent == "DELETE"
     assert [s.method for s in deleting.steps] == ["OPTIONS"]
-    assert not deleting.verdict.allowed  # DELETE is not in allow_methods
 
 
 def test_flask_test_client_keeps_repeated_header_lines() -> None:
