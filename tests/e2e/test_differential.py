@@ -21,6 +21,9 @@ from playwright.sync_api import Browser, CDPSession, Page
 from corecors.browser import BrowserRequest, Verdict
 from corecors.exchange import run
 from tests.check.fault_server import CASES, CORRECT, FAULTS, Case, FaultServer, fault_server
+from tests.servers import ROOT
+
+README = " ".join((ROOT / "README.md").read_text().split())
 
 FETCH = """
 async ([url, init]) => {
@@ -114,6 +117,8 @@ def test_the_fault_server_covers_enough_cases() -> None:
     assert len({case.error for case in FAULTS}) >= 15  # distinct Network.CorsError names
     kinds = {(case.credentials, case.preflight is not None) for case in CORRECT + FAULTS}
     assert kinds == {(False, False), (False, True), (True, False), (True, True)}
+    summary = f"on {len(CASES)} server answers, {len(CORRECT)} right and {len(FAULTS)} deliberately"
+    assert summary in README
 
 
 @pytest.mark.parametrize("case_id", list(CASES))
