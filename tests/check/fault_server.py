@@ -57,6 +57,8 @@ CORRECT = [
     Case("ok-get-credentials", credentials=True, actual=CRED_ACTUAL),
     Case("ok-post-text-plain", "POST", {"Content-Type": "text/plain"}),
     Case("ok-get-500-readable", actual=(500, ((ACAO, O),))),
+    # Range with a start is a CORS-safelisted request-header: no preflight (Fetch).
+    Case("ok-range-not-preflighted", headers={"Range": "bytes=0-3"}, actual=(206, ((ACAO, O),))),
     Case("ok-put", "PUT", preflight=_ok_preflight(("Access-Control-Allow-Methods", "PUT"))),
     Case(
         "ok-json-post",

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from corecors.adapters.asgi import CORSMiddleware
 from corecors.adapters.flask import CORS
 from corecors.testing import assert_cors_blocked, cors_report, cors_verdict
+from tests.blocked_imports import run_without
 from tests.servers import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -160,3 +161,22 @@ def test_misuse_is_reported() -> None:
     )
     with httpx.Client(transport=transport, base_url="http://api.test") as plain:
         assert cors_verdict(plain, "/x", origin=FRONT).allowed
+
+
+NO_FRAMEWORK = """
+import corecors.browser, corecors.cli, corecors.exchange, corecors.testing
+from corecors.browser import BrowserRequest, ServerResponse, check
+
+loaded = sorted(name for name in BLOCKED if name in __import__("sys").modules)
+assert not loaded, loaded
+request = BrowserRequest("https://a.example", "https://b.example/x", "PUT")
+verdict = check(request, ServerResponse(204, [("Access-Control-Allow-Origin", "*")]))
+print(verdict.error)
+"""
+
+
+def test_the_new_modules_import_no_framework() -> None:
+    blocked = ("flask", "django", "starlette", "fastapi", "werkzeug", "httpx")
+    result = run_without(blocked, NO_FRAMEWORK, isolated=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "MethodDisallowedByPreflightResponse"
