@@ -18,34 +18,30 @@ request-header name"); the verdict blocks it as ``HeaderDisallowedByPreflightRes
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
 from .safelist import (
+    HeaderInput,
+    HeaderList,
     cors_unsafe_request_header_names,
+    header_list,
     is_forbidden_method,
     is_url,
     normalize_method,
     parse_list,
     readable_header_names,
+    same_origin_header_names,
     serialize_origin,
 )
 
-HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]]
-HeaderList = tuple[tuple[str, str], ...]
 Step = Literal["preflight", "actual"]
 
 # RFC 9110 §5.6.2 token: methods and header names.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # Fetch "redirect status"; Chromium treats one as a redirect only with a Location.
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-def _header_list(headers: HeaderInput) -> HeaderList:
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
-    return tuple((str(name), str(value).strip(" \t")) for name, value in pairs)
 
 
 @dataclass(frozen=True)
@@ -75,7 +71,7 @@ class BrowserRequest:
         if not _TOKEN.fullmatch(self.method) or is_forbidden_method(self.method):
             raise ValueError(f"fetch() rejects the method {self.method!r}")
         object.__setattr__(self, "method", normalize_method(self.method))
-        object.__setattr__(self, "header_list", _header_list(self.headers))
+        object.__setattr__(self, "header_list", header_list(self.headers))
 
     @property
     def cross_origin(self) -> bool:
@@ -126,7 +122,7 @@ class ServerResponse:
     header_list: HeaderList = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "header_list", _header_list(self.headers))
+        object.__setattr__(self, "header_list", header_list(self.headers))
 
     def get(self, name: str) -> str | None:
         """Fetch's "get" on a header list: every line named ``name`` (case-insensitive)
@@ -340,7 +336,11 @@ def check_actual(request: BrowserRequest, response: ServerResponse) -> Verdict:
     """The actual response (Fetch §4.3 HTTP fetch step "CORS check", then §4.4
     HTTP-redirect fetch for a redirect): the CORS check, and what the script reads."""
     if not request.cross_origin:
-        return Verdict(True, readable_headers=_present(response), checked=("actual",))
+        return Verdict(
+            True,
+            readable_headers=same_origin_header_names(response.header_list),
+            checked=("actual",),
+        )
     failed = cors_check(request, response, "actual")
     if failed is not None:
         return failed
@@ -357,11 +357,6 @@ def check_actual(request: BrowserRequest, response: ServerResponse) -> Verdict:
         return Verdict(False, step="actual", redirect=location, checked=("actual",))
     readable = readable_header_names(response.header_list, request.credentials)
     return Verdict(True, readable_headers=readable, checked=("actual",))
-
-
-def _present(response: ServerResponse) -> tuple[str, ...]:
-    names = {n.lower() for n, _ in response.header_list} - {"set-cookie", "set-cookie2"}
-    return tuple(sorted(names))
 
 
 def check(

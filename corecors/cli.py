@@ -22,6 +22,16 @@ ALLOWED, BLOCKED, ERROR = 0, 1, 2
 _SHOWN = ("access-control-", "vary", "location", "content-type", "set-cookie")
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 0 to 3600")
+    return seconds
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corecors", description="The browser's CORS verdict, from the terminal."
@@ -55,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         help="also send the actual request when the method is not GET or HEAD",
     )
     check.add_argument("--json", action="store_true", help="print one JSON object")
-    check.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    check.add_argument(
+        "--timeout", type=_seconds, default=10.0, help="seconds per request (default 10)"
+    )
     return parser
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-from .browser import BrowserRequest, HeaderList, ServerResponse, Verdict, check, check_actual
-from .safelist import serialize_origin
+from .browser import BrowserRequest, ServerResponse, Verdict, check, check_actual
+from .safelist import HeaderList, serialize_origin
 
 MAX_REDIRECTS = 5  # Fetch allows 20; a CORS check needs far fewer to find the fault
 MAX_BODY = 65536  # bytes read from a response; the excerpt shown is shorter

@@ -7,8 +7,11 @@ implements. Used by :mod:`corecors.browser`; standard library only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
+
+HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]]
+HeaderList = tuple[tuple[str, str], ...]
 
 # Fetch §2.2.1 "normalize a method": only these six are upper-cased.
 _NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
@@ -146,6 +149,20 @@ def cors_unsafe_request_header_names(headers: Iterable[tuple[str, str]]) -> tupl
     if total > MAX_SAFELISTED_TOTAL:
         unsafe |= potentially_unsafe
     return tuple(sorted(unsafe))
+
+
+def header_list(headers: HeaderInput) -> HeaderList:
+    """(name, value) pairs from a mapping or pairs, values stripped of leading and
+    trailing whitespace (Fetch "normalize" a header value)."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return tuple((str(name), str(value).strip(" \t")) for name, value in pairs)
+
+
+def same_origin_header_names(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """What a same-origin page reads: every header name but Set-Cookie (Fetch
+    "filtered response": forbidden response-header names are always removed)."""
+    names = {name.lower() for name, _ in headers} - FORBIDDEN_RESPONSE_HEADERS
+    return tuple(sorted(names))
 
 
 def parse_list(value: str | None) -> tuple[str, ...] | None:

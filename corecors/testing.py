@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .browser import BrowserRequest, HeaderList, ServerResponse, Verdict
+from .browser import BrowserRequest, ServerResponse, Verdict
 from .exchange import Report, Transport, run
+from .safelist import HeaderList
 
 _DEFAULT_BASES = {"open": "http://localhost", "generic": "http://testserver"}
 

@@ -187,6 +187,8 @@ def test_redirects_are_steps_and_a_cross_origin_redirect_taints_the_origin(
         (["--origin", "http://localhost:3000/"], "a browser sends 'http://localhost:3000'"),
         (["--origin", "localhost:3000"], "is not an origin"),
         (["--method", "TRACE"], "fetch() rejects the method 'TRACE'"),
+        (["--timeout", "0"], "'0' is not a number of seconds from 0 to 3600"),
+        (["--timeout", "soon"], "'soon' is not a number of seconds"),
     ],
 )
 def test_usage_errors_exit_2(
