@@ -225,7 +225,7 @@ def _parameters(owner: str, signature: inspect.Signature) -> list[str]:
         cells = [
             f"`{shown}`",
             f"`{annotation}`".replace("|", "\\|") if annotation else "",
-            f"`{default}`" if default else ("" if kind else "required"),
+            f"`{default}`" if default else ("" if kind or shown.startswith("*") else "required"),
             (f"{kind}. " if kind else "") + _describe(owner, name).replace("|", "\\|"),
         ]
         rows.append("| " + " | ".join(cells) + " |")
@@ -234,11 +234,37 @@ def _parameters(owner: str, signature: inspect.Signature) -> list[str]:
     return ["| Parameter | Type | Default | Meaning |", "| --- | --- | --- | --- |", *rows, ""]
 
 
+# The annotations shown on the page being written, for its "Type aliases" section.
+_SHOWN: list[str] = []
+
+
 def _annotation(annotation: object) -> str:
     """An annotation as written in the source (they are strings there), or formatted."""
-    if isinstance(annotation, str):
-        return annotation
-    return inspect.formatannotation(annotation).replace("typing.", "")
+    if not isinstance(annotation, str):
+        annotation = inspect.formatannotation(annotation).replace("typing.", "")
+    _SHOWN.append(annotation)
+    return annotation
+
+
+def _aliases(modules: set[str], documented: set[str]) -> list[str]:
+    """What the capitalised names in the page's annotations stand for, from the modules
+    that define the page's objects: a type alias's value, or where an import comes from."""
+    rows = []
+    names = sorted(set(re.findall(r"\b[A-Z]\w+", " ".join(_SHOWN))) - documented)
+    for name in names:
+        for module_name in sorted(modules):
+            module = sys.modules[module_name]
+            value = vars(module).get(name)
+            if value is not None and hasattr(value, "__args__"):  # an alias: X | Y, C[...]
+                text = re.sub(r"\b(?:[a-z_]+\.)+", "", inspect.formatannotation(value))
+                rows.append(f"- `{name} = {text}`")
+                break
+            source = inspect.getsource(module)
+            found = re.search(rf"^\s*from ([\w.]+) import [^\n]*\b{name}\b", source, re.M)
+            if found and not found.group(1).startswith(("collections", "typing", ".")):
+                rows.append(f"- `{name}`: `{found.group(1)}.{name}`")
+                break
+    return ["## Type aliases", "", *rows, ""] if rows else []
 
 
 def _signature(obj: Callable[..., Any]) -> tuple[inspect.Signature, str]:
@@ -286,7 +312,7 @@ def _callable(owner: str, title: str, obj: Callable[..., Any], level: str) -> li
             lines += [f"Subclass of `{'`, `'.join(bases)}`.", ""]
     lines += [_text(_docstring(title, obj)), ""]
     lines += _parameters(owner, signature)
-    if {"allow_origins", "options", "policy"} & set(signature.parameters):
+    if {"allow_origins", "options", "policy", "config"} & set(signature.parameters):
         lines += [
             "Raises `CORSConfigError` (listing every problem, see [the codes](codes.md)) for a"
             " configuration that cannot work, when called; emits `CORSConfigWarning` for a"
@@ -358,14 +384,19 @@ def _data(module: ModuleType, name: str, value: object) -> list[str]:
 def module_page(module_name: str) -> str:
     module = importlib.import_module(module_name)
     lines = [f"# `{module_name}`", "", _text(inspect.getdoc(module) or ""), ""]
+    _SHOWN.clear()
+    defined_in = {module_name}
     for name in module.__all__:
         value = getattr(module, name)
+        defined_in.add(getattr(value, "__module__", module_name))
         if inspect.isclass(value):
             lines += _class(name, value)
         elif callable(value):
             lines += _callable(name, name, value, "##")
         else:
             lines += _data(module, name, value)
+    documented = {"CORSPolicy", "PathPolicies", "Decision", "ConfigProblem", *module.__all__}
+    lines += _aliases({m for m in defined_in if m in sys.modules}, documented)
     return "\n".join(lines).rstrip() + "\n"
 
 

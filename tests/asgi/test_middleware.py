@@ -377,7 +377,11 @@ def test_500_with_cors_when_the_app_fails_before_responding() -> None:
         (b"access-control-allow-credentials", b"true"),
         (b"vary", b"Origin"),
     ]
-    assert sent[1] == {"type": "http.response.body", "body": b"Internal Server Error"}
+    assert sent[1] == {
+        "type": "http.response.body",
+        "body": b"Internal Server Error",
+        "more_body": False,
+    }
     # Refused origins and responses already started are left to the server.
     for app, origin in ((failing(), EVIL.encode()), (failing(after_start=True), APP.encode())):
         sent.clear()
