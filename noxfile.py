@@ -37,7 +37,6 @@ OLDEST = [
 ]
 
 
-
 def interpreter(version: str) -> str:
     """The newest pyenv-installed Python ``version`` (e.g. "3.12"), by path: pyenv's
     ``python3.12`` shim only works while that version is selected. Else ``version``,
@@ -52,14 +51,6 @@ def interpreter(version: str) -> str:
 
 #: (Python, framework versions) of each cell.
 CELLS = [("3.11", "oldest"), ("3.12", "newest"), ("3.13", "newest")]
-
-#: Prints the versions under test, for the CI log.
-SHOW_VERSIONS = (
-    "import importlib.metadata as m, platform; print('cell:', 'Python', "
-    "platform.python_version(), *(f'{n} {m.version(n)}' for n in ("
-    "'starlette', 'fastapi', 'flask', 'werkzeug', 'django', 'litestar', 'quart', "
-    "'falcon', 'bottle')))"
-)
 
 #: What only the main cell runs: browser-driving and long real-server suites.
 MAIN_CELL_ONLY = [
@@ -80,7 +71,7 @@ def tests(session: nox.Session, frameworks: str) -> None:
     """The suite without the browser tests, on one Python and one set of framework versions."""
     pins = OLDEST if frameworks == "oldest" else []
     session.install("--upgrade", "-e", ".[test]", *pins)
-    session.run("python", "-c", SHOW_VERSIONS)
+    session.run("python", "-m", "tests.cell_versions")  # the versions under test, in the log
     session.run(
         "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *MAIN_CELL_ONLY, *session.posargs
     )

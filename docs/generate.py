@@ -381,6 +381,31 @@ def _data(module: ModuleType, name: str, value: object) -> list[str]:
     return lines
 
 
+def _django_settings() -> list[str]:
+    """The settings the Django middleware reads, from the adapter's own list."""
+    from corecors.adapters.django.conf import ALIASES, CORS_SETTINGS
+
+    old = {alias: name for name, alias in ALIASES.items()}
+    names = [
+        f"`{name}`" + (f" (django-cors-headers' old name for `{old[name]}`)" if name in old else "")
+        for name in CORS_SETTINGS
+    ]
+    return [
+        "## Settings",
+        "",
+        "Read once, when Django builds the middleware: `CORECORS_POLICY` (a `CORSPolicy`, a",
+        "`PathPolicies`, or a dotted path to one), or else the django-cors-headers settings",
+        "below, with django-cors-headers' names and defaults; the README's",
+        "[Django section](https://github.com/corecors/corecors#django) gives each one's",
+        "default and the `CORSPolicy` option it sets. A configuration that cannot work raises",
+        "`CORSConfigError` naming the settings to change; `manage.py check` reports the",
+        "same problems and [the Django checks](codes.md#django-system-checks).",
+        "",
+        *(f"- {name}" for name in names),
+        "",
+    ]
+
+
 def module_page(module_name: str) -> str:
     module = importlib.import_module(module_name)
     lines = [f"# `{module_name}`", "", _text(inspect.getdoc(module) or ""), ""]
@@ -395,6 +420,8 @@ def module_page(module_name: str) -> str:
             lines += _callable(name, name, value, "##")
         else:
             lines += _data(module, name, value)
+    if module_name == "corecors.adapters.django":
+        lines += _django_settings()
     documented = {"CORSPolicy", "PathPolicies", "Decision", "ConfigProblem", *module.__all__}
     lines += _aliases({m for m in defined_in if m in sys.modules}, documented)
     return "\n".join(lines).rstrip() + "\n"
