@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import nox
@@ -70,8 +71,14 @@ MAIN_CELL_ONLY = [
 def tests(session: nox.Session, frameworks: str) -> None:
     """The suite without the browser tests, on one Python and one set of framework versions."""
     pins = OLDEST if frameworks == "oldest" else []
+    started = time.monotonic()
     session.install("--upgrade", "-e", ".[test]", *pins)
+    installed = time.monotonic()
     session.run("python", "-m", "tests.cell_versions")  # the versions under test, in the log
     session.run(
         "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *MAIN_CELL_ONLY, *session.posargs
+    )
+    session.log(
+        f"cell {session.name}: install {installed - started:.0f} s, "
+        f"tests {time.monotonic() - installed:.0f} s"
     )
