@@ -302,7 +302,7 @@ def _docstring(title: str, obj: object) -> str:
     return inspect.cleandoc(own)
 
 
-def _callable(owner: str, title: str, obj: Callable[..., Any], level: str) -> list[str]:
+def callable_section(owner: str, title: str, obj: Callable[..., Any], level: str) -> list[str]:
     signature, text = _signature(obj)
     shown = f"class {title}{text.rsplit(' -> ', 1)[0]}" if inspect.isclass(obj) else title + text
     lines = [f"{level} `{title}`", "", "```python", shown, "```", ""]
@@ -342,12 +342,12 @@ def _class(name: str, cls: type) -> list[str]:
         lines = [f"## `{name}`", "", f"`class {name}(NamedTuple)`", ""]
         lines += [_text(_docstring(name, cls)), "", *_named_tuple(name, cls)]
     else:
-        lines = _callable(name, name, cls, "##")
+        lines = callable_section(name, name, cls, "##")
     for member, value in vars(cls).items():
         if member.startswith("_"):
             continue
         if inspect.isfunction(value):
-            lines += _callable(f"{name}.{member}", f"{name}.{member}", value, "###")
+            lines += callable_section(f"{name}.{member}", f"{name}.{member}", value, "###")
         elif isinstance(value, property):
             returns = _annotation(inspect.signature(value.fget).return_annotation)
             lines += [f"### `{name}.{member}`", "", f"Property: `{returns}`.", ""]
@@ -417,7 +417,7 @@ def module_page(module_name: str) -> str:
         if inspect.isclass(value):
             lines += _class(name, value)
         elif callable(value):
-            lines += _callable(name, name, value, "##")
+            lines += callable_section(name, name, value, "##")
         else:
             lines += _data(module, name, value)
     if module_name == "corecors.adapters.django":

@@ -77,13 +77,13 @@ def test_a_public_name_without_a_docstring_fails_generation(generate: ModuleType
         pass
 
     with pytest.raises(LookupError, match="helper has no docstring"):
-        generate._callable("helper", "helper", helper, "##")
+        generate.callable_section("helper", "helper", helper, "##")
 
     def described(origin: str, unknown_option: int = 1) -> None:
         """Documented, but one parameter is not described."""
 
     with pytest.raises(LookupError, match=r"describe the parameter described\.unknown_option"):
-        generate._callable("described", "described", described, "##")
+        generate.callable_section("described", "described", described, "##")
 
 
 def test_every_code_has_its_meaning_and_fix(pages: dict[str, str]) -> None:
