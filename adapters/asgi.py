@@ -290,7 +290,7 @@ class CORSMiddleware:
                         "headers": list(answer.headers),
                     }
                 )
-                await send({"type": "http.response.body", "body": answer.body})
+                await send({"type": "http.response.body", "body": answer.body, "more_body": False})
                 return
         else:  # only Origin matters on any other method
             for name, value in scope["headers"]:
@@ -431,7 +431,7 @@ async def _send_error(send: Send, block: RawHeaders) -> None:
                 ],
             }
         )
-        await send({"type": "http.response.body", "body": _ERROR_BODY})
+        await send({"type": "http.response.body", "body": _ERROR_BODY, "more_body": False})
 
 
 __all__ = ["CORSMiddleware"]

@@ -26,4 +26,4 @@ __all__ = [
     "apply_decision",
     "merge_vary",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
