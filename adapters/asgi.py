@@ -22,13 +22,15 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, NamedTuple
 
-from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
-from corecors.headers import merge_vary
+from corecors import CORSConfigError, CORSPolicy, Decision
+from corecors.memo import recall_refusal
+from corecors.options import flag_problem
 from corecors.origins import MAX_ORIGIN_LENGTH
-from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH, log_refusal
+from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH
+from corecors.response import preflight_parts, vary_value
 from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH, short_repr
 
-from ._common import Policy, resolve_policy
+from ._common import Policy, Router, resolve_policy
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -62,107 +64,88 @@ _ORIGIN_CUT = MAX_ORIGIN_LENGTH + 1
 _METHOD_CUT = MAX_METHOD_LENGTH + 1
 _REQUEST_HEADERS_CUT = MAX_REQUEST_HEADERS_LENGTH + 1
 
-# Answers are remembered per policy by the raw header bytes; the bounds keep an
-# attacker who sends endless distinct values from growing the memory.
-_MEMO_ENTRIES = 256
+# Encoded answers are kept in the policy's memo (corecors.memo, bytes keys);
+# a key over this size is never hashed.
 _MEMO_KEY_BYTES = 1024
 
 
-class _Actual(NamedTuple):
-    """What any other request's response gets, ready to append."""
+def _encode(headers: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> RawHeaders:
+    """Header pairs as ASGI wants them: lower-case latin-1 bytes."""
+    return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)
 
+
+class _Actual(NamedTuple):
+    """What any other request's response gets, ready to append (a memo value)."""
+
+    kind: str  # "actual", for the memo's refusal log
+    reason: str | None  # why it was refused, for the log
     grants: RawHeaders  # Access-Control-* (empty: refused, or no Origin)
     block: RawHeaders  # the grants and Vary, appended as they are
     vary: bytes
-    reason: str | None  # why it was refused, for the log
-
-
-def _actual(decision: Decision) -> _Actual:
-    grants = decision.raw_headers
-    vary = decision.raw_vary
-    return _Actual(grants, (*grants, (b"vary", vary)), vary, decision.reason)
 
 
 class _Preflight(NamedTuple):
-    """A complete preflight response: status, header block, body; reason for the log."""
+    """A complete preflight response: status, header block, body (a memo value)."""
 
+    kind: str  # "preflight"
+    reason: str | None
     status: int
     headers: RawHeaders
     body: bytes
-    reason: str | None
 
 
-class _Answers:
-    """One policy's decisions, memoised by the raw request header bytes.
-
-    ``decide()`` is a pure function of the request's CORS headers, so the same
-    bytes always get the same answer; remembering it skips decoding, parsing
-    and building the preflight response. A policy with ``allow_origin_func``
-    is never memoised: the function may answer differently over time (an
-    allow list kept in a database).
-    """
-
-    __slots__ = ("_actual", "_memo", "_preflight", "policy")
-
-    def __init__(self, policy: CORSPolicy) -> None:
-        self.policy = policy
-        self._memo = policy.options["allow_origin_func"] is None
-        self._actual: dict[bytes, _Actual] = {}
-        self._preflight: dict[tuple[bytes, bytes, bytes | None, bool], _Preflight] = {}
-
-    def actual(self, origin: bytes) -> _Actual:
-        remembered = self._memo and len(origin) <= _MEMO_KEY_BYTES  # never hash a huge value
-        if remembered:
-            answer = self._actual.get(origin)
-            if answer is not None:
-                if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                    log_refusal("request", answer.reason)
-                return answer
-        answer = _actual(self.policy.decide("GET", origin[:_ORIGIN_CUT].decode("latin-1")))
-        if remembered:
-            _remember(self._actual, origin, answer)
-        return answer
-
-    def preflight(
-        self, origin: bytes, method: bytes, headers: bytes | None, private_network: bool
-    ) -> _Preflight:
-        size = len(origin) + len(method) + (0 if headers is None else len(headers))
-        remembered = self._memo and size <= _MEMO_KEY_BYTES  # never hash a huge value
-        key = (origin, method, headers, private_network)
-        if remembered:
-            answer = self._preflight.get(key)
-            if answer is not None:
-                if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                    log_refusal("preflight", answer.reason)
-                return answer
-        decision = self.policy.decide(
-            "OPTIONS",
-            origin[:_ORIGIN_CUT].decode("latin-1"),
-            method[:_METHOD_CUT].decode("latin-1"),
-            None if headers is None else headers[:_REQUEST_HEADERS_CUT].decode("latin-1"),
-            private_network,
-        )
-        body = decision.body
-        answer = _Preflight(
-            decision.status or 200,
-            (
-                *decision.raw_headers,
-                (b"vary", decision.raw_vary),
-                _TEXT_PLAIN,
-                (b"content-length", b"%d" % len(body)),
-            ),
-            body,
-            decision.reason,
-        )
-        if remembered:
-            _remember(self._preflight, key, answer)
-        return answer
+def _actual_of(decision: Decision) -> _Actual:
+    grants = _encode(decision.headers)
+    vary = ", ".join(decision.vary).encode("latin-1")
+    return _Actual("actual", decision.reason, grants, (*grants, (b"vary", vary)), vary)
 
 
-def _remember(memo: dict[Any, Any], key: object, value: object) -> None:
-    if len(memo) >= _MEMO_ENTRIES:
-        memo.clear()  # simple and O(1) per request on average; hits refill it
-    memo[key] = value
+def _actual(policy: CORSPolicy, origin: bytes) -> _Actual:
+    """The encoded answer for a request with this ``Origin``, remembered by its bytes."""
+    memo = policy.memo
+    remembered = memo is not None and len(origin) <= _MEMO_KEY_BYTES  # never hash a huge value
+    if remembered:
+        answer: _Actual | None = memo.entries.get(origin)  # type: ignore[union-attr]
+        if answer is not None:
+            if answer.reason is not None:
+                recall_refusal(answer)
+            return answer
+    answer = _actual_of(policy.actual(origin[:_ORIGIN_CUT].decode("latin-1")))
+    if remembered:
+        memo.put(origin, answer)  # type: ignore[union-attr]
+    return answer
+
+
+def _preflight(
+    policy: CORSPolicy, origin: bytes, method: bytes, headers: bytes | None, private_network: bool
+) -> _Preflight:
+    """The encoded preflight response, remembered by the request's header bytes."""
+    memo = policy.memo
+    size = len(origin) + len(method) + (0 if headers is None else len(headers))
+    remembered = memo is not None and size <= _MEMO_KEY_BYTES  # never hash a huge value
+    key = (origin, method, headers, private_network)
+    if remembered:
+        answer: _Preflight | None = memo.entries.get(key)  # type: ignore[union-attr]
+        if answer is not None:
+            if answer.reason is not None:
+                recall_refusal(answer)
+            return answer
+    decision = policy.preflight(
+        origin[:_ORIGIN_CUT].decode("latin-1"),
+        method[:_METHOD_CUT].decode("latin-1"),
+        None if headers is None else headers[:_REQUEST_HEADERS_CUT].decode("latin-1"),
+        private_network,
+    )
+    status, block, body = preflight_parts(decision)
+    answer = _Preflight("preflight", decision.reason, status, _encode(block), body)
+    if remembered:
+        memo.put(key, answer)  # type: ignore[union-attr]
+    return answer
+
+
+def _path(scope: Scope) -> str:
+    """The one place the request's path is read for path policies."""
+    return scope["path"]  # type: ignore[no-any-return]
 
 
 class CORSMiddleware:
@@ -212,11 +195,9 @@ class CORSMiddleware:
         if not isinstance(check_websocket_origin, bool):
             raise CORSConfigError(
                 [
-                    ConfigProblem(
-                        "E011",
+                    flag_problem(
                         "check_websocket_origin",
                         check_websocket_origin,
-                        "must be True or False",
                         "use check_websocket_origin=True to refuse WebSocket handshakes "
                         "from origins the policy does not allow",
                     )
@@ -225,21 +206,7 @@ class CORSMiddleware:
         self.app = app
         self.policy: Policy = resolve_policy(policy, options)
         self.check_websocket_origin = check_websocket_origin
-        # One policy for every path skips the path lookup per request.
-        if isinstance(self.policy, PathPolicies):
-            self._single: _Answers | None = None
-            self._paths: PathPolicies | None = self.policy
-            self._by_policy = {p: _Answers(p) for p in self.policy.policies}
-        else:
-            self._single = _Answers(self.policy)
-            self._paths = None
-            self._by_policy = {}
-
-    def _answers_for(self, scope: Scope) -> _Answers | None:
-        if self._paths is None:
-            return self._single
-        policy = self._paths.for_path(scope["path"])
-        return None if policy is None else self._by_policy[policy]
+        self._router = Router(self.policy)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope_type = scope["type"]
@@ -249,8 +216,9 @@ class CORSMiddleware:
             else:
                 await self.app(scope, receive, send)
             return
-        answers = self._single or self._answers_for(scope)
-        if answers is None:  # no rule for this path: no CORS processing at all
+        router = self._router
+        policy = router.single or router.for_path(_path(scope))
+        if policy is None:  # no rule for this path: no CORS processing at all
             await self.app(scope, receive, send)
             return
 
@@ -281,7 +249,9 @@ class CORSMiddleware:
             # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method
             # is a preflight; it ends here and never reaches the application.
             if origin is not None and request_method:
-                answer = answers.preflight(origin, request_method, request_headers, private_network)
+                answer = _preflight(
+                    policy, origin, request_method, request_headers, private_network
+                )
                 await send(
                     {
                         "type": "http.response.start",
@@ -300,7 +270,7 @@ class CORSMiddleware:
         if origin is None:
             grants, block, vary = _NOTHING, _NO_ORIGIN_BLOCK, _NO_ORIGIN_VARY
         else:
-            grants, block, vary, _ = answers.actual(origin)
+            _, _, grants, block, vary = _actual(policy, origin)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per
@@ -341,14 +311,14 @@ class CORSMiddleware:
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse the handshake (403, before accept) from an origin the policy refuses."""
-        answers = self._answers_for(scope)
+        policy = self._router.for_path(_path(scope))
         origin = None
-        if answers is not None:
+        if policy is not None:
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
-        if answers is None or origin is None or answers.actual(origin).grants:  # allowed
+        if policy is None or origin is None or _actual(policy, origin).grants:  # allowed
             await self.app(scope, receive, send)
             return
         logger.debug(
@@ -390,7 +360,8 @@ def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any
             headers.append(header)
     headers += grants
     if app_vary:  # never replacing or duplicating the application's own tokens
-        vary = merge_vary(app_vary, (vary.decode("latin-1"),)).encode("latin-1")
+        tokens = tuple(vary.decode("latin-1").split(", "))
+        vary = vary_value(", ".join(app_vary), tokens).encode("latin-1")
     headers.append((b"vary", vary))
     return headers
 
