@@ -12,12 +12,29 @@ An adapter only translates: its protocol's request into these calls, and the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
 from corecors.policy import NO_ORIGIN
 
 Policy = CORSPolicy | PathPolicies
+
+
+@runtime_checkable
+class PathRules(Protocol):
+    """What the router needs of per-path rules: ``PathPolicies`` is one; Django's
+    ``CORS_URLS_REGEX`` rules are another, without subclassing it."""
+
+    def for_path(self, path: str) -> CORSPolicy | None:
+        """The policy for ``path``, or None for no CORS processing."""
+
+    @property
+    def policies(self) -> tuple[CORSPolicy, ...]:
+        """Every distinct policy the rules can answer."""
+
+
+#: What a router routes: one policy, or rules choosing one per path.
+Routable = CORSPolicy | PathRules
 
 # The CORS request headers, as CGI (PEP 3333, Django's META) names them. Servers
 # join repeated header lines with "," (RFC 9110 §5.3), which is how the core
@@ -71,7 +88,7 @@ class Router:
 
     __slots__ = ("for_path", "policies", "policy", "single")
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Routable) -> None:
         self.policy = policy
         if isinstance(policy, CORSPolicy):
             self.single: CORSPolicy | None = policy
@@ -90,7 +107,7 @@ def _always(policy: CORSPolicy) -> Any:
     return for_path
 
 
-def policies_of(policy: Policy) -> tuple[CORSPolicy, ...]:
+def policies_of(policy: Routable) -> tuple[CORSPolicy, ...]:
     """Every distinct CORSPolicy in ``policy``."""
     return (policy,) if isinstance(policy, CORSPolicy) else policy.policies
 

@@ -20,9 +20,9 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         'corecors.adapters.flask needs Flask; install it with: pip install "corecors[flask]"'
     ) from exc
 
-from corecors import ConfigProblem, CORSConfigError, CORSPolicy, PathPolicies
+from corecors import ConfigProblem, CORSConfigError, CORSPolicy
 
-from ._common import Policy, resolve_policy
+from ._common import Policy, policies_of, resolve_policy
 from .wsgi import CORSMiddleware
 
 __all__ = ["CORS"]
@@ -181,8 +181,7 @@ def _unknown_option(name: str, value: object, in_config: bool) -> ConfigProblem:
 
 
 def _allows_nothing(policy: Policy) -> bool:
-    policies = policy.policies if isinstance(policy, PathPolicies) else (policy,)
     return not any(
         p.allow_origins or p.options["allow_origin_regex"] or p.options["allow_origin_func"]
-        for p in policies
+        for p in policies_of(policy)
     )

@@ -22,7 +22,7 @@ from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
 
-from .._common import Policy
+from .._common import Policy, Routable, policies_of
 
 #: django-cors-headers' defaults (corsheaders/defaults.py and conf.py, 4.x).
 DEFAULT_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
@@ -65,23 +65,23 @@ _MISSING = object()
 class LoadedPolicy(NamedTuple):
     """The policy built from the settings, and its warnings in settings terms."""
 
-    policy: Policy
+    policy: Routable
     warnings: tuple[ConfigProblem, ...]
 
 
-class URLsRegexPolicies(PathPolicies):
+class URLsRegexPolicies:
     """``CORS_URLS_REGEX`` as a path policy, with django-cors-headers' semantics.
 
     django-cors-headers applies ``re.match(CORS_URLS_REGEX, request.path_info)``:
     a match at the start of the path, not a full match (``r"^/api/"`` covers
     everything below ``/api/``). Kept as is so that migrated patterns cover the
-    same paths; other paths get no CORS processing at all.
+    same paths; other paths get no CORS processing at all. A ``PathRules``
+    (the adapter toolkit's protocol), not a ``PathPolicies`` subclass.
     """
 
     __slots__ = ("_match", "_policy", "_regex")
 
     def __init__(self, urls_regex: re.Pattern[str], policy: CORSPolicy) -> None:
-        super().__init__([])
         self._regex = urls_regex
         self._match = urls_regex.match
         self._policy = policy
@@ -113,7 +113,7 @@ def load_policy(source: Any = None, *, emit_warnings: bool = True) -> LoadedPoli
     custom = getattr(source, "CORECORS_POLICY", None)
     if custom is not None:
         policy = _custom_policy(custom)
-        notices = tuple(p for item in _policies(policy) for p in item.config_warnings)
+        notices = tuple(p for item in policies_of(policy) for p in item.config_warnings)
         return LoadedPolicy(policy, notices)
     loaded = _from_cors_settings(source)
     if emit_warnings:
@@ -285,10 +285,6 @@ def _custom_policy(value: object) -> Policy:
             ]
         )
     return value
-
-
-def _policies(policy: Policy) -> tuple[CORSPolicy, ...]:
-    return (policy,) if isinstance(policy, CORSPolicy) else policy.policies
 
 
 def _in_settings_terms(
