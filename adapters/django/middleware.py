@@ -141,7 +141,11 @@ def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
     store["vary"] = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
 
 
-def _decorate_public(response: HttpResponseBase, decision: Decision) -> None:
+# Excluded from coverage: the fallback for a future Django whose ResponseHeaders
+# has no ``_store`` dict (chosen at import below; this Django has one).
+def _decorate_public(  # pragma: no cover
+    response: HttpResponseBase, decision: Decision
+) -> None:
     """The same through Django's public header API (validating every value)."""
     headers = response.headers
     if decision.headers:
@@ -158,7 +162,9 @@ def _store_write(headers: ResponseHeaders, pairs: Iterable[tuple[str, str]]) -> 
         store[name.lower()] = (name, value)
 
 
-def _public_write(headers: ResponseHeaders, pairs: Iterable[tuple[str, str]]) -> None:
+def _public_write(  # pragma: no cover - the same fallback, see _decorate_public
+    headers: ResponseHeaders, pairs: Iterable[tuple[str, str]]
+) -> None:
     for name, value in pairs:
         headers[name] = value
 

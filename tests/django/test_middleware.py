@@ -426,3 +426,21 @@ def test_vary_shortcut_equals_merge_vary(existing: str, tokens: tuple[str, ...])
         return [t.strip().lower() for t in value.split(",") if t.strip()]
 
     assert split(vary_value(existing, tokens)) == split(merge_vary((existing,), tokens))
+
+
+def test_repr_names_the_rules_and_a_pending_reload(settings: Settings) -> None:
+    settings.CORS_ALLOWED_ORIGINS = [APP]
+    settings.CORS_URLS_REGEX = r"^/api/"
+    cors = CORSMiddleware(_sync_view)
+    assert repr(cors).startswith("<CORSMiddleware URLsRegexPolicies('^/api/', CORSPolicy(")
+    settings.CORS_URLS_REGEX = r"^/v2/"  # rebuilt lazily, on the next request
+    assert repr(cors) == "<CORSMiddleware None>"
+    assert cors(RequestFactory().get("/v2/x", headers={"Origin": APP}))["Vary"] == "Origin"
+    assert "'^/v2/'" in repr(cors)
+
+
+def test_unknown_package_attribute_is_an_attribute_error() -> None:
+    import corecors.adapters.django as package
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        package.no_such_name
