@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
-from corecors.policy import NO_ORIGIN
+from corecors.decision import NO_ORIGIN
 
 Policy = CORSPolicy | PathPolicies
 

@@ -23,10 +23,10 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, NamedTuple
 
 from corecors import CORSConfigError, CORSPolicy, Decision
+from corecors.decision import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH
 from corecors.memo import recall_refusal
 from corecors.options import flag_problem
 from corecors.origins import MAX_ORIGIN_LENGTH
-from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH
 from corecors.response import preflight_parts, vary_value
 from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH, short_repr
 
@@ -209,58 +209,25 @@ class CORSMiddleware:
         self._router = Router(self.policy)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope_type = scope["type"]
-        if scope_type != "http":  # lifespan, and websocket unless checked
-            if scope_type == "websocket" and self.check_websocket_origin:
-                await self._websocket(scope, receive, send)
-            else:
-                await self.app(scope, receive, send)
+        """The ASGI call: HTTP gets CORS; lifespan and WebSocket pass (unless checked)."""
+        if scope["type"] != "http":
+            await self._not_http(scope, receive, send)
             return
         router = self._router
         policy = router.single or router.for_path(_path(scope))
         if policy is None:  # no rule for this path: no CORS processing at all
             await self.app(scope, receive, send)
             return
-
-        # One pass over the request headers. A repeated header is joined with
-        # "," as HTTP defines: several Access-Control-Request-Headers lines add
-        # up, and several Origins become a value that is not one origin.
-        origin = None
+        origin = None  # repeated headers are joined with "," (_join), as HTTP defines
         if scope["method"] == "OPTIONS":
-            request_method = request_headers = None
-            private_network = False
-            for name, value in scope["headers"]:
-                if name == b"origin":
-                    origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
-                elif name == b"access-control-request-method":
-                    request_method = (
-                        value
-                        if request_method is None
-                        else _join(request_method, value, _METHOD_CUT)
-                    )
-                elif name == b"access-control-request-headers":
-                    request_headers = (
-                        value
-                        if request_headers is None
-                        else _join(request_headers, value, _REQUEST_HEADERS_CUT)
-                    )
-                elif name == b"access-control-request-private-network":
-                    private_network = value == b"true"
+            origin, request_method, request_headers, private_network = _read(scope["headers"])
             # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method
             # is a preflight; it ends here and never reaches the application.
             if origin is not None and request_method:
                 answer = _preflight(
                     policy, origin, request_method, request_headers, private_network
                 )
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": answer.status,
-                        # A fresh list: an outer middleware may edit it in place.
-                        "headers": list(answer.headers),
-                    }
-                )
-                await send({"type": "http.response.body", "body": answer.body})
+                await _send_preflight(send, answer)
                 return
         else:  # only Origin matters on any other method
             for name, value in scope["headers"]:
@@ -297,17 +264,16 @@ class CORSMiddleware:
 
         try:
             await self.app(scope, receive, send_with_cors)
-        except Exception:
-            # Starlette's ServerErrorMiddleware sits outside user middleware, so
-            # its 500 would reach the browser without CORS headers and show up
-            # as a misleading CORS error. When the app fails before responding
-            # to an allowed cross-origin request, answer the 500 here, with the
-            # CORS headers, then re-raise for the server to log. (Wrapping the
-            # whole app instead, CORSMiddleware(app), decorates the framework's
-            # own 500 page, and this branch is not needed.)
+        except Exception:  # see _send_error: a 500 with CORS headers, then re-raised
             if grants and not started:
                 await _send_error(send, block)
             raise
+
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and self.check_websocket_origin:
+            await self._websocket(scope, receive, send)
+        else:  # lifespan, and websocket unless checked
+            await self.app(scope, receive, send)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse the handshake (403, before accept) from an origin the policy refuses."""
@@ -343,6 +309,39 @@ class CORSMiddleware:
             await send({"type": "websocket.close", "code": 1008})
 
 
+def _read(
+    headers: Iterable[tuple[bytes, bytes]],
+) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
+    """A possible preflight's CORS request headers, in one pass: ``(origin, method,
+    headers, private_network)``; several Access-Control-Request-Headers lines add up."""
+    origin = request_method = request_headers = None
+    private_network = False
+    for name, value in headers:
+        if name == b"origin":
+            origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
+        elif name == b"access-control-request-method":
+            request_method = (
+                value if request_method is None else _join(request_method, value, _METHOD_CUT)
+            )
+        elif name == b"access-control-request-headers":
+            request_headers = (
+                value
+                if request_headers is None
+                else _join(request_headers, value, _REQUEST_HEADERS_CUT)
+            )
+        elif name == b"access-control-request-private-network":
+            private_network = value == b"true"
+    return origin, request_method, request_headers, private_network
+
+
+async def _send_preflight(send: Send, answer: _Preflight) -> None:
+    # A fresh list: an outer middleware may edit it in place.
+    await send(
+        {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)}
+    )
+    await send({"type": "http.response.body", "body": answer.body})
+
+
 def _join(first: bytes, more: bytes, cut: int) -> bytes:
     """Two lines of one request header as one value (rare), kept bounded by ``cut``."""
     return first[:cut] + b"," + more[:cut]
@@ -367,6 +366,13 @@ def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any
 
 
 async def _send_error(send: Send, block: RawHeaders) -> None:
+    """A 500 with the CORS headers, for an app that failed before responding.
+
+    Starlette's ServerErrorMiddleware sits outside user middleware, so its 500
+    would reach the browser without CORS headers and show up as a misleading
+    CORS error; the caller re-raises for the server to log. (Wrapping the whole
+    app instead, CORSMiddleware(app), decorates the framework's own 500 page.)
+    """
     # The client may already be gone; the application's exception matters more
     # than ours, so a failure to send the 500 must not replace it.
     with contextlib.suppress(Exception):

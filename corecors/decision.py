@@ -8,6 +8,22 @@ from typing import Literal, NamedTuple
 Kind = Literal["none", "preflight", "actual"]
 Headers = tuple[tuple[str, str], ...]
 
+MAX_METHOD_LENGTH = 64
+
+ACTUAL_VARY = ("Origin",)
+PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+PNA_VARY = (*PREFLIGHT_VARY, "Access-Control-Request-Private-Network")
+
+#: Response headers a granted actual request sets; an adapter removes the
+#: application's own copies of these so that exactly one of each is sent.
+ACTUAL_RESPONSE_HEADERS = frozenset(
+    {
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-expose-headers",
+    }
+)
+
 
 def _same(option: str) -> str:
     return option
@@ -55,3 +71,19 @@ class Decision(NamedTuple):
     reason: str | None
     body: bytes = b""
     refusal: Refusal | None = None
+
+
+# The body of a refused preflight, by what failed: says what, never echoes the request.
+REFUSAL_BODIES = {
+    what: f"CORS preflight refused: {what} not allowed (the server log, logger 'corecors', "
+    "says why)".encode("ascii")
+    for what in ("origin", "method", "headers", "private-network")
+}
+NO_ORIGIN = Decision(
+    kind="none",
+    allowed=False,
+    status=None,
+    headers=(),
+    vary=ACTUAL_VARY,
+    reason="no Origin header",
+)

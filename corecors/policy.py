@@ -12,11 +12,21 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
-from .decision import Decision, Headers, Refusal
+from .decision import (
+    ACTUAL_VARY,
+    MAX_METHOD_LENGTH,
+    NO_ORIGIN,
+    PNA_VARY,
+    PREFLIGHT_VARY,
+    REFUSAL_BODIES,
+    Decision,
+    Headers,
+    Refusal,
+)
 from .errors import CORSConfigError, CORSConfigWarning
 from .matching import OriginMatcher
 from .memo import Memo, log_refusal
-from .options import RegexOption, validate
+from .options import Options, RegexOption, validate
 from .origins import MAX_ORIGIN_LENGTH
 from .tokens import (
     MAX_REQUEST_HEADERS_LENGTH,
@@ -26,38 +36,8 @@ from .tokens import (
     short_repr,
 )
 
-MAX_METHOD_LENGTH = 64
-
-ACTUAL_VARY = ("Origin",)
-PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
-PNA_VARY = (*PREFLIGHT_VARY, "Access-Control-Request-Private-Network")
-
-#: Response headers a granted actual request sets; an adapter removes the
-#: application's own copies of these so that exactly one of each is sent.
-ACTUAL_RESPONSE_HEADERS = frozenset(
-    {
-        "access-control-allow-origin",
-        "access-control-allow-credentials",
-        "access-control-expose-headers",
-    }
-)
-
 _ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 _ALLOW_CREDENTIALS = ("Access-Control-Allow-Credentials", "true")
-# The body of a refused preflight, by what failed: says what, never echoes the request.
-_REFUSAL_BODIES = {
-    what: f"CORS preflight refused: {what} not allowed (the server log, logger 'corecors', "
-    "says why)".encode("ascii")
-    for what in ("origin", "method", "headers", "private-network")
-}
-NO_ORIGIN = Decision(
-    kind="none",
-    allowed=False,
-    status=None,
-    headers=(),
-    vary=ACTUAL_VARY,
-    reason="no Origin header",
-)
 
 
 class CORSPolicy:
@@ -140,6 +120,11 @@ class CORSPolicy:
         for notice in notices:
             warnings.warn(CORSConfigWarning(notice), stacklevel=2)
         self.config_warnings = tuple(notices)
+        self._precompute(options)
+        self._frozen = True
+
+    def _precompute(self, options: Options) -> None:
+        """Everything ``decide()`` needs, computed once from the validated options."""
         self._options = options
         credentials = self._credentials = options.allow_credentials
         self.matcher = matcher = OriginMatcher(
@@ -175,7 +160,6 @@ class CORSPolicy:
             self.granted[origin] = self._granted(matcher.allow_origin(origin) or origin)
         # The one memo (corecors.memo), or none with allow_origin_func.
         self.memo: Memo | None = None if options.allow_origin_func is not None else Memo()
-        self._frozen = True
 
     def _granted(self, allow_origin: str) -> Decision:
         # "*" (no credentials): one shared Decision, without the credentials header.
@@ -401,9 +385,6 @@ class CORSPolicy:
             headers=(),
             vary=self._preflight_vary,
             reason=reason,
-            body=_REFUSAL_BODIES[refusal.what],
+            body=REFUSAL_BODIES[refusal.what],
             refusal=refusal,
         )
-
-
-__all__ = ["ACTUAL_RESPONSE_HEADERS", "ACTUAL_VARY", "NO_ORIGIN", "CORSPolicy", "log_refusal"]

@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase, ResponseHeaders
 
 from corecors import Decision
-from corecors.policy import ACTUAL_RESPONSE_HEADERS
+from corecors.decision import ACTUAL_RESPONSE_HEADERS
 from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
 
 from .._common import Router, decide_cgi
