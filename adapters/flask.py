@@ -148,10 +148,12 @@ class CORS:
 
 
 def _config_problem(problem: ConfigProblem) -> ConfigProblem:
-    key = f"CORS_{problem.option.upper()}"
-    return problem._replace(
-        option=f"app.config[{key!r}]", fix=problem.fix.replace(problem.option, key)
-    )
+    """A core problem in app.config's vocabulary (``app.config['CORS_MAX_AGE']``)."""
+    return problem.render(_config_key, option=lambda name: f"app.config[{_config_key(name)!r}]")
+
+
+def _config_key(option: str) -> str:
+    return f"CORS_{option.upper()}"
 
 
 def _unknown_option(name: str, value: object, in_config: bool) -> ConfigProblem:

@@ -11,14 +11,14 @@ from .origins import DEFAULT_PORTS, OriginSpec
 
 def star_with_credentials() -> ConfigProblem:
     """W001: "*" together with credentials."""
-    return ConfigProblem(
+    return ConfigProblem.templated(
         "W001",
         "allow_origins",
         ["*"],
         "'*' cannot be combined with credentials: browsers reject it, and reflecting the "
         "request's origin instead would let any website read your users' data, so corecors "
         "answers 'Access-Control-Allow-Origin: *' without credentials",
-        "list your front end's origins, e.g. allow_origins=['https://app.example.com'] "
+        "list your front end's origins, e.g. {allow_origins}=['https://app.example.com'] "
         "(in development: ['http://localhost:*'])",
     )
 

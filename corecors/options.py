@@ -305,23 +305,23 @@ def _check_max_age(
         return None
     if type(value) is not int or not 0 <= value <= MAX_AGE_LIMIT:
         problems.append(
-            ConfigProblem(
+            ConfigProblem.templated(
                 "E010",
                 "max_age",
                 value,
                 f"must be an integer number of seconds from 0 to {MAX_AGE_LIMIT}",
-                "use e.g. max_age=600, or None to omit Access-Control-Max-Age",
+                "use e.g. {max_age}=600, or None to omit Access-Control-Max-Age",
             )
         )
         return None
     if value > CHROMIUM_MAX_AGE:
         notices.append(
-            ConfigProblem(
+            ConfigProblem.templated(
                 "W004",
                 "max_age",
                 value,
                 f"Chromium caches preflights for at most {CHROMIUM_MAX_AGE} seconds",
-                f"use max_age={CHROMIUM_MAX_AGE} or less to get the same result everywhere",
+                f"use {{max_age}}={CHROMIUM_MAX_AGE} or less to get the same result everywhere",
             )
         )
     return value
@@ -343,18 +343,20 @@ def strings(option: str, value: object, problems: list[ConfigProblem]) -> list[s
     """The items of a list-of-strings option; a bare string is the classic mistake."""
     if isinstance(value, str | bytes):
         problems.append(
-            ConfigProblem(
+            ConfigProblem.templated(
                 "E011",
                 option,
                 value,
                 "must be a list of strings, not one string",
-                f"write {option}=[{value!r}]",
+                f"write {{{option}}}=[{_literal(repr(value))}]",
             )
         )
         return []
     if not isinstance(value, Iterable):
         problems.append(
-            ConfigProblem("E011", option, value, "must be a list of strings", f"write {option}=[]")
+            ConfigProblem.templated(
+                "E011", option, value, "must be a list of strings", f"write {{{option}}}=[]"
+            )
         )
         return []
     good = []
@@ -368,6 +370,11 @@ def strings(option: str, value: object, problems: list[ConfigProblem]) -> list[s
                 )
             )
     return good
+
+
+def _literal(text: str) -> str:
+    """``text`` inside a problem template: its braces doubled."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _token_fix(value: str) -> str:

@@ -164,7 +164,13 @@ def _parse_authority(
         port = str(int(port))
         if DEFAULT_PORTS.get(scheme) == port:
             port = ""  # a browser never sends a default port
+    return _parse_host(scheme, host, port, problem)
 
+
+def _parse_host(
+    scheme: str, host: str, port: str, problem: Callable[[str, str, str], ConfigProblem]
+) -> OriginSpec | ConfigProblem:
+    """The host of a configured origin, normalised as browsers serialise it."""
     subdomains = host.startswith("*.")
     base = host[2:] if subdomains else host
     if "*" in base:

@@ -299,13 +299,4 @@ def _in_settings_terms(
             "CORS_ALLOWED_ORIGINS = ['https://app.example.com'] "
             "(in development: ['http://localhost:*'])",
         )
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
-
-    def rename(text: str) -> str:
-        return pattern.sub(lambda m: names[m.group(1)], text)
-
-    return problem._replace(
-        option=names.get(problem.option, problem.option),
-        message=rename(problem.message),
-        fix=rename(problem.fix),
-    )
+    return problem.render(lambda option: names.get(option, option))
