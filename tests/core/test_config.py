@@ -693,6 +693,7 @@ def test_refusals_are_structured_and_render_in_any_vocabulary() -> None:
     )
     odd = policy.decide("OPTIONS", "https://app.example.com", "GET", "x-{a}, ,")
     assert odd.refusal is not None
-    assert odd.reason is not None and odd.refusal.render() == odd.reason
+    assert odd.reason is not None
+    assert odd.refusal.render() == odd.reason
     assert "{a}" in odd.reason  # braces in a request value survive the template
     assert policy.decide("GET", "https://app.example.com").refusal is None
