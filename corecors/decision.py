@@ -25,27 +25,28 @@ ACTUAL_RESPONSE_HEADERS = frozenset(
 )
 
 
-def _same(option: str) -> str:
-    return option
-
-
 class Refusal(NamedTuple):
     """Why a request was refused, in parts an adapter can word in its own vocabulary.
 
     ``what`` is the part that failed (``"origin"``, ``"method"``, ``"headers"``,
-    ``"private-network"``); ``template`` has the fields ``{value}`` (the request's
+    ``"private-network"``); ``text`` is the reason worded with the ``CORSPolicy``
+    keywords (built without formatting: refusals are on the hot path of hostile
+    traffic); ``template`` has the fields ``{value}`` (the request's
     value, already shortened and quoted) and ``{option}`` (the option that would
     allow it, by its ``CORSPolicy`` keyword; None when there is none to name).
     """
 
     what: str
+    text: str  # the template rendered with the CORSPolicy keywords: Decision.reason
     template: str
     value: str = ""
     option: str | None = None
 
-    def render(self, name: Callable[[str], str] = _same) -> str:
+    def render(self, name: Callable[[str], str] | None = None) -> str:
         """The reason as text; ``name`` maps an option keyword to the user's spelling
-        (e.g. Django's ``CORS_ALLOWED_ORIGINS``). Raises nothing."""
+        (e.g. Django's ``CORS_ALLOWED_ORIGINS``); None keeps the keywords. Raises nothing."""
+        if name is None:
+            return self.text
         return self.template.format(value=self.value, option=name(self.option or ""))
 
 

@@ -276,8 +276,10 @@ class CORSPolicy:
             return self._refuse(
                 Refusal(
                     "origin",
+                    f"origin {(value := short_repr(origin))} is not allowed; "
+                    "add it to allow_origins",
                     "origin {value} is not allowed; add it to {option}",
-                    short_repr(origin),
+                    value,
                     "allow_origins",
                 )
             )
@@ -288,8 +290,10 @@ class CORSPolicy:
             return self._refuse(
                 Refusal(
                     "method",
+                    f"method {(value := short_repr(request_method))} is not allowed; "
+                    "add it to allow_methods",
                     "method {value} is not allowed; add it to {option}",
-                    short_repr(request_method),
+                    value,
                     "allow_methods",
                 )
             )
@@ -300,6 +304,7 @@ class CORSPolicy:
             return self._refuse(
                 Refusal(
                     "private-network",
+                    "private network access was requested; set allow_private_network=True",
                     "private network access was requested; set {option}=True",
                     "",
                     "allow_private_network",
@@ -345,7 +350,7 @@ class CORSPolicy:
             return ""
         names = parse_request_headers(request_headers)
         if isinstance(names, str):
-            return Refusal("headers", names.replace("{", "{{").replace("}", "}}"))
+            return Refusal("headers", names, names.replace("{", "{{").replace("}", "}}"))
         if names and self._any_header:
             # "*" never covers Authorization (Fetch): name it when asked for.
             if credentials:
@@ -353,17 +358,20 @@ class CORSPolicy:
             return "*, authorization" if "authorization" in names else "*"
         for name in names:
             if name not in self._headers:
+                value = short_repr(name)
                 return Refusal(
                     "headers",
+                    f"header {value} is not allowed; add it to allow_headers",
                     "header {value} is not allowed; add it to {option}",
-                    short_repr(name),
+                    value,
                     "allow_headers",
                 )
         return self._headers_value if names else ""
 
     def _refuse_actual(self, origin: str) -> Decision:
-        refusal = Refusal("origin", "origin {value} is not allowed", short_repr(origin))
-        reason = refusal.render()
+        value = short_repr(origin)
+        reason = f"origin {value} is not allowed"
+        refusal = Refusal("origin", reason, "origin {value} is not allowed", value)
         log_refusal("actual", reason)
         return Decision(
             kind="actual",
@@ -376,7 +384,7 @@ class CORSPolicy:
         )
 
     def _refuse(self, refusal: Refusal) -> Decision:
-        reason = refusal.render()
+        reason = refusal.text
         log_refusal("preflight", reason)
         return Decision(
             kind="preflight",

@@ -697,3 +697,24 @@ def test_refusals_are_structured_and_render_in_any_vocabulary() -> None:
     assert odd.refusal.render() == odd.reason
     assert "{a}" in odd.reason  # braces in a request value survive the template
     assert policy.decide("GET", "https://app.example.com").refusal is None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "what"),
+    [
+        (("GET", "https://evil.example"), "origin"),
+        (("OPTIONS", "https://evil.example", "GET"), "origin"),
+        (("OPTIONS", "https://app.example.com", "PUT"), "method"),
+        (("OPTIONS", "https://app.example.com", "GET", "x-other"), "headers"),
+        (("OPTIONS", "https://app.example.com", "GET", "a b"), "headers"),
+        (("OPTIONS", "https://app.example.com", "GET", None, True), "private-network"),
+    ],
+)
+def test_each_refusals_template_gives_its_reason(arguments: tuple[Any, ...], what: str) -> None:
+    decision = CORSPolicy(allow_origins=["https://app.example.com"]).decide(*arguments)
+    refusal = decision.refusal
+    assert refusal is not None
+    assert refusal.what == what
+    assert refusal.render() == decision.reason
+    # The template rendered with the keywords is the same text.
+    assert refusal.render(lambda option: option) == decision.reason
