@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from corecors import CORSConfigError, CORSPolicy, Decision
 from corecors.decision import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH
-from corecors.memo import recall_refusal
+from corecors.memo import Memo, recall_refusal
 from corecors.options import flag_problem
 from corecors.origins import MAX_ORIGIN_LENGTH
 from corecors.response import preflight_parts, vary_value
@@ -136,11 +136,27 @@ def _preflight(
         None if headers is None else headers[:_REQUEST_HEADERS_CUT].decode("latin-1"),
         private_network,
     )
-    status, block, body = preflight_parts(decision)
-    answer = _Preflight("preflight", decision.reason, status, _encode(block), body)
+    answer = _encoded_preflight(memo, decision)
     if remembered:
         memo.put(key, answer)  # type: ignore[union-attr]
     return answer
+
+
+def _encoded_preflight(memo: Memo | None, decision: Decision) -> _Preflight:
+    """The preflight response of ``decision``, encoded once per distinct response.
+
+    Hostile requests are too big to remember by their own bytes, but they all
+    get the same few responses: those are remembered by the response itself
+    (a key of bounded size; its first item, an int, is no request key's).
+    """
+    key = (decision.status, decision.headers, decision.vary, decision.body)
+    parts: _Preflight | None = None if memo is None else memo.entries.get(key)
+    if parts is None:
+        status, block, body = preflight_parts(decision)
+        parts = _Preflight("parts", None, status, _encode(block), body)
+        if memo is not None:
+            memo.put(key, parts)
+    return parts._replace(kind="preflight", reason=decision.reason)
 
 
 def _path(scope: Scope) -> str:

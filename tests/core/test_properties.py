@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis) of the invariants in DESIGN.md §5.
+"""Property-based tests (hypothesis) of the invariants in docs/architecture.md.
 
 Random configurations meet random requests, well-formed and malformed. An
 independent model of "which origin does this configuration allow" (written with
