@@ -282,12 +282,14 @@ class SubclassedCsrf(CsrfViewMiddleware):
 
 
 def test_csrf_check_finds_a_subclass_and_skips_a_broken_entry(settings: Settings) -> None:
-    settings.CORS_ALLOWED_ORIGINS = ["https://*.example.com"]
+    settings.CORS_ALLOWED_ORIGINS = ["https://*.api.example.com"]
     settings.CORS_ALLOW_CREDENTIALS = True
     settings.CSRF_TRUSTED_ORIGINS = ["http://*.example.com"]  # another scheme: no cover
     settings.MIDDLEWARE = [OURS, "tests.django.no_such_module.Middleware", _SUBCLASS]
     assert "W101" in corecors_ids(run_check())
-    settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.com"]  # covers every subdomain
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.other.org"]  # another domain: no cover
+    assert "W101" in corecors_ids(run_check())
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.com"]  # covers *.api.example.com
     assert "W101" not in corecors_ids(run_check())
     settings.CSRF_TRUSTED_ORIGINS = ["http://*.example.com"]
     settings.MIDDLEWARE = [OURS, "tests.django.no_such_module.Middleware"]
