@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from corecors import CORSConfigError, CORSPolicy, Decision
 from corecors.decision import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH
-from corecors.memo import Memo, recall_refusal
+from corecors.memo import Memo, log_refusal
 from corecors.options import flag_problem
 from corecors.origins import MAX_ORIGIN_LENGTH
 from corecors.response import preflight_parts, vary_value
@@ -107,8 +107,8 @@ def _actual(policy: CORSPolicy, origin: bytes) -> _Actual:
     if remembered:
         answer: _Actual | None = memo.entries.get(origin)  # type: ignore[union-attr]
         if answer is not None:
-            if answer.reason is not None:
-                recall_refusal(answer)
+            if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
+                log_refusal(answer.kind, answer.reason)  # each refusal is logged
             return answer
     answer = _actual_of(policy.actual(origin[:_ORIGIN_CUT].decode("latin-1")))
     if remembered:
@@ -127,8 +127,8 @@ def _preflight(
     if remembered:
         answer: _Preflight | None = memo.entries.get(key)  # type: ignore[union-attr]
         if answer is not None:
-            if answer.reason is not None:
-                recall_refusal(answer)
+            if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
+                log_refusal(answer.kind, answer.reason)  # each refusal is logged
             return answer
     decision = policy.preflight(
         origin[:_ORIGIN_CUT].decode("latin-1"),
@@ -156,7 +156,7 @@ def _encoded_preflight(memo: Memo | None, decision: Decision) -> _Preflight:
         parts = _Preflight("parts", None, status, _encode(block), body)
         if memo is not None:
             memo.put(key, parts)
-    return parts._replace(kind="preflight", reason=decision.reason)
+    return _Preflight("preflight", decision.reason, parts.status, parts.headers, parts.body)
 
 
 def _path(scope: Scope) -> str:

@@ -45,7 +45,8 @@ class Memo:
     """Answers already computed, by their inputs; at most ``LIMIT`` entries.
 
     ``entries`` is the dict itself, for the hot paths that look up without a
-    method call (then they log a remembered refusal with :func:`recall_refusal`).
+    method call (then they log a remembered refusal themselves, with
+    :func:`log_refusal`, when DEBUG is enabled).
     """
 
     __slots__ = ("entries",)
@@ -72,9 +73,3 @@ class Memo:
         if len(entries) >= self.LIMIT:
             entries.clear()
         entries[key] = value
-
-
-def recall_refusal(value: Remembered) -> None:
-    """Log a remembered refusal again (only when DEBUG is on: a hot path calls it)."""
-    if value.reason is not None and logger.isEnabledFor(logging.DEBUG):
-        log_refusal(value.kind, value.reason)
