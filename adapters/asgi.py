@@ -20,16 +20,23 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any, NamedTuple
+from typing import Any
 
-from corecors import CORSConfigError, CORSPolicy, Decision
-from corecors.decision import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH
-from corecors.memo import Memo, log_refusal
+from corecors import CORSConfigError
+from corecors.decision import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY
 from corecors.options import flag_problem
-from corecors.origins import MAX_ORIGIN_LENGTH
-from corecors.response import preflight_parts, vary_value
-from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH, short_repr
+from corecors.response import vary_value
+from corecors.tokens import short_repr
 
+from ._asgi_answers import (
+    METHOD_CUT,
+    ORIGIN_CUT,
+    REQUEST_HEADERS_CUT,
+    Preflight,
+    RawHeaders,
+    actual_answer,
+    preflight_answer,
+)
 from ._common import Policy, Router, resolve_policy
 
 Scope = MutableMapping[str, Any]
@@ -37,7 +44,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 logger = logging.getLogger("corecors")
 
@@ -57,107 +63,6 @@ _ERROR_BODY = b"Internal Server Error"
 _WS_REFUSAL_BODY = b"WebSocket origin not allowed (the server log, logger 'corecors', says why)"
 _WS_REFUSAL_HEADERS = [_TEXT_PLAIN, (b"content-length", b"%d" % len(_WS_REFUSAL_BODY))]
 
-# Values longer than the core accepts are cut to one byte over the limit before
-# decoding, so a hostile 1 MiB header costs a slice, not a 1 MiB decode, and is
-# still refused as too long.
-_ORIGIN_CUT = MAX_ORIGIN_LENGTH + 1
-_METHOD_CUT = MAX_METHOD_LENGTH + 1
-_REQUEST_HEADERS_CUT = MAX_REQUEST_HEADERS_LENGTH + 1
-
-# Encoded answers are kept in the policy's memo (corecors.memo, bytes keys);
-# a key over this size is never hashed.
-_MEMO_KEY_BYTES = 1024
-
-
-def _encode(headers: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> RawHeaders:
-    """Header pairs as ASGI wants them: lower-case latin-1 bytes."""
-    return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)
-
-
-class _Actual(NamedTuple):
-    """What any other request's response gets, ready to append (a memo value)."""
-
-    kind: str  # "actual", for the memo's refusal log
-    reason: str | None  # why it was refused, for the log
-    grants: RawHeaders  # Access-Control-* (empty: refused, or no Origin)
-    block: RawHeaders  # the grants and Vary, appended as they are
-    vary: bytes
-
-
-class _Preflight(NamedTuple):
-    """A complete preflight response: status, header block, body (a memo value)."""
-
-    kind: str  # "preflight"
-    reason: str | None
-    status: int
-    headers: RawHeaders
-    body: bytes
-
-
-def _actual_of(decision: Decision) -> _Actual:
-    grants = _encode(decision.headers)
-    vary = ", ".join(decision.vary).encode("latin-1")
-    return _Actual("actual", decision.reason, grants, (*grants, (b"vary", vary)), vary)
-
-
-def _actual(policy: CORSPolicy, origin: bytes) -> _Actual:
-    """The encoded answer for a request with this ``Origin``, remembered by its bytes."""
-    memo = policy.memo
-    remembered = memo is not None and len(origin) <= _MEMO_KEY_BYTES  # never hash a huge value
-    if remembered:
-        answer: _Actual | None = memo.entries.get(origin)  # type: ignore[union-attr]
-        if answer is not None:
-            if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                log_refusal(answer.kind, answer.reason)  # each refusal is logged
-            return answer
-    answer = _actual_of(policy.actual(origin[:_ORIGIN_CUT].decode("latin-1")))
-    if remembered:
-        memo.put(origin, answer)  # type: ignore[union-attr]
-    return answer
-
-
-def _preflight(
-    policy: CORSPolicy, origin: bytes, method: bytes, headers: bytes | None, private_network: bool
-) -> _Preflight:
-    """The encoded preflight response, remembered by the request's header bytes."""
-    memo = policy.memo
-    size = len(origin) + len(method) + (0 if headers is None else len(headers))
-    remembered = memo is not None and size <= _MEMO_KEY_BYTES  # never hash a huge value
-    key = (origin, method, headers, private_network)
-    if remembered:
-        answer: _Preflight | None = memo.entries.get(key)  # type: ignore[union-attr]
-        if answer is not None:
-            if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                log_refusal(answer.kind, answer.reason)  # each refusal is logged
-            return answer
-    decision = policy.preflight(
-        origin[:_ORIGIN_CUT].decode("latin-1"),
-        method[:_METHOD_CUT].decode("latin-1"),
-        None if headers is None else headers[:_REQUEST_HEADERS_CUT].decode("latin-1"),
-        private_network,
-    )
-    answer = _encoded_preflight(memo, decision)
-    if remembered:
-        memo.put(key, answer)  # type: ignore[union-attr]
-    return answer
-
-
-def _encoded_preflight(memo: Memo | None, decision: Decision) -> _Preflight:
-    """The preflight response of ``decision``, encoded once per distinct response.
-
-    Hostile requests are too big to remember by their own bytes, but they all
-    get the same few responses: those are remembered by the response itself
-    (a key of bounded size; its first item, an int, is no request key's).
-    """
-    key = (decision.status, decision.headers, decision.vary, decision.body)
-    parts: _Preflight | None = None if memo is None else memo.entries.get(key)
-    if parts is None:
-        status, block, body = preflight_parts(decision)
-        parts = _Preflight("parts", None, status, _encode(block), body)
-        if memo is not None:
-            memo.put(key, parts)
-    return _Preflight("preflight", decision.reason, parts.status, parts.headers, parts.body)
-
 
 def _path(scope: Scope) -> str:
     """The one place the request's path is read for path policies."""
@@ -169,9 +74,24 @@ class CORSMiddleware:
 
     Takes Starlette's ``CORSMiddleware`` arguments (the same names, order and
     defaults), or ``policy=`` (a ``CORSPolicy`` or a ``PathPolicies``), never
-    both. ``check_websocket_origin=True`` refuses WebSocket handshakes from
-    origins the policy does not allow (off by default: same-origin pages send
-    an ``Origin`` too, so turning it on needs your own origin listed).
+    both. Parameters:
+
+    - ``app`` (ASGI application): the application to wrap.
+    - ``allow_origins``, ``allow_methods`` (default ``("GET",)``),
+      ``allow_headers``, ``allow_credentials`` (``bool``, default False),
+      ``allow_origin_regex``, ``allow_private_network`` (``bool``, default
+      False), ``expose_headers``, ``max_age`` (``int | None`` seconds, default
+      600), ``allow_origin_func`` (keyword only): as :class:`corecors.CORSPolicy`.
+    - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default
+      None): a prebuilt policy instead of the options; a ``PathPolicies`` is
+      matched against ``scope["path"]``.
+    - ``check_websocket_origin`` (``bool``, keyword only, default False):
+      refuse WebSocket handshakes (403 before accept) from origins the policy
+      does not allow (off by default: same-origin pages send an ``Origin`` too,
+      so turning it on needs your own origin listed).
+
+    Raises :class:`corecors.CORSConfigError` for a bad option, for ``policy=``
+    together with options, or for a non-bool ``check_websocket_origin``.
     """
 
     def __init__(
@@ -240,7 +160,7 @@ class CORSMiddleware:
             # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method
             # is a preflight; it ends here and never reaches the application.
             if origin is not None and request_method:
-                answer = _preflight(
+                answer = preflight_answer(
                     policy, origin, request_method, request_headers, private_network
                 )
                 await _send_preflight(send, answer)
@@ -248,12 +168,12 @@ class CORSMiddleware:
         else:  # only Origin matters on any other method
             for name, value in scope["headers"]:
                 if name == b"origin":
-                    origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
+                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
 
         if origin is None:
             grants, block, vary = _NOTHING, _NO_ORIGIN_BLOCK, _NO_ORIGIN_VARY
         else:
-            _, _, grants, block, vary = _actual(policy, origin)
+            _, _, grants, block, vary = actual_answer(policy, origin)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per
@@ -298,14 +218,14 @@ class CORSMiddleware:
         if policy is not None:
             for name, value in scope["headers"]:
                 if name == b"origin":
-                    origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
+                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
-        if policy is None or origin is None or _actual(policy, origin).grants:  # allowed
+        if policy is None or origin is None or actual_answer(policy, origin).grants:  # allowed
             await self.app(scope, receive, send)
             return
         logger.debug(
             "WebSocket handshake refused: origin %s is not allowed",
-            short_repr(origin[:_ORIGIN_CUT].decode("latin-1")),
+            short_repr(origin[:ORIGIN_CUT].decode("latin-1")),
         )
         message = await receive()  # websocket.connect: the server awaits our answer
         if message["type"] != "websocket.connect":
@@ -334,23 +254,23 @@ def _read(
     private_network = False
     for name, value in headers:
         if name == b"origin":
-            origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
+            origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         elif name == b"access-control-request-method":
             request_method = (
-                value if request_method is None else _join(request_method, value, _METHOD_CUT)
+                value if request_method is None else _join(request_method, value, METHOD_CUT)
             )
         elif name == b"access-control-request-headers":
             request_headers = (
                 value
                 if request_headers is None
-                else _join(request_headers, value, _REQUEST_HEADERS_CUT)
+                else _join(request_headers, value, REQUEST_HEADERS_CUT)
             )
         elif name == b"access-control-request-private-network":
             private_network = value == b"true"
     return origin, request_method, request_headers, private_network
 
 
-async def _send_preflight(send: Send, answer: _Preflight) -> None:
+async def _send_preflight(send: Send, answer: Preflight) -> None:
     # A fresh list: an outer middleware may edit it in place.
     await send(
         {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)}

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
+from corecors.options import flag_problem
 
 from .._common import Policy, Routable, policies_of
 
@@ -135,35 +136,47 @@ def read_setting(source: Any, name: str, default: object) -> tuple[str, Any]:
 
 def _from_cors_settings(source: Any) -> LoadedPolicy:
     problems: list[ConfigProblem] = []
+    options, names = _options_from_settings(source, problems)
+    all_name = names["allow_all"]
+    urls_regex = _urls_regex(source, problems)
+    policy = None
+    # The core warns as it builds; the warnings are re-issued below with the
+    # names of the settings instead of the CORSPolicy options.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CORSConfigWarning)
+        try:
+            policy = CORSPolicy(**options)
+        except CORSConfigError as exc:
+            problems.extend(_in_settings_terms(p, names, all_name) for p in exc.problems)
+    if problems or policy is None:
+        raise CORSConfigError(problems)
+    max_age_is_default = not hasattr(source, "CORS_PREFLIGHT_MAX_AGE")
+    notices = tuple(
+        _in_settings_terms(p, names, all_name)
+        for p in policy.config_warnings
+        # The default 86400 is django-cors-headers' and harmless (Chromium caps it
+        # at 7200): warn only about a value the project chose.
+        if not (p.code == "W004" and max_age_is_default)
+    )
+    if urls_regex is None:
+        return LoadedPolicy(policy, notices)
+    return LoadedPolicy(URLsRegexPolicies(urls_regex, policy), notices)
+
+
+def _options_from_settings(
+    source: Any, problems: list[ConfigProblem]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The CORSPolicy options from django-cors-headers' settings, and the setting
+    name of each option (``names["allow_all"]``: the name of CORS_ALLOW_ALL_ORIGINS)."""
     origins_name, origins = read_setting(source, "CORS_ALLOWED_ORIGINS", ())
     regexes_name, regexes = read_setting(source, "CORS_ALLOWED_ORIGIN_REGEXES", ())
     all_name, allow_all = read_setting(source, "CORS_ALLOW_ALL_ORIGINS", False)
     _, max_age = read_setting(source, "CORS_PREFLIGHT_MAX_AGE", DEFAULT_MAX_AGE)
-    max_age_is_default = not hasattr(source, "CORS_PREFLIGHT_MAX_AGE")
 
     if not isinstance(allow_all, bool):
-        problems.append(
-            ConfigProblem("E011", all_name, allow_all, "must be True or False", "use a bool")
-        )
+        problems.append(flag_problem(all_name, allow_all, "use a bool"))
         allow_all = False
-    if isinstance(origins, Iterable) and not isinstance(origins, str | bytes):
-        origins = list(origins)
-        if "file://" in origins:
-            # django-cors-headers accepted it for old Chrome on Android; browsers
-            # now send "Origin: null" for file: pages.
-            problems.append(
-                ConfigProblem(
-                    "E001",
-                    origins_name,
-                    "file://",
-                    "is not an origin: browsers send 'Origin: null' for file: pages",
-                    "remove 'file://'; list 'null' only if you must (any sandboxed page "
-                    "can send it)",
-                )
-            )
-            origins = [o for o in origins if o != "file://"]
-        if allow_all:
-            origins = ["*", *origins]
+    origins = _origins_setting(origins_name, origins, allow_all, problems)
     if isinstance(regexes, str | bytes):
         problems.append(
             ConfigProblem(
@@ -197,29 +210,34 @@ def _from_cors_settings(source: Any) -> LoadedPolicy:
         "expose_headers": "CORS_EXPOSE_HEADERS",
         "max_age": "CORS_PREFLIGHT_MAX_AGE",
         "allow_private_network": "CORS_ALLOW_PRIVATE_NETWORK",
+        "allow_all": all_name,
     }
-    urls_regex = _urls_regex(source, problems)
-    policy = None
-    # The core warns as it builds; the warnings are re-issued below with the
-    # names of the settings instead of the CORSPolicy options.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CORSConfigWarning)
-        try:
-            policy = CORSPolicy(**options)
-        except CORSConfigError as exc:
-            problems.extend(_in_settings_terms(p, names, all_name) for p in exc.problems)
-    if problems or policy is None:
-        raise CORSConfigError(problems)
-    notices = tuple(
-        _in_settings_terms(p, names, all_name)
-        for p in policy.config_warnings
-        # The default 86400 is django-cors-headers' and harmless (Chromium caps it
-        # at 7200): warn only about a value the project chose.
-        if not (p.code == "W004" and max_age_is_default)
-    )
-    if urls_regex is None:
-        return LoadedPolicy(policy, notices)
-    return LoadedPolicy(URLsRegexPolicies(urls_regex, policy), notices)
+    return options, names
+
+
+def _origins_setting(
+    name: str, origins: Any, allow_all: bool, problems: list[ConfigProblem]
+) -> Any:
+    """CORS_ALLOWED_ORIGINS without ``file://`` (E001), with "*" for CORS_ALLOW_ALL_ORIGINS."""
+    if isinstance(origins, Iterable) and not isinstance(origins, str | bytes):
+        origins = list(origins)
+        if "file://" in origins:
+            # django-cors-headers accepted it for old Chrome on Android; browsers
+            # now send "Origin: null" for file: pages.
+            problems.append(
+                ConfigProblem(
+                    "E001",
+                    name,
+                    "file://",
+                    "is not an origin: browsers send 'Origin: null' for file: pages",
+                    "remove 'file://'; list 'null' only if you must (any sandboxed page "
+                    "can send it)",
+                )
+            )
+            origins = [o for o in origins if o != "file://"]
+        if allow_all:
+            origins = ["*", *origins]
+    return origins
 
 
 def _urls_regex(source: Any, problems: list[ConfigProblem]) -> re.Pattern[str] | None:
