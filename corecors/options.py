@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .catalogue import null_with_credentials, plain_http_with_credentials, star_with_credentials
 from .errors import ConfigProblem
@@ -174,21 +175,41 @@ def _check_allow_origin_regex(
     return tuple(compiled)
 
 
+class RegexWording(NamedTuple):
+    """How the problems of one regex option are worded: codes and fixes."""
+
+    type_code: str
+    type_message: str
+    type_fix: str
+    compile_code: str
+    compile_fix: str
+
+
+ORIGIN_REGEX_WORDING = RegexWording(
+    "E011",
+    "must be a str or a compiled str pattern",
+    r"use e.g. r'https://[a-z0-9-]+\.example\.com'",
+    "E004",
+    r"fix the regex; it must match the whole origin, e.g. r'https://[a-z]+\.example\.com'",
+)
+
+
 def compile_regex(
-    option: str, item: object, problems: list[ConfigProblem]
+    option: str,
+    item: object,
+    problems: list[ConfigProblem],
+    wording: RegexWording = ORIGIN_REGEX_WORDING,
 ) -> re.Pattern[str] | None:
-    """One regex option item: a compiled str pattern, or a str that compiles (E011, E004)."""
+    """One regex option item: a compiled str pattern, or a str that compiles.
+
+    The one regex check of every layer (the Django adapter words its own
+    ``CORS_URLS_REGEX`` problems with another ``wording``).
+    """
     if isinstance(item, re.Pattern) and isinstance(item.pattern, str):
         return item
     if not isinstance(item, str):
         problems.append(
-            ConfigProblem(
-                "E011",
-                option,
-                item,
-                "must be a str or a compiled str pattern",
-                r"use e.g. r'https://[a-z0-9-]+\.example\.com'",
-            )
+            ConfigProblem(wording.type_code, option, item, wording.type_message, wording.type_fix)
         )
         return None
     try:
@@ -196,11 +217,11 @@ def compile_regex(
     except re.error as exc:
         problems.append(
             ConfigProblem(
-                "E004",
+                wording.compile_code,
                 option,
                 item,
                 f"does not compile ({exc})",
-                r"fix the regex; it must match the whole origin, e.g. r'https://[a-z]+\.example\.com'",
+                wording.compile_fix,
             )
         )
         return None

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
-from corecors.options import flag_problem
+from corecors.options import RegexWording, compile_regex, flag_problem
 
 from .._common import Policy, Routable, policies_of
 
@@ -245,32 +245,16 @@ def _urls_regex(source: Any, problems: list[ConfigProblem]) -> re.Pattern[str] |
     value = getattr(source, "CORS_URLS_REGEX", DEFAULT_URLS_REGEX)
     if value == DEFAULT_URLS_REGEX:
         return None  # every path: skip the per-request match altogether
-    if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
-        return value
-    if not isinstance(value, str):
-        problems.append(
-            ConfigProblem(
-                "E012",
-                "CORS_URLS_REGEX",
-                value,
-                "must be a regex (str or compiled)",
-                r"use e.g. CORS_URLS_REGEX = r'^/api/'",
-            )
-        )
-        return None
-    try:
-        return re.compile(value)
-    except re.error as exc:
-        problems.append(
-            ConfigProblem(
-                "E012",
-                "CORS_URLS_REGEX",
-                value,
-                f"does not compile ({exc})",
-                r"fix the regex; it is matched at the start of request.path_info, e.g. r'^/api/'",
-            )
-        )
-        return None
+    return compile_regex("CORS_URLS_REGEX", value, problems, _URLS_REGEX_WORDING)
+
+
+_URLS_REGEX_WORDING = RegexWording(
+    "E012",
+    "must be a regex (str or compiled)",
+    r"use e.g. CORS_URLS_REGEX = r'^/api/'",
+    "E012",
+    r"fix the regex; it is matched at the start of request.path_info, e.g. r'^/api/'",
+)
 
 
 def _custom_policy(value: object) -> Policy:
