@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
-from corecors.decision import NO_ORIGIN
 
 Policy = CORSPolicy | PathPolicies
 
@@ -115,19 +114,15 @@ def policies_of(policy: Routable) -> tuple[CORSPolicy, ...]:
 def decide_cgi(policy: CORSPolicy, meta: Mapping[str, Any], method: str) -> Decision:
     """The decision for a request given as a CGI-style mapping and its method.
 
-    Only a preflight (OPTIONS, Origin and a non-empty
-    Access-Control-Request-Method, Fetch §4.8) reads more than ``Origin``.
+    Only OPTIONS reads more than ``Origin``; ``CORSPolicy.decide`` applies the
+    one preflight test (Fetch §4.8).
     """
-    origin = meta.get(ORIGIN)
-    if origin is None:
-        return NO_ORIGIN
-    if method == "OPTIONS":
-        request_method = meta.get(REQUEST_METHOD)
-        if request_method:
-            return policy.preflight(
-                origin,
-                request_method,
-                meta.get(REQUEST_HEADERS),
-                meta.get(REQUEST_PRIVATE_NETWORK) == "true",
-            )
-    return policy.actual(origin)
+    if method != "OPTIONS":
+        return policy.decide(method, meta.get(ORIGIN))
+    return policy.decide(
+        method,
+        meta.get(ORIGIN),
+        meta.get(REQUEST_METHOD),
+        meta.get(REQUEST_HEADERS),
+        meta.get(REQUEST_PRIVATE_NETWORK) == "true",
+    )
