@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import CORSPolicy, PathPolicies, apply_decision
-from corecors.policy import ACTUAL_RESPONSE_HEADERS
+from corecors.response import apply_decision, preflight_parts
 
-from ._common import Policy, resolve_policy
+from ._common import Policy, Router, decide_cgi, resolve_policy
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -25,12 +24,6 @@ if TYPE_CHECKING:
     from _typeshed import OptExcInfo
 
 __all__ = ["CORSMiddleware"]
-
-_CONTENT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
-# An application header among these sends the response through apply_decision's
-# full merge: Vary is merged, and a granted decision replaces the app's own CORS
-# headers (a duplicate Allow-Origin makes the browser fail the request).
-_MERGED = frozenset({"vary", *ACTUAL_RESPONSE_HEADERS})
 
 
 class CORSMiddleware:
@@ -64,62 +57,38 @@ class CORSMiddleware:
     matched as ``/api/x``.
     """
 
-    __slots__ = ("_paths", "_single", "app", "policy")
+    __slots__ = ("_router", "app", "policy")
 
     def __init__(
         self, app: WSGIApplication, *, policy: Policy | None = None, **options: Any
     ) -> None:
+        """``app``: the WSGI application; ``policy`` (``CORSPolicy | PathPolicies``,
+        default None) or the :class:`corecors.CORSPolicy` keyword options.
+        Raises :class:`corecors.CORSConfigError` for a bad configuration."""
         self.app = app
         self.policy: Policy = resolve_policy(policy, options)
-        # One policy for every path (the common case) skips path matching entirely.
-        self._single = self.policy if isinstance(self.policy, CORSPolicy) else None
-        self._paths = self.policy if isinstance(self.policy, PathPolicies) else _NO_RULES
+        self._router = Router(self.policy)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        policy = self._single or self._paths.for_path(environ.get("PATH_INFO") or "/")
+        """The WSGI call (PEP 3333); a preflight is answered here."""
+        router = self._router
+        # The one place the path is read: PATH_INFO, below the mount point (an
+        # empty one, the mount point itself, routes as "/").
+        policy = router.single or router.for_path(environ.get("PATH_INFO") or "/")
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
-        origin = environ.get("HTTP_ORIGIN")
-        method = environ["REQUEST_METHOD"]
-        if origin is None or method != "OPTIONS":
-            # Not a preflight (Fetch §4.8): the other CORS request headers do not matter.
-            decision = policy.decide(method, origin)
-        else:
-            # WSGI servers join repeated header lines with "," (PEP 3333 / RFC 9110
-            # §5.3), which is how decide() expects Access-Control-Request-Headers.
-            get = environ.get
-            decision = policy.decide(
-                method,
-                origin,
-                get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
-                get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-                get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true",
-            )
-            if decision.kind == "preflight":
-                body = decision.body
-                start_response(
-                    _STATUS_LINES[decision.status],
-                    [
-                        *decision.headers,
-                        ("Vary", ", ".join(decision.vary)),
-                        _CONTENT_TYPE,
-                        ("Content-Length", str(len(body))),
-                    ],
-                )
-                return [body]
+        decision = decide_cgi(policy, environ, environ["REQUEST_METHOD"])
+        if decision.status is not None:  # a preflight ends here (Fetch §4.8)
+            status, headers, body = preflight_parts(decision)
+            start_response(_STATUS_LINES[status], headers)
+            return [body]
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
             # Passing exc_info on unchanged keeps PEP 3333's contract: the server
             # re-raises it if the first headers were already sent.
-            for name, _ in headers:
-                if name.lower() in _MERGED:
-                    return start_response(status, apply_decision(headers, decision), exc_info)
-            # Nothing to merge or replace (the usual case): apply_decision's result
-            # without its general merge, measurably cheaper behind a real app.
-            vary = ("Vary", ", ".join(decision.vary))
-            return start_response(status, [*headers, *decision.headers, vary], exc_info)
+            return start_response(status, apply_decision(headers, decision), exc_info)
 
         return self.app(environ, cors_start_response)
 
@@ -127,10 +96,7 @@ class CORSMiddleware:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"
 
 
-# Stands in for the rules when one policy covers every path (then never consulted).
-_NO_RULES = PathPolicies(())
-
 # decide() only ever answers a preflight with 200 or 400.
-_STATUS_LINES: dict[int | None, str] = {
+_STATUS_LINES: dict[int, str] = {
     s.value: f"{s.value} {s.phrase}" for s in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
 }

@@ -4,8 +4,9 @@ An adapter's test builds the *reference application* described by
 :func:`app_response` behind its ``CORSMiddleware`` (with :func:`middleware_kwargs`),
 sends each scenario's request with the framework's real test client, and hands
 the result to :func:`check`. The expectations come from the Fetch standard and
-DESIGN.md §3, not from the implementation: header lists are checked by the
-tokens they must contain, and invariants are checked on every response.
+docs/architecture.md ("The decision"), not from the implementation: header
+lists are checked by the tokens they must contain, and invariants are checked
+on every response.
 """
 
 from __future__ import annotations

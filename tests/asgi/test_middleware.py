@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 
 from corecors import CORSConfigError, CORSPolicy, PathPolicies
 from corecors.adapters.asgi import CORSMiddleware
+from corecors.memo import Memo
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.org"
@@ -232,17 +233,17 @@ def test_huge_header_values_are_never_decoded_or_hashed_whole() -> None:
     assert DecodeSpy.decoded == []  # only plain, cut copies were decoded, nothing hashed
 
 
-def test_remembered_answers_stay_bounded() -> None:
-    app = CORSMiddleware(responder(), allow_origin_regex=r"https://[a-z0-9]+\.example\.net")
+def test_remembered_answers_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Memo, "LIMIT", 256)
+    policy = CORSPolicy(allow_origin_regex=r"https://[a-z0-9]+\.example\.net")
+    app = CORSMiddleware(responder(), policy=policy)
     for i in range(1000):
         origin = f"https://h{i}.example.net".encode()
         _, headers, _ = request(app, "GET", [(b"origin", origin)])
         assert values(headers, b"access-control-allow-origin") == [origin]
         request(app, "OPTIONS", [(b"origin", origin), (b"access-control-request-method", b"GET")])
-    answers = app._single
-    assert answers is not None
-    assert len(answers._actual) <= 256
-    assert len(answers._preflight) <= 256
+        assert policy.memo is not None
+        assert len(policy.memo) <= 256  # the core's and the adapter's answers together
 
 
 def test_every_refusal_is_logged_even_when_remembered(caplog: pytest.LogCaptureFixture) -> None:
