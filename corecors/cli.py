@@ -13,9 +13,10 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from .browser import BrowserRequest, ServerResponse
-from .exchange import NetworkError, Report, Step, run
+from .exchange import NetworkError, Report, Step, browser_url, run
 from .safelist import serialize_origin
 
 ALLOWED, BLOCKED, ERROR = 0, 1, 2
@@ -32,7 +33,8 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The ``corecors`` parser and its ``check`` sub-parser (which reports usage errors)."""
     parser = argparse.ArgumentParser(
         prog="corecors", description="The browser's CORS verdict, from the terminal."
     )
@@ -68,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--timeout", type=_seconds, default=10.0, help="seconds per request (default 10)"
     )
-    return parser
+    return parser, check
 
 
 def _request(args: argparse.Namespace, parser: argparse.ArgumentParser) -> BrowserRequest:
@@ -84,12 +86,37 @@ def _request(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Brows
         if serialized == "null":
             parser.error(f"--origin {origin!r} is not an origin such as http://localhost:3000")
         parser.error(f"--origin {origin!r}: a browser sends {serialized!r}; use that")
-    if serialize_origin(args.url) == "null":
+    if urlsplit(args.url).scheme.lower() not in ("http", "https"):
         parser.error(f"URL {args.url!r} is not an http:// or https:// URL")
+    if serialize_origin(args.url) == "null":
+        parser.error(f"URL {args.url!r} has no valid host and port")
     try:
-        return BrowserRequest(origin, args.url, args.method, headers, args.credentials)
+        url = browser_url(args.url)
+        return BrowserRequest(origin, url, args.method, headers, args.credentials)
     except ValueError as exc:
         parser.error(str(exc))
+
+
+def _notes(request: BrowserRequest) -> list[str]:
+    """What the user may not expect a browser to do with their arguments."""
+    notes = []
+    method = request.method
+    if method != method.upper():
+        notes.append(
+            f"note: fetch() sends the method {method!r} as written (it upper-cases only "
+            f"DELETE, GET, HEAD, OPTIONS, POST and PUT): use --method {method.upper()} "
+            "if the page's code writes it so"
+        )
+    for name in request.ignored_header_names:
+        notes.append(
+            f"note: a browser does not let a script set {name}: it is not sent"
+            + (
+                " (--credentials sends the browser's cookies, which corecors check does not have)"
+                if name.lower() == "cookie"
+                else ""
+            )
+        )
+    return notes
 
 
 def _headers_json(lines: Sequence[tuple[str, str]]) -> list[list[str]]:
@@ -158,7 +185,8 @@ def print_report(report: Report, out: TextIO) -> None:
         )
         return
     if verdict.allowed:
-        print("ALLOWED: the browser lets the page read the response.", file=out)
+        status = report.steps[-1].response.status if report.steps else None
+        print(f"ALLOWED: the browser lets the page read the response (status {status}).", file=out)
         names = ", ".join(verdict.readable_headers or ()) or "(none)"
         print(f"  Headers the script can read: {names}", file=out)
         return
@@ -169,9 +197,11 @@ def print_report(report: Report, out: TextIO) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``corecors`` and ``python -m corecors``; returns the exit status."""
-    parser = _parser()
+    parser, check = _parser()
     args = parser.parse_args(argv)
-    request = _request(args, parser)
+    request = _request(args, check)
+    for note in _notes(request):
+        print(note, file=sys.stderr)
     if not request.cross_origin:
         print(f"{args.url} is on the page's own origin: CORS does not apply.", file=sys.stderr)
         return ERROR

@@ -158,6 +158,19 @@ def header_list(headers: HeaderInput) -> HeaderList:
     return tuple((str(name), str(value).strip(" \t")) for name, value in pairs)
 
 
+def header_problem(name: str, value: str) -> str | None:
+    """Why ``fetch()`` rejects a header the script sets, or None: the name is not a
+    token (Fetch "header name"), the value holds NUL, CR or LF (Fetch "header value")
+    or a character beyond U+00FF (WebIDL ByteString)."""
+    if _TOKEN.fullmatch(name) is None:
+        return "the name is not a token (letters, digits and !#$%&'*+-.^_`|~)"
+    if any(c in value for c in "\0\r\n"):
+        return "the value contains a NUL, CR or LF"
+    if any(ord(c) > 0xFF for c in value):
+        return "the value has a character beyond U+00FF (percent-encode it)"
+    return None
+
+
 def same_origin_header_names(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """What a same-origin page reads: every header name but Set-Cookie (Fetch
     "filtered response": forbidden response-header names are always removed)."""
