@@ -21,6 +21,16 @@ from .safelist import serialize_origin
 
 ALLOWED, BLOCKED, ERROR = 0, 1, 2
 _SHOWN = ("access-control-", "vary", "location", "content-type", "set-cookie")
+_DESCRIPTION = (
+    "Send what a browser would send (the preflight when one is needed, then the actual "
+    "request for GET and HEAD, or any method with --send) and say what the browser makes "
+    "of the answers: the Network.CorsError name Chromium's DevTools give a failed check, "
+    "and what to change on the server. Exit 0 allowed, 1 blocked, 2 usage or network error."
+)
+_EPILOG = (
+    "example: corecors check http://localhost:8000/items/1 --origin http://localhost:3000 "
+    "--method PUT --header 'Content-Type: application/json' --credentials"
+)
 
 
 def _seconds(value: str) -> float:
@@ -42,21 +52,26 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     check = commands.add_parser(
         "check",
         help="would a browser let a page on ORIGIN read URL?",
-        description="Send what a browser would send (the preflight when one is needed, "
-        "then the actual request for GET and HEAD, or any method with --send) and say "
-        "what the browser makes of the answers. Exit 0 allowed, 1 blocked, 2 error.",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
     )
     check.add_argument("url", metavar="URL", help="the URL the page fetches")
     check.add_argument(
         "--origin", required=True, help="the page's origin, e.g. http://localhost:3000"
     )
-    check.add_argument("--method", default="GET", help="the request method (default GET)")
+    check.add_argument(
+        "--method",
+        default="GET",
+        help="the method the page's fetch() uses (default GET); sent as written, as fetch() "
+        "sends any method but DELETE, GET, HEAD, OPTIONS, POST and PUT",
+    )
     check.add_argument(
         "--header",
         action="append",
         default=[],
         metavar="'NAME: VALUE'",
-        help="a header the page's script sets (repeatable)",
+        help="a header the page's script sets (repeatable); Cookie, Host and other headers "
+        "a script cannot set are not sent",
     )
     check.add_argument(
         "--credentials", action="store_true", help='as fetch(url, {credentials: "include"})'
@@ -64,11 +79,21 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     check.add_argument(
         "--send",
         action="store_true",
-        help="also send the actual request when the method is not GET or HEAD",
+        help="also send the actual request when the method is not GET or HEAD (it may "
+        "change data on the server)",
     )
-    check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument(
-        "--timeout", type=_seconds, default=10.0, help="seconds per request (default 10)"
+        "--json",
+        action="store_true",
+        help="print one JSON object: allowed, error, failed_step, detail, fix, "
+        "readable_headers, checked, not_sent, steps",
+    )
+    check.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds per request (default 10)",
     )
     return parser, check
 

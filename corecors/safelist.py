@@ -217,13 +217,20 @@ def is_url(value: str) -> bool:
 
 
 def serialize_origin(url: str) -> str:
-    """The serialisation of ``url``'s origin (HTML): lower-case scheme and host, the
-    port only when it is not the scheme's default; ``"null"`` for an opaque origin."""
+    """The serialisation of ``url``'s origin (HTML): lower-case scheme and host (a
+    non-ASCII host in Punycode), the port only when it is not the scheme's default;
+    ``"null"`` for an opaque origin or a host IDNA cannot encode."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
         return "null"
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host = parts.hostname
+    if not host.isascii():  # a browser sends the host in Punycode (IDNA)
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return "null"
+    host = f"[{host}]" if ":" in host else host
     try:
         port = parts.port
     except ValueError:

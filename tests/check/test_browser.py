@@ -462,6 +462,9 @@ def test_parse_list(value: str | None, names: tuple[str, ...] | None) -> None:
         ("ftp://example.com/", "null"),
         ("http:///x", "null"),
         ("http://example.com:99999/", "null"),
+        ("http://Bücher.example:8080/", "http://xn--bcher-kva.example:8080"),  # as sent
+        ("http://\u2603.example/", "http://xn--n3h.example"),
+        (f"http://{'ü' * 70}.example/", "null"),  # a label IDNA cannot encode
     ],
 )
 def test_serialize_origin(url: str, origin: str) -> None:

@@ -208,6 +208,8 @@ def test_a_redirect_to_a_bad_location_is_a_network_error(
         (["--header", "no colon"], "write it as 'Name: value'"),
         (["--origin", "http://localhost:3000/"], "a browser sends 'http://localhost:3000'"),
         (["--origin", "localhost:3000"], "is not an origin"),
+        # A browser sends a non-ASCII host in Punycode (this one used to crash).
+        (["--origin", "http://\u2603.example"], "a browser sends 'http://xn--n3h.example'"),
         (["--method", "TRACE"], "fetch() rejects the method 'TRACE'"),
         (["--timeout", "0"], "'0' is not a number of seconds from 0 to 3600"),
         (["--timeout", "soon"], "'soon' is not a number of seconds"),
@@ -413,6 +415,18 @@ def test_the_verdict_line_gives_the_status_the_page_reads(
     status, out, _ = corecors("check", faults.url("ok-get-500-readable"), "--origin", PAGE)
     assert status == 0
     assert "ALLOWED: the browser lets the page read the response (status 500)." in out
+
+
+def test_the_help_says_what_a_new_user_needs(corecors: Run) -> None:
+    status, out, _ = corecors("check", "--help")
+    assert status == 0
+    text = " ".join(out.split())
+    assert "--timeout SECONDS" in text
+    assert "sent as written" in text  # --method patch is not PATCH
+    assert "it may change data on the server" in text  # --send
+    assert "allowed, error, failed_step, detail, fix, readable_headers, checked, not_sent" in text
+    assert "Exit 0 allowed, 1 blocked, 2 usage or network error" in text
+    assert "example: corecors check http://localhost:8000/items/1 --origin" in text
 
 
 def test_the_installed_command_and_python_m(faults: FaultServer, tmp_path: Path) -> None:

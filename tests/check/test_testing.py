@@ -19,6 +19,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
 from corecors.adapters.asgi import CORSMiddleware
 from corecors.adapters.flask import CORS
@@ -149,6 +152,20 @@ def test_verdicts_through_the_starlette_test_client() -> None:
         assert_cors_blocked(client, "/a", origin=FRONT)
     with pytest.raises(AssertionError, match="expected AllowOriginMismatch, got blocked"):
         assert_cors_blocked(client, "/a", origin=FRONT, method="PATCH", error="AllowOriginMismatch")
+
+
+def test_starlettes_own_refusals_get_the_right_fix() -> None:
+    # Starlette's CORSMiddleware answers a preflight for a method or header it does not
+    # allow with 400 "Disallowed CORS method/headers", Allow-Origin included: Chromium
+    # reports PreflightInvalidStatus, and the fix names the method or header, not the status.
+    app = Starlette(middleware=[Middleware(StarletteCORS, allow_origins=[FRONT])])
+    client = TestClient(app)
+    method = cors_verdict(client, "/a", origin=FRONT, method="PUT")
+    assert method.error == "PreflightInvalidStatus"
+    assert "because PUT is not in its Access-Control-Allow-Methods ('GET')" in method.fix
+    assert "allow the method PUT on the server" in method.fix
+    header = cors_verdict(client, "/a", origin=FRONT, headers={"X-Token": "t"})
+    assert "allow the request header x-token on the server" in header.fix
 
 
 def test_the_report_lists_the_steps_and_does_not_follow_redirects_silently() -> None:
