@@ -86,7 +86,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--json",
         action="store_true",
         help="print one JSON object: allowed, error, failed_step, detail, fix, "
-        "readable_headers, checked, not_sent, steps",
+        "readable_headers, checked, not_sent, notes, steps",
     )
     check.add_argument(
         "--timeout",
@@ -176,6 +176,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "readable_headers": list(readable) if readable is not None else None,
         "checked": list(verdict.checked),
         "not_sent": report.not_sent,
+        "notes": cache_notes(report),
         "steps": [_step_json(step) for step in report.steps],
     }
 
@@ -200,6 +201,12 @@ def print_report(report: Report, out: TextIO) -> None:
         if excerpt and step.response.status >= 300:
             print(f"< body: {excerpt}", file=out)
         print(file=out)
+    _print_verdict(report, out)
+    for note in cache_notes(report):
+        print(f"note: {note}", file=out)
+
+
+def _print_verdict(report: Report, out: TextIO) -> None:
     verdict = report.verdict
     if verdict.allowed and report.not_sent:
         print(
@@ -208,16 +215,31 @@ def print_report(report: Report, out: TextIO) -> None:
             "Access-Control-Allow-Origin too.",
             file=out,
         )
-        return
-    if verdict.allowed:
-        status = report.steps[-1].response.status if report.steps else None
+    elif verdict.allowed:
+        status = report.steps[-1].response.status
         print(f"ALLOWED: the browser lets the page read the response (status {status}).", file=out)
         names = ", ".join(verdict.readable_headers or ()) or "(none)"
         print(f"  Headers the script can read: {names}", file=out)
-        return
-    print(f"BLOCKED: {verdict.error} ({verdict.step} response)", file=out)
-    print(f"  {verdict.detail}", file=out)
-    print(f"  Fix: {verdict.fix}", file=out)
+    else:
+        print(f"BLOCKED: {verdict.error} ({verdict.step} response)", file=out)
+        print(f"  {verdict.detail}", file=out)
+        print(f"  Fix: {verdict.fix}", file=out)
+
+
+def cache_notes(report: Report) -> list[str]:
+    """Actual responses that name an origin in Access-Control-Allow-Origin without
+    ``Vary: Origin``: a cache may hand them to a page on another origin."""
+    notes = []
+    for step in report.steps:
+        allow_origin = step.response.get("Access-Control-Allow-Origin")
+        vary = {v.strip().lower() for v in (step.response.get("Vary") or "").split(",")}
+        if step.kind == "actual" and allow_origin not in (None, "*") and not vary & {"origin", "*"}:
+            notes.append(
+                f"the {step.method} response names the origin in Access-Control-Allow-Origin "
+                "without Vary: Origin, so a cache (the browser's own, a proxy, a CDN) may hand "
+                "it to a page on another origin, which the browser then blocks: add Vary: Origin."
+            )
+    return notes
 
 
 def main(argv: Sequence[str] | None = None) -> int:

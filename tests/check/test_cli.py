@@ -417,6 +417,20 @@ def test_the_verdict_line_gives_the_status_the_page_reads(
     assert "ALLOWED: the browser lets the page read the response (status 500)." in out
 
 
+def test_an_echoed_origin_without_vary_gets_a_note(corecors: Run, faults: FaultServer) -> None:
+    # The case echoes the page's origin and sends no Vary: a cache may serve it to
+    # another origin, which the browser then blocks.
+    status, out, _ = corecors("check", faults.url("ok-get"), "--origin", PAGE)
+    assert status == 0
+    assert "note: the GET response names the origin in Access-Control-Allow-Origin without " in out
+    assert out.rstrip().endswith("add Vary: Origin.")
+    status, out, _ = corecors("check", faults.url("ok-get"), "--origin", PAGE, "--json")
+    [note] = json.loads(out)["notes"]
+    assert "without Vary: Origin" in note
+    status, out, _ = corecors("check", faults.url("ok-get-star"), "--origin", PAGE, "--json")
+    assert json.loads(out)["notes"] == []  # "*" is the same for every origin
+
+
 def test_the_help_says_what_a_new_user_needs(corecors: Run) -> None:
     status, out, _ = corecors("check", "--help")
     assert status == 0
@@ -470,6 +484,7 @@ def test_against_our_example_apis(corecors: Run, api: ApiServer) -> None:
     assert status == 0, out
     assert "x-item-count" in out  # exposed by the example APIs
     assert "x-backend" not in out.split("Headers the script can read:")[1]
+    assert "note:" not in out  # the example APIs send Vary: Origin
 
     status, out, _ = corecors("check", url, "--origin", "http://127.0.0.1:4000", "--json")
     assert (status, json.loads(out)["error"]) == (1, "MissingAllowOriginHeader")
