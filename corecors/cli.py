@@ -111,7 +111,11 @@ def _request(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Brows
         if serialized == "null":
             parser.error(f"--origin {origin!r} is not an origin such as http://localhost:3000")
         parser.error(f"--origin {origin!r}: a browser sends {serialized!r}; use that")
-    if urlsplit(args.url).scheme.lower() not in ("http", "https"):
+    try:
+        scheme = urlsplit(args.url).scheme.lower()
+    except ValueError as exc:
+        parser.error(f"URL {args.url!r} is not a valid URL ({exc})")
+    if scheme not in ("http", "https"):
         parser.error(f"URL {args.url!r} is not an http:// or https:// URL")
     if serialize_origin(args.url) == "null":
         parser.error(f"URL {args.url!r} has no valid host and port")

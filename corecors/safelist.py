@@ -220,7 +220,10 @@ def serialize_origin(url: str) -> str:
     """The serialisation of ``url``'s origin (HTML): lower-case scheme and host (a
     non-ASCII host in Punycode), the port only when it is not the scheme's default;
     ``"null"`` for an opaque origin or a host IDNA cannot encode."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # such as an unclosed IPv6 bracket
+        return "null"
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
         return "null"

@@ -465,6 +465,7 @@ def test_parse_list(value: str | None, names: tuple[str, ...] | None) -> None:
         ("http://Bücher.example:8080/", "http://xn--bcher-kva.example:8080"),  # as sent
         ("http://\u2603.example/", "http://xn--n3h.example"),
         (f"http://{'ü' * 70}.example/", "null"),  # a label IDNA cannot encode
+        ("http://[::1/", "null"),  # does not parse (used to raise ValueError)
     ],
 )
 def test_serialize_origin(url: str, origin: str) -> None:

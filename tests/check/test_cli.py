@@ -210,6 +210,7 @@ def test_a_redirect_to_a_bad_location_is_a_network_error(
         (["--origin", "localhost:3000"], "is not an origin"),
         # A browser sends a non-ASCII host in Punycode (this one used to crash).
         (["--origin", "http://\u2603.example"], "a browser sends 'http://xn--n3h.example'"),
+        (["--origin", "http://[::1"], "is not an origin such as"),
         (["--method", "TRACE"], "fetch() rejects the method 'TRACE'"),
         (["--timeout", "0"], "'0' is not a number of seconds from 0 to 3600"),
         (["--timeout", "soon"], "'soon' is not a number of seconds"),
@@ -244,6 +245,8 @@ def test_other_usage_errors(corecors: Run, faults: FaultServer) -> None:
     assert (status, "is not an http:// or https:// URL" in err) == (2, True)
     status, _, err = corecors("check", "http://localhost:99999/", "--origin", PAGE)
     assert (status, "has no valid host and port" in err) == (2, True)
+    status, _, err = corecors("check", "http://[::1/", "--origin", PAGE)  # used to crash
+    assert (status, "URL 'http://[::1/' is not a valid URL (Invalid IPv6 URL)" in err) == (2, True)
     # fetch() refuses a URL with credentials in it.
     status, _, err = corecors("check", f"http://u:p@localhost:{faults.port}/", "--origin", PAGE)
     assert (status, "it has a user name or password" in err) == (2, True)
