@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Literal
 from urllib.parse import urlsplit
 
 from .safelist import (
@@ -27,16 +26,27 @@ from .safelist import (
     HeaderList,
     cors_unsafe_request_header_names,
     header_list,
+    header_problem,
     is_forbidden_method,
-    is_url,
+    is_forbidden_request_header,
     normalize_method,
     parse_list,
     readable_header_names,
     same_origin_header_names,
     serialize_origin,
 )
-
-Step = Literal["preflight", "actual"]
+from .verdict import (
+    SAFELISTED_METHODS,
+    Step,
+    Verdict,
+    fail,
+    header_disallowed,
+    invalid_list,
+    method_disallowed,
+    missing_allow_origin,
+    origin_fault,
+    refused_preflight,
+)
 
 # RFC 9110 §5.6.2 token: methods and header names.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -56,8 +66,10 @@ class BrowserRequest:
     headers (Cookie, Host, ``Sec-*``...) are never sent by a browser and are ignored.
     ``credentials``: True for ``credentials: "include"`` (cookies, HTTP auth).
 
-    Raises ``ValueError`` for a method that ``fetch()`` itself rejects (not a token,
-    or CONNECT, TRACE, TRACK).
+    Raises ``ValueError`` for what ``fetch()`` itself rejects with a TypeError: a
+    method that is not a token or is CONNECT, TRACE, TRACK; a URL with a user name or
+    password; a header name that is not a token, or a value with a NUL, CR or LF or a
+    character beyond U+00FF (Fetch "header name", "header value"; WebIDL ByteString).
     """
 
     origin: str
@@ -70,8 +82,16 @@ class BrowserRequest:
     def __post_init__(self) -> None:
         if not _TOKEN.fullmatch(self.method) or is_forbidden_method(self.method):
             raise ValueError(f"fetch() rejects the method {self.method!r}")
+        if _has_credentials(self.url):
+            raise ValueError(
+                f"fetch() rejects the URL {self.url!r}: it has a user name or password"
+            )
         object.__setattr__(self, "method", normalize_method(self.method))
         object.__setattr__(self, "header_list", header_list(self.headers))
+        for name, value in self.header_list:
+            problem = header_problem(name, value)
+            if problem is not None:
+                raise ValueError(f"fetch() rejects the header {name}: {value!r}: {problem}")
 
     @property
     def cross_origin(self) -> bool:
@@ -90,7 +110,7 @@ class BrowserRequest:
         request-header names."""
         if not self.cross_origin:
             return False
-        return self.method not in ("GET", "HEAD", "POST") or bool(self.unsafe_header_names)
+        return self.method not in SAFELISTED_METHODS or bool(self.unsafe_header_names)
 
     def preflight_headers(self) -> HeaderList:
         """The CORS-preflight request's headers (Fetch §4.8 steps 2-5): Accept,
@@ -106,9 +126,16 @@ class BrowserRequest:
             headers.append(("Access-Control-Request-Headers", ",".join(self.unsafe_header_names)))
         return tuple(headers)
 
+    @property
+    def ignored_header_names(self) -> tuple[str, ...]:
+        """The script's headers a browser silently drops (Fetch "forbidden
+        request-header": Cookie, Host, Origin, ``Sec-*``...), as written."""
+        return tuple(n for n, v in self.header_list if is_forbidden_request_header(n, v))
+
     def actual_headers(self) -> HeaderList:
-        """The actual request's headers: the script's headers and ``Origin``."""
-        own = tuple((n, v) for n, v in self.header_list if n.lower() != "origin")
+        """The actual request's headers: the script's headers that a browser lets a
+        script set (forbidden request-headers are dropped) and ``Origin``."""
+        own = tuple((n, v) for n, v in self.header_list if not is_forbidden_request_header(n, v))
         return (*own, ("Origin", self.origin)) if self.cross_origin else own
 
 
@@ -136,44 +163,6 @@ class ServerResponse:
         return self.get("Location") if self.status in REDIRECT_STATUSES else None
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What the browser makes of an exchange.
-
-    ``allowed``: the page's script gets the response. ``error``: None when allowed,
-    else the ``Network.CorsError`` name Chromium's DevTools report for the failed
-    check. ``step``: the response that failed (``"preflight"`` or ``"actual"``).
-    ``detail``: what was wrong; ``fix``: one sentence, what to change on the server.
-    ``readable_headers``: the lower-cased response header names the script can read
-    (None when the actual response was not checked). ``redirect``: for an actual
-    response that is a redirect and passed the CORS check, the URL the browser
-    fetches next (and checks again); ``allowed`` is then False and ``error`` None.
-    ``checked``: the responses the verdict looked at.
-    """
-
-    allowed: bool
-    error: str | None = None
-    step: Step | None = None
-    detail: str = ""
-    fix: str = ""
-    readable_headers: tuple[str, ...] | None = None
-    redirect: str | None = None
-    checked: tuple[Step, ...] = ()
-
-    @property
-    def explanation(self) -> str:
-        """One paragraph for a human: the error, what was wrong, and the fix."""
-        if self.allowed:
-            return "allowed: the page can read the response"
-        if self.error is None:
-            return f"redirected to {self.redirect}: the browser repeats the checks there"
-        return f"blocked ({self.error}) by the {self.step} response: {self.detail} Fix: {self.fix}"
-
-
-def _fail(step: Step, error: str, detail: str, fix: str) -> Verdict:
-    return Verdict(False, error, step, detail, fix, checked=(step,))
-
-
 def cors_check(request: BrowserRequest, response: ServerResponse, step: Step) -> Verdict | None:
     """Fetch §4.9 CORS check: None on success, else the failed Verdict.
 
@@ -184,32 +173,27 @@ def cors_check(request: BrowserRequest, response: ServerResponse, step: Step) ->
     """
     pre = "Preflight" if step == "preflight" else ""
     origin, allow_origin = request.origin, response.get("Access-Control-Allow-Origin")
-    send = f"send Access-Control-Allow-Origin: {origin} on the {step} response"
     if allow_origin == "*":
         if not request.credentials:
             return None
-        return _fail(
+        return fail(
             step,
             f"{pre}WildcardOriginNotAllowed",
             "Access-Control-Allow-Origin is * but the request carries credentials.",
-            f"For credentialed requests, {send} (the request's origin, never *) "
-            "with Access-Control-Allow-Credentials: true.",
+            f"For credentialed requests, send Access-Control-Allow-Origin: {origin} on the "
+            f"{step} response (the request's origin, never *) with "
+            "Access-Control-Allow-Credentials: true.",
         )
     if allow_origin is None:
-        refused = not 200 <= response.status <= 299 and step == "preflight"
-        why = f" (status {response.status}: the server refused the preflight)" if refused else ""
-        return _fail(
-            step,
-            f"{pre}MissingAllowOriginHeader",
-            f"the {step} response has no Access-Control-Allow-Origin header{why}.",
-            f"Allow the origin {origin} on the server: {send}.",
-        )
+        method, unsafe = request.method, request.unsafe_header_names
+        grants = _excluded_by_grants(request, response) if step == "preflight" else None
+        return missing_allow_origin(step, response.status, origin, method, unsafe, grants)
     if allow_origin != origin:
-        return _origin_fault(step, pre, allow_origin, origin, send)
+        return origin_fault(step, allow_origin, origin)
     if request.credentials:
         allow_credentials = response.get("Access-Control-Allow-Credentials")
         if allow_credentials != "true":
-            return _fail(
+            return fail(
                 step,
                 f"{pre}InvalidAllowCredentials",
                 f"the request carries credentials and Access-Control-Allow-Credentials is "
@@ -220,30 +204,38 @@ def cors_check(request: BrowserRequest, response: ServerResponse, step: Step) ->
     return None
 
 
-def _origin_fault(step: Step, pre: str, allow_origin: str, origin: str, send: str) -> Verdict:
-    """The failed check for an Allow-Origin that is not the request's origin, named as
-    Chromium names it: several values, not a URL, or another origin."""
-    if any(c in allow_origin for c in " ,"):
-        return _fail(
-            step,
-            f"{pre}MultipleAllowOriginValues",
-            f"Access-Control-Allow-Origin has several values ({allow_origin!r}).",
-            f"Send exactly one Access-Control-Allow-Origin line with one origin, {origin} "
-            "(two layers, such as a proxy and the app, each adding one is the usual cause).",
-        )
-    if not is_url(allow_origin):
-        return _fail(
-            step,
-            f"{pre}InvalidAllowOriginValue",
-            f"Access-Control-Allow-Origin {allow_origin!r} is not an origin.",
-            f"{send.capitalize()}.",
-        )
-    return _fail(
-        step,
-        f"{pre}AllowOriginMismatch",
-        f"Access-Control-Allow-Origin is {allow_origin!r}, not the page's origin {origin!r}.",
-        f"{send.capitalize()}: scheme, host and port byte for byte, no trailing slash.",
-    )
+def _method_listed(request: BrowserRequest, methods: tuple[str, ...]) -> bool:
+    """Fetch §4.8: the method is safelisted, or listed (``*`` only without credentials)."""
+    star = not request.credentials and "*" in methods
+    return request.method in SAFELISTED_METHODS or request.method in methods or star
+
+
+def _unlisted_header(request: BrowserRequest, names: tuple[str, ...]) -> str | None:
+    """Fetch §4.8: the first CORS-unsafe request-header name the list does not cover
+    (``*`` only without credentials, and never for ``authorization``)."""
+    allowed = {name.lower() for name in names}
+    star = not request.credentials and "*" in allowed
+    for name in request.unsafe_header_names:
+        if name not in allowed and not (star and name != "authorization"):
+            return name
+    return None
+
+
+def _excluded_by_grants(
+    request: BrowserRequest, response: ServerResponse
+) -> tuple[str, str] | None:
+    """For a refused preflight: (what, why) its own Access-Control-Allow-Methods or
+    -Headers, when it sends them, exclude from the request; None when they do not."""
+    value = response.get("Access-Control-Allow-Methods")
+    if value is not None and not _method_listed(request, parse_list(value) or ()):
+        why = f"{request.method} is not in its Access-Control-Allow-Methods ({value!r})"
+        return f"the method {request.method}", why
+    value = response.get("Access-Control-Allow-Headers")
+    name = None if value is None else _unlisted_header(request, parse_list(value) or ())
+    if name is not None:
+        why = f"the request header {name} is not in its Access-Control-Allow-Headers ({value!r})"
+        return f"the request header {name}", why
+    return None
 
 
 def check_preflight(request: BrowserRequest, response: ServerResponse) -> Verdict:
@@ -259,7 +251,7 @@ def check_preflight(request: BrowserRequest, response: ServerResponse) -> Verdic
     """
     location = response.redirect_location
     if location is not None:
-        return _fail(
+        return fail(
             "preflight",
             "PreflightDisallowedRedirect",
             f"the preflight was answered with a redirect ({response.status} to {location}).",
@@ -270,66 +262,22 @@ def check_preflight(request: BrowserRequest, response: ServerResponse) -> Verdic
     if failed is not None:
         return failed
     if not 200 <= response.status <= 299:
-        return _fail(
-            "preflight",
-            "PreflightInvalidStatus",
-            f"the preflight's status is {response.status}, not 2xx.",
-            "Answer the OPTIONS preflight with a 2xx status, before authentication or "
-            "routing can refuse it.",
-        )
-    methods = parse_list(response.get("Access-Control-Allow-Methods"))
+        return refused_preflight(response.status, _excluded_by_grants(request, response))
+    methods_value = response.get("Access-Control-Allow-Methods")
+    methods = parse_list(methods_value)
     if methods is None:
-        return _invalid_list("Methods", response)
-    names = parse_list(response.get("Access-Control-Allow-Headers"))
+        return invalid_list("Methods", methods_value)
+    names_value = response.get("Access-Control-Allow-Headers")
+    names = parse_list(names_value)
     if names is None:
-        return _invalid_list("Headers", response)
-    wildcard = not request.credentials
-    method = request.method
-    listed = method in methods or (wildcard and "*" in methods)
-    if method not in ("GET", "HEAD", "POST") and not listed:
-        star = " (* is not a wildcard with credentials)" if "*" in methods else ""
-        return _fail(
-            "preflight",
-            "MethodDisallowedByPreflightResponse",
-            f"the method {method} is not in Access-Control-Allow-Methods "
-            f"({response.get('Access-Control-Allow-Methods')!r}){star}.",
-            f"Add {method} to Access-Control-Allow-Methods on the preflight response.",
-        )
-    allowed = {name.lower() for name in names}
-    unsafe = request.unsafe_header_names
-    for name in unsafe:
-        covered = wildcard and "*" in allowed and name != "authorization"
-        if name not in allowed and not covered:
-            return _header_disallowed(name, response, request.credentials, "*" in allowed)
+        return invalid_list("Headers", names_value)
+    if not _method_listed(request, methods):
+        return method_disallowed(request.method, methods_value, "*" in methods)
+    name = _unlisted_header(request, names)
+    if name is not None:
+        star = "*" in (n.lower() for n in names)
+        return header_disallowed(name, names_value, request.credentials, star)
     return Verdict(True, checked=("preflight",))
-
-
-def _invalid_list(which: str, response: ServerResponse) -> Verdict:
-    value = response.get(f"Access-Control-Allow-{which}")
-    return _fail(
-        "preflight",
-        f"InvalidAllow{which}PreflightResponse",
-        f"Access-Control-Allow-{which} {value!r} is not a comma-separated list of tokens.",
-        f"Send Access-Control-Allow-{which} as names separated by commas.",
-    )
-
-
-def _header_disallowed(
-    name: str, response: ServerResponse, credentials: bool, star: bool
-) -> Verdict:
-    if name == "authorization" and star:
-        why = " (* never covers Authorization: it must be named)"
-    elif star and credentials:
-        why = " (* is not a wildcard with credentials)"
-    else:
-        why = ""
-    return _fail(
-        "preflight",
-        "HeaderDisallowedByPreflightResponse",
-        f"the request header {name} is not in Access-Control-Allow-Headers "
-        f"({response.get('Access-Control-Allow-Headers')!r}){why}.",
-        f"Add {name} to Access-Control-Allow-Headers on the preflight response.",
-    )
 
 
 def check_actual(request: BrowserRequest, response: ServerResponse) -> Verdict:
@@ -346,9 +294,8 @@ def check_actual(request: BrowserRequest, response: ServerResponse) -> Verdict:
         return failed
     location = response.redirect_location
     if location is not None:
-        target = urlsplit(location)
-        if target.username is not None or target.password is not None:
-            return _fail(
+        if _has_credentials(location):
+            return fail(
                 "actual",
                 "RedirectContainsCredentials",
                 f"the redirect's Location {location!r} contains a user name or password.",
@@ -357,6 +304,16 @@ def check_actual(request: BrowserRequest, response: ServerResponse) -> Verdict:
         return Verdict(False, step="actual", redirect=location, checked=("actual",))
     readable = readable_header_names(response.header_list, request.credentials)
     return Verdict(True, readable_headers=readable, checked=("actual",))
+
+
+def _has_credentials(url: str) -> bool:
+    """Whether ``url`` has a user name or password (False when it does not parse: the
+    fetch then fails as a network error, not in the CORS checks)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.username is not None or parts.password is not None
 
 
 def check(

@@ -13,13 +13,24 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from .browser import BrowserRequest, ServerResponse
-from .exchange import NetworkError, Report, Step, run
+from .exchange import NetworkError, Report, Step, browser_url, run
 from .safelist import serialize_origin
 
 ALLOWED, BLOCKED, ERROR = 0, 1, 2
 _SHOWN = ("access-control-", "vary", "location", "content-type", "set-cookie")
+_DESCRIPTION = (
+    "Send what a browser would send (the preflight when one is needed, then the actual "
+    "request for GET and HEAD, or any method with --send) and say what the browser makes "
+    "of the answers: the Network.CorsError name Chromium's DevTools give a failed check, "
+    "and what to change on the server. Exit 0 allowed, 1 blocked, 2 usage or network error."
+)
+_EPILOG = (
+    "example: corecors check http://localhost:8000/items/1 --origin http://localhost:3000 "
+    "--method PUT --header 'Content-Type: application/json' --credentials"
+)
 
 
 def _seconds(value: str) -> float:
@@ -32,7 +43,8 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The ``corecors`` parser and its ``check`` sub-parser (which reports usage errors)."""
     parser = argparse.ArgumentParser(
         prog="corecors", description="The browser's CORS verdict, from the terminal."
     )
@@ -40,21 +52,26 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check",
         help="would a browser let a page on ORIGIN read URL?",
-        description="Send what a browser would send (the preflight when one is needed, "
-        "then the actual request for GET and HEAD, or any method with --send) and say "
-        "what the browser makes of the answers. Exit 0 allowed, 1 blocked, 2 error.",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
     )
     check.add_argument("url", metavar="URL", help="the URL the page fetches")
     check.add_argument(
         "--origin", required=True, help="the page's origin, e.g. http://localhost:3000"
     )
-    check.add_argument("--method", default="GET", help="the request method (default GET)")
+    check.add_argument(
+        "--method",
+        default="GET",
+        help="the method the page's fetch() uses (default GET); sent as written, as fetch() "
+        "sends any method but DELETE, GET, HEAD, OPTIONS, POST and PUT",
+    )
     check.add_argument(
         "--header",
         action="append",
         default=[],
         metavar="'NAME: VALUE'",
-        help="a header the page's script sets (repeatable)",
+        help="a header the page's script sets (repeatable); Cookie, Host and other headers "
+        "a script cannot set are not sent",
     )
     check.add_argument(
         "--credentials", action="store_true", help='as fetch(url, {credentials: "include"})'
@@ -62,13 +79,23 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--send",
         action="store_true",
-        help="also send the actual request when the method is not GET or HEAD",
+        help="also send the actual request when the method is not GET or HEAD (it may "
+        "change data on the server)",
     )
-    check.add_argument("--json", action="store_true", help="print one JSON object")
     check.add_argument(
-        "--timeout", type=_seconds, default=10.0, help="seconds per request (default 10)"
+        "--json",
+        action="store_true",
+        help="print one JSON object: allowed, error, failed_step, detail, fix, "
+        "readable_headers, checked, not_sent, notes, steps",
     )
-    return parser
+    check.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds per request (default 10)",
+    )
+    return parser, check
 
 
 def _request(args: argparse.Namespace, parser: argparse.ArgumentParser) -> BrowserRequest:
@@ -84,12 +111,41 @@ def _request(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Brows
         if serialized == "null":
             parser.error(f"--origin {origin!r} is not an origin such as http://localhost:3000")
         parser.error(f"--origin {origin!r}: a browser sends {serialized!r}; use that")
-    if serialize_origin(args.url) == "null":
-        parser.error(f"URL {args.url!r} is not an http:// or https:// URL")
     try:
-        return BrowserRequest(origin, args.url, args.method, headers, args.credentials)
+        scheme = urlsplit(args.url).scheme.lower()
+    except ValueError as exc:
+        parser.error(f"URL {args.url!r} is not a valid URL ({exc})")
+    if scheme not in ("http", "https"):
+        parser.error(f"URL {args.url!r} is not an http:// or https:// URL")
+    if serialize_origin(args.url) == "null":
+        parser.error(f"URL {args.url!r} has no valid host and port")
+    try:
+        url = browser_url(args.url)
+        return BrowserRequest(origin, url, args.method, headers, args.credentials)
     except ValueError as exc:
         parser.error(str(exc))
+
+
+def _notes(request: BrowserRequest) -> list[str]:
+    """What the user may not expect a browser to do with their arguments."""
+    notes = []
+    method = request.method
+    if method != method.upper():
+        notes.append(
+            f"note: fetch() sends the method {method!r} as written (it upper-cases only "
+            f"DELETE, GET, HEAD, OPTIONS, POST and PUT): use --method {method.upper()} "
+            "if the page's code writes it so"
+        )
+    for name in request.ignored_header_names:
+        notes.append(
+            f"note: a browser does not let a script set {name}: it is not sent"
+            + (
+                " (--credentials sends the browser's cookies, which corecors check does not have)"
+                if name.lower() == "cookie"
+                else ""
+            )
+        )
+    return notes
 
 
 def _headers_json(lines: Sequence[tuple[str, str]]) -> list[list[str]]:
@@ -124,6 +180,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "readable_headers": list(readable) if readable is not None else None,
         "checked": list(verdict.checked),
         "not_sent": report.not_sent,
+        "notes": cache_notes(report),
         "steps": [_step_json(step) for step in report.steps],
     }
 
@@ -148,6 +205,12 @@ def print_report(report: Report, out: TextIO) -> None:
         if excerpt and step.response.status >= 300:
             print(f"< body: {excerpt}", file=out)
         print(file=out)
+    _print_verdict(report, out)
+    for note in cache_notes(report):
+        print(f"note: {note}", file=out)
+
+
+def _print_verdict(report: Report, out: TextIO) -> None:
     verdict = report.verdict
     if verdict.allowed and report.not_sent:
         print(
@@ -156,22 +219,40 @@ def print_report(report: Report, out: TextIO) -> None:
             "Access-Control-Allow-Origin too.",
             file=out,
         )
-        return
-    if verdict.allowed:
-        print("ALLOWED: the browser lets the page read the response.", file=out)
+    elif verdict.allowed:
+        status = report.steps[-1].response.status
+        print(f"ALLOWED: the browser lets the page read the response (status {status}).", file=out)
         names = ", ".join(verdict.readable_headers or ()) or "(none)"
         print(f"  Headers the script can read: {names}", file=out)
-        return
-    print(f"BLOCKED: {verdict.error} ({verdict.step} response)", file=out)
-    print(f"  {verdict.detail}", file=out)
-    print(f"  Fix: {verdict.fix}", file=out)
+    else:
+        print(f"BLOCKED: {verdict.error} ({verdict.step} response)", file=out)
+        print(f"  {verdict.detail}", file=out)
+        print(f"  Fix: {verdict.fix}", file=out)
+
+
+def cache_notes(report: Report) -> list[str]:
+    """Actual responses that name an origin in Access-Control-Allow-Origin without
+    ``Vary: Origin``: a cache may hand them to a page on another origin."""
+    notes = []
+    for step in report.steps:
+        allow_origin = step.response.get("Access-Control-Allow-Origin")
+        vary = {v.strip().lower() for v in (step.response.get("Vary") or "").split(",")}
+        if step.kind == "actual" and allow_origin not in (None, "*") and not vary & {"origin", "*"}:
+            notes.append(
+                f"the {step.method} response names the origin in Access-Control-Allow-Origin "
+                "without Vary: Origin, so a cache (the browser's own, a proxy, a CDN) may hand "
+                "it to a page on another origin, which the browser then blocks: add Vary: Origin."
+            )
+    return notes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``corecors`` and ``python -m corecors``; returns the exit status."""
-    parser = _parser()
+    parser, check = _parser()
     args = parser.parse_args(argv)
-    request = _request(args, parser)
+    request = _request(args, check)
+    for note in _notes(request):
+        print(note, file=sys.stderr)
     if not request.cross_origin:
         print(f"{args.url} is on the page's own origin: CORS does not apply.", file=sys.stderr)
         return ERROR

@@ -13,15 +13,21 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from .browser import BrowserRequest, ServerResponse, Verdict, check, check_actual
 from .safelist import HeaderList, serialize_origin
 
-MAX_REDIRECTS = 5  # Fetch allows 20; a CORS check needs far fewer to find the fault
+MAX_REDIRECTS = 20  # Fetch §4.4 HTTP-redirect fetch: a 21st redirect is a network error
 MAX_BODY = 65536  # bytes read from a response; the excerpt shown is shorter
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-_BODY_HEADERS = frozenset({"content-type", "content-language", "content-encoding"})
+_BODY_HEADERS = frozenset(
+    {"content-type", "content-language", "content-encoding", "content-location"}
+)
+# What the URL parser percent-encodes (WHATWG URL: the path and the special-query
+# percent-encode sets), beyond controls, space and non-ASCII: a browser sends the rest.
+_PATH_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"#<>?`{}')
+_QUERY_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "\"#<>'")
 
 
 class NetworkError(Exception):
@@ -61,6 +67,25 @@ def http_transport(timeout: float = 10.0) -> Transport:
     return lambda method, url, headers: _send(method, url, headers, timeout)
 
 
+def _request_target(path: str, query: str) -> str:
+    """The request-target a browser sends: path and query percent-encoded as its URL
+    parser encodes them (UTF-8), so that ``/café?q=a b`` goes out as ASCII."""
+    target = quote(path or "/", safe=_PATH_SAFE)
+    return target + (f"?{quote(query, safe=_QUERY_SAFE)}" if query else "")
+
+
+def browser_url(url: str) -> str:
+    """``url`` with its path and query percent-encoded as a browser's URL parser
+    encodes them (WHATWG URL), the fragment dropped: what the browser requests."""
+    parts = urlsplit(url)
+    target = _request_target(parts.path, parts.query)
+    return urlunsplit((parts.scheme, parts.netloc, *target.partition("?")[::2], ""))
+
+
+_PLAIN_HTTP = " (is the server speaking plain HTTP? then use http://)"
+_TLS_HINTS = {"WRONG_VERSION_NUMBER": _PLAIN_HTTP, "RECORD_LAYER_FAILURE": _PLAIN_HTTP}
+
+
 def _send(
     method: str, url: str, headers: HeaderList, timeout: float
 ) -> tuple[ServerResponse, bytes]:
@@ -78,21 +103,23 @@ def _send(
         connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
     else:
         connection = http.client.HTTPConnection(host, port, timeout=timeout)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    where = f"{host}:{port or (443 if parts.scheme == 'https' else 80)}"
+    shown = f"[{host}]" if ":" in host else host
+    where = f"{shown}:{port if port is not None else (443 if parts.scheme == 'https' else 80)}"
     try:
-        connection.request(method, target, headers=dict(headers))
+        connection.request(method, _request_target(parts.path, parts.query), headers=dict(headers))
         response = connection.getresponse()
-        body = response.read(MAX_BODY)
-        return ServerResponse(response.status, response.getheaders()), body
+        return ServerResponse(response.status, response.getheaders()), _body(response)
     except ConnectionRefusedError as exc:
         raise NetworkError(f"connection refused by {where}: is the server running?") from exc
     except socket.gaierror as exc:
         raise NetworkError(f"cannot resolve the host {host!r}: {exc.strerror}") from exc
     except ssl.SSLError as exc:
-        raise NetworkError(f"TLS error with {where}: {exc.reason or exc}") from exc
+        reason = str(exc.reason or exc)
+        raise NetworkError(f"TLS error with {where}: {reason}{_TLS_HINTS.get(reason, '')}") from exc
     except TimeoutError as exc:
         raise NetworkError(f"no answer from {where} within {timeout:g} s (timeout)") from exc
+    except http.client.RemoteDisconnected as exc:
+        raise NetworkError(f"{where} closed the connection without answering") from exc
     except http.client.HTTPException as exc:
         raise NetworkError(f"{where} did not answer valid HTTP: {exc!r}") from exc
     except OSError as exc:
@@ -101,10 +128,31 @@ def _send(
         connection.close()
 
 
+def _body(response: http.client.HTTPResponse) -> bytes:
+    """Up to MAX_BODY bytes of the body; what arrived when the rest is slow to come (a
+    stream such as server-sent events never ends; the verdict needs only the headers)."""
+    try:
+        return response.read1(MAX_BODY)
+    except TimeoutError:
+        return b""
+
+
 def _redirected(request: BrowserRequest, status: int, location: str) -> BrowserRequest:
     """The request after a redirect (Fetch §4.4): 303 (and 301/302 after POST) become
     GET without body headers; a redirect to another origin taints the origin to null."""
-    target = urljoin(request.url, location)
+    try:
+        target = urljoin(request.url, location)
+        scheme = urlsplit(target).scheme
+    except ValueError as exc:
+        raise NetworkError(
+            f"the redirect's Location {location!r} is not a valid URL: a browser fails "
+            "the fetch (net::ERR_INVALID_REDIRECT); send a valid absolute or relative URL"
+        ) from exc
+    if scheme not in ("http", "https"):
+        raise NetworkError(
+            f"the redirect's Location {location!r} is not an http:// or https:// URL: "
+            "a browser fails the fetch"
+        )
     origin = request.origin
     if serialize_origin(target) != serialize_origin(request.url) and request.cross_origin:
         origin = "null"
@@ -148,4 +196,7 @@ def run(
             kinds = tuple(step.kind for step in steps[-2:] if step.url == request.url)
             return Report(replace(verdict, checked=kinds), tuple(steps))
         request = _redirected(request, actual.status, verdict.redirect)
-    raise NetworkError(f"stopped after {MAX_REDIRECTS} redirects (last to {request.url})")
+    raise NetworkError(
+        f"more than {MAX_REDIRECTS} redirects (the last to {request.url}): a browser gives up "
+        "too (net::ERR_TOO_MANY_REDIRECTS)"
+    )

@@ -158,6 +158,19 @@ def header_list(headers: HeaderInput) -> HeaderList:
     return tuple((str(name), str(value).strip(" \t")) for name, value in pairs)
 
 
+def header_problem(name: str, value: str) -> str | None:
+    """Why ``fetch()`` rejects a header the script sets, or None: the name is not a
+    token (Fetch "header name"), the value holds NUL, CR or LF (Fetch "header value")
+    or a character beyond U+00FF (WebIDL ByteString)."""
+    if _TOKEN.fullmatch(name) is None:
+        return "the name is not a token (letters, digits and !#$%&'*+-.^_`|~)"
+    if any(c in value for c in "\0\r\n"):
+        return "the value contains a NUL, CR or LF"
+    if any(ord(c) > 0xFF for c in value):
+        return "the value has a character beyond U+00FF (percent-encode it)"
+    return None
+
+
 def same_origin_header_names(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """What a same-origin page reads: every header name but Set-Cookie (Fetch
     "filtered response": forbidden response-header names are always removed)."""
@@ -204,13 +217,23 @@ def is_url(value: str) -> bool:
 
 
 def serialize_origin(url: str) -> str:
-    """The serialisation of ``url``'s origin (HTML): lower-case scheme and host, the
-    port only when it is not the scheme's default; ``"null"`` for an opaque origin."""
-    parts = urlsplit(url)
+    """The serialisation of ``url``'s origin (HTML): lower-case scheme and host (a
+    non-ASCII host in Punycode), the port only when it is not the scheme's default;
+    ``"null"`` for an opaque origin or a host IDNA cannot encode."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # such as an unclosed IPv6 bracket
+        return "null"
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
         return "null"
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host = parts.hostname
+    if not host.isascii():  # a browser sends the host in Punycode (IDNA)
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return "null"
+    host = f"[{host}]" if ":" in host else host
     try:
         port = parts.port
     except ValueError:

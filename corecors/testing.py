@@ -120,6 +120,17 @@ def cors_verdict(
     return report.verdict
 
 
+def _failure(method: str, url: str, origin: str, report: Report, expected: str = "") -> str:
+    """A pytest failure message: the verdict, the fix, and the failing response."""
+    verdict = report.verdict
+    lines = [f"{method} {url} from {origin}: {expected}{verdict.explanation}"]
+    step = [step for step in report.steps if step.kind == verdict.step][-1]
+    body = step.body[:200].decode("utf-8", "replace").strip()
+    answer = f"status {step.response.status}" + (f", body: {body}" if body else "")
+    lines.append(f"The server's answer to {step.method} {step.url} ({step.kind}): {answer}")
+    return "\n".join(lines)
+
+
 def assert_cors_allowed(
     client: Any,
     url: str,
@@ -130,10 +141,12 @@ def assert_cors_allowed(
     credentials: bool = False,
     send: bool = True,
 ) -> Verdict:
-    """Fail (``AssertionError`` with the browser's reason and the fix) unless a browser
-    would let a page on ``origin`` read the response; arguments as :func:`cors_report`.
-    Returns the verdict, for further checks such as ``readable_headers``."""
-    verdict = cors_verdict(
+    """Fail (``AssertionError`` with the browser's reason, the fix and the server's
+    answer) unless a browser would let a page on ``origin`` read the response;
+    arguments as :func:`cors_report`. Returns the verdict, for further checks such as
+    ``readable_headers``."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not this function's
+    report = cors_report(
         client,
         url,
         origin=origin,
@@ -142,9 +155,9 @@ def assert_cors_allowed(
         credentials=credentials,
         send=send,
     )
-    if not verdict.allowed:
-        raise AssertionError(f"{method} {url} from {origin}: {verdict.explanation}")
-    return verdict
+    if not report.verdict.allowed:
+        raise AssertionError(_failure(method, url, origin, report))
+    return report.verdict
 
 
 def assert_cors_blocked(
@@ -160,7 +173,8 @@ def assert_cors_blocked(
 ) -> Verdict:
     """Fail unless a browser would block the response (with the ``Network.CorsError``
     name ``error``, when given); arguments as :func:`cors_report`."""
-    verdict = cors_verdict(
+    __tracebackhide__ = True  # pytest shows the caller's line, not this function's
+    report = cors_report(
         client,
         url,
         origin=origin,
@@ -169,12 +183,11 @@ def assert_cors_blocked(
         credentials=credentials,
         send=send,
     )
+    verdict = report.verdict
     if verdict.allowed:
         raise AssertionError(f"{method} {url} from {origin}: a browser would allow it")
     if error is not None and verdict.error != error:
-        raise AssertionError(
-            f"{method} {url} from {origin}: expected {error}, got {verdict.explanation}"
-        )
+        raise AssertionError(_failure(method, url, origin, report, f"expected {error}, got "))
     return verdict
 
 

@@ -203,6 +203,8 @@ FAULTS = [
         actual=(200, ((ACAO, "app.example.com"),)),
         error="InvalidAllowOriginValue",
     ),
+    # "null" is not a URL, but Chromium names it a mismatch, not an invalid value.
+    Case("allow-origin-null", actual=(200, ((ACAO, "null"),)), error="AllowOriginMismatch"),
     Case(
         "preflight-allow-origin-not-a-url",
         "PUT",
@@ -398,6 +400,13 @@ class FaultHandler(BaseHTTPRequestHandler):
             else:
                 location = ("Location", query["to"][0])
                 self._send(int(query.get("status", ["302"])[0]), (grant, location), b"moved")
+            return
+        if self.path.startswith("/hops/"):  # /hops/N: N redirects that pass, then an answer
+            hops, grant = int(self.path.removeprefix("/hops/")), (ACAO, "*")
+            if hops == 0:
+                self._send(200, (grant,), b"arrived")
+            else:
+                self._send(302, (grant, ("Location", f"/hops/{hops - 1}")), b"moved")
             return
         case = CASES.get(self.path.removeprefix("/case/"))
         if case is None:

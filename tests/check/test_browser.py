@@ -157,7 +157,7 @@ ACAC = ("Access-Control-Allow-Credentials", "true")
         ([(ACAO, "https://")], False, "InvalidAllowOriginValue"),
         ([(ACAO, PAGE + "/")], False, "AllowOriginMismatch"),
         ([(ACAO, "HTTPS://APP.EXAMPLE.COM")], False, "AllowOriginMismatch"),
-        ([(ACAO, "null")], False, "InvalidAllowOriginValue"),
+        ([(ACAO, "null")], False, "AllowOriginMismatch"),  # as Chromium names it
         ([(ACAO, PAGE)], True, "InvalidAllowCredentials"),
         (
             [(ACAO, PAGE), ("Access-Control-Allow-Credentials", "True")],
@@ -277,16 +277,72 @@ def test_the_explanations_name_the_cause_and_the_fix() -> None:
         request("PATCH", credentials=True), ok(ACAC, ("Access-Control-Allow-Methods", "*"))
     )
     assert "* is not a wildcard with credentials" in method_cred.detail
-    missing = check(request("PUT"), ServerResponse(400, ()))
-    assert "status 400: the server refused the preflight" in missing.detail
+    missing = check(request("PUT"), ServerResponse(204, ()))
     assert missing.fix == (
         f"Allow the origin {PAGE} on the server: send Access-Control-Allow-Origin: {PAGE} "
         "on the preflight response."
     )
+    not_a_url = check(request("GET"), None, ServerResponse(200, [(ACAO, "app.example.com")]))
+    assert not_a_url.fix == f"Send Access-Control-Allow-Origin: {PAGE} on the actual response."
     plain = check(request("GET", {"X-A": "1"}), ok())
     assert plain.detail == "the request header x-a is not in Access-Control-Allow-Headers (None)."
     redirect = check(request("PUT"), ok(("Location", "https://b.example/"), status=302))
     assert "302 to https://b.example/" in redirect.detail
+
+
+def test_a_refused_preflight_names_what_the_server_may_have_refused() -> None:
+    # Refused without any grant: the origin, the method or a header may be the cause.
+    refused = check(request("PUT", {"X-A": "1", "X-B": "2"}), ServerResponse(400, ()))
+    assert (refused.error, refused.step) == ("PreflightMissingAllowOriginHeader", "preflight")
+    assert "status 400: the server refused the preflight" in refused.detail
+    assert refused.fix == (
+        f"Make the server accept this preflight: allow the origin {PAGE}, the method PUT and "
+        "the request headers x-a, x-b (it refused one of them: the response body or the "
+        "server's log says which), and answer it with a 2xx status and "
+        f"Access-Control-Allow-Origin: {PAGE}."
+    )
+    # A safelisted method with one header: only what the request carries is named.
+    one_header = check(request("GET", {"X-A": "1"}), ServerResponse(403, ()))
+    assert f"allow the origin {PAGE} and the request header x-a (it" in one_header.fix
+    # Refused with the origin granted: the response's own grants say it was the method
+    # (Starlette answers "Disallowed CORS method" this way) or a header.
+    method = check(request("PUT"), ok(("Access-Control-Allow-Methods", "GET"), status=400))
+    assert method.error == "PreflightInvalidStatus"
+    assert method.fix == (
+        "The server refused the preflight because PUT is not in its "
+        "Access-Control-Allow-Methods ('GET'): allow the method PUT on the server, so that "
+        "it answers the preflight with a 2xx status."
+    )
+    header = check(
+        request("GET", {"X-A": "1"}), ok(("Access-Control-Allow-Headers", "x-b"), status=400)
+    )
+    assert header.fix.startswith(
+        "The server refused the preflight because the request header x-a is not in its "
+        "Access-Control-Allow-Headers ('x-b'): allow the request header x-a on the server"
+    )
+    granted = check(request("PUT"), ok(("Access-Control-Allow-Methods", "PUT"), status=404))
+    assert granted.fix.startswith("Answer the OPTIONS preflight with a 2xx status")
+    # Refused without the origin, and its grants exclude the method.
+    both = check(request("PUT"), ServerResponse(400, [("Access-Control-Allow-Methods", "GET")]))
+    assert both.error == "PreflightMissingAllowOriginHeader"
+    assert both.fix == (
+        "The server refused the preflight: PUT is not in its Access-Control-Allow-Methods "
+        f"('GET'); allow the origin {PAGE} and the method PUT on it."
+    )
+
+
+def test_an_error_response_without_allow_origin_says_errors_need_it_too() -> None:
+    verdict = check(request("GET"), None, ServerResponse(500, ()))
+    assert verdict.error == "MissingAllowOriginHeader"
+    assert verdict.detail == (
+        "the actual response has no Access-Control-Allow-Origin header (status 500)."
+    )
+    assert verdict.fix.startswith(
+        f"Send Access-Control-Allow-Origin: {PAGE} on the actual response, error responses "
+        "included: when the successful ones carry it, this error was answered outside"
+    )
+    redirect = check(request("GET"), None, ServerResponse(304, ()))
+    assert redirect.fix.startswith(f"Allow the origin {PAGE} on the server")
 
 
 def test_check_needs_the_preflight_when_a_browser_sends_one() -> None:
@@ -406,6 +462,10 @@ def test_parse_list(value: str | None, names: tuple[str, ...] | None) -> None:
         ("ftp://example.com/", "null"),
         ("http:///x", "null"),
         ("http://example.com:99999/", "null"),
+        ("http://Bücher.example:8080/", "http://xn--bcher-kva.example:8080"),  # as sent
+        ("http://\u2603.example/", "http://xn--n3h.example"),
+        (f"http://{'ü' * 70}.example/", "null"),  # a label IDNA cannot encode
+        ("http://[::1/", "null"),  # does not parse (used to raise ValueError)
     ],
 )
 def test_serialize_origin(url: str, origin: str) -> None:
@@ -418,3 +478,37 @@ def test_serialize_origin(url: str, origin: str) -> None:
 )
 def test_is_url(value: str, valid: bool) -> None:
     assert is_url(value) is valid
+
+
+@pytest.mark.parametrize(
+    ("headers", "url", "message"),
+    [
+        ({"X A": "1"}, API, "the header X A: '1': the name is not a token"),
+        ({"X-É": "1"}, API, "the name is not a token"),
+        ({"X-A": "\u2603"}, API, "a character beyond U+00FF"),
+        ({"X-A": "a\nb"}, API, "contains a NUL, CR or LF"),
+        ({"X-A": "a\x00b"}, API, "contains a NUL, CR or LF"),
+        ({}, "https://user:pw@api.example.com/", "it has a user name or password"),
+        ({}, "https://user@api.example.com/", "it has a user name or password"),
+    ],
+)
+def test_what_fetch_rejects_is_a_value_error(headers: object, url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=r"^fetch\(\) rejects") as rejected:
+        BrowserRequest(PAGE, url, "GET", headers)  # type: ignore[arg-type]
+    assert message in str(rejected.value)
+    # Latin-1 values are bytes a script may send (WebIDL ByteString).
+    assert BrowserRequest(PAGE, API, "GET", {"X-A": "caf\xe9"}).header_list == (("X-A", "caf\xe9"),)
+
+
+def test_forbidden_request_headers_are_not_sent() -> None:
+    req = request("GET", [("Cookie", "a=1"), ("Sec-Fetch-Mode", "no-cors"), ("X-A", "1")])
+    assert req.ignored_header_names == ("Cookie", "Sec-Fetch-Mode")
+    assert req.actual_headers() == (("X-A", "1"), ("Origin", PAGE))
+    assert ("Cookie", "a=1") not in req.preflight_headers()
+
+
+def test_a_redirect_to_an_unparsable_location_is_left_to_the_fetch() -> None:
+    # Not a CORS failure: the URL does not parse, and the browser fails the fetch itself
+    # (net::ERR_INVALID_REDIRECT), which corecors.exchange reports as a network error.
+    verdict = check_actual(request(), ok(("Location", "http://[bad/x"), status=302))
+    assert (verdict.allowed, verdict.error, verdict.redirect) == (False, None, "http://[bad/x")

@@ -7,7 +7,9 @@ calls) and reads its output and exit status; one test runs the installed script.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import runpy
 import shutil
 import socket
@@ -21,7 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from corecors.browser import BrowserRequest
 from corecors.cli import main
+from corecors.exchange import NetworkError, run
 from tests.check.fault_server import FaultServer, fault_server
 from tests.e2e.servers import ApiServer
 from tests.servers import bound_socket, free_port
@@ -171,13 +175,31 @@ def test_redirects_are_steps_and_a_cross_origin_redirect_taints_the_origin(
     status, out, _ = corecors("check", moved, "--origin", PAGE, "--method", "POST", "--header",
                               "Content-Type: text/plain", "--send", "--json")  # fmt: skip
     assert [s["request"]["headers"] for s in json.loads(out)["steps"]][1] == [["Origin", PAGE]]
-    # Redirects are bounded.
-    hops = "/case/ok-get"
-    for _ in range(6):
-        hops = faults.redirect_url(hops)
-    status, _, err = corecors("check", hops, "--origin", PAGE)
+    # Redirects are bounded as a browser bounds them: 20 are followed, a 21st fails.
+    status, out, _ = corecors("check", f"http://localhost:{faults.port}/hops/20", "--origin",
+                              PAGE, "--json")  # fmt: skip
+    assert (status, len(json.loads(out)["steps"])) == (0, 21)
+    status, _, err = corecors("check", f"http://localhost:{faults.port}/hops/21", "--origin", PAGE)
     assert status == 2
-    assert "stopped after 5 redirects" in err
+    assert "more than 20 redirects" in err
+    assert "net::ERR_TOO_MANY_REDIRECTS" in err
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ("http://[bad/x", "the redirect's Location 'http://[bad/x' is not a valid URL"),
+        ("ftp://example.com/", "the redirect's Location 'ftp://example.com/' is not an http://"),
+    ],
+)
+def test_a_redirect_to_a_bad_location_is_a_network_error(
+    corecors: Run, faults: FaultServer, location: str, message: str
+) -> None:
+    # A browser fails the fetch (net::ERR_INVALID_REDIRECT, or a network error for
+    # another scheme); corecors check used to crash on the first.
+    status, out, err = corecors("check", faults.redirect_url(location), "--origin", PAGE)
+    assert (status, out) == (2, "")
+    assert message in err
 
 
 @pytest.mark.parametrize(
@@ -186,9 +208,17 @@ def test_redirects_are_steps_and_a_cross_origin_redirect_taints_the_origin(
         (["--header", "no colon"], "write it as 'Name: value'"),
         (["--origin", "http://localhost:3000/"], "a browser sends 'http://localhost:3000'"),
         (["--origin", "localhost:3000"], "is not an origin"),
+        # A browser sends a non-ASCII host in Punycode (this one used to crash).
+        (["--origin", "http://\u2603.example"], "a browser sends 'http://xn--n3h.example'"),
+        (["--origin", "http://[::1"], "is not an origin such as"),
         (["--method", "TRACE"], "fetch() rejects the method 'TRACE'"),
         (["--timeout", "0"], "'0' is not a number of seconds from 0 to 3600"),
         (["--timeout", "soon"], "'soon' is not a number of seconds"),
+        # What fetch() itself rejects with a TypeError: never a traceback.
+        (["--header", "X Token: t"], "fetch() rejects the header X Token: 't': the name is not"),
+        (["--header", "X-Tökén: t"], "the name is not a token"),
+        (["--header", "X-Token: \u2603"], "the value has a character beyond U+00FF"),
+        (["--header", "X-Token: a\rb"], "the value contains a NUL, CR or LF"),
     ],
 )
 def test_usage_errors_exit_2(
@@ -200,6 +230,7 @@ def test_usage_errors_exit_2(
     status, _, err = corecors(*base, *args)
     assert status == 2
     assert message in err
+    assert "usage: corecors check" in err  # the usage line of the command that failed
 
 
 def test_other_usage_errors(corecors: Run, faults: FaultServer) -> None:
@@ -210,6 +241,15 @@ def test_other_usage_errors(corecors: Run, faults: FaultServer) -> None:
     assert (status, "CORS does not apply" in err) == (2, True)
     status, _, err = corecors("check", "--origin", PAGE)
     assert status == 2
+    status, _, err = corecors("check", f"ws://localhost:{faults.port}/", "--origin", PAGE)
+    assert (status, "is not an http:// or https:// URL" in err) == (2, True)
+    status, _, err = corecors("check", "http://localhost:99999/", "--origin", PAGE)
+    assert (status, "has no valid host and port" in err) == (2, True)
+    status, _, err = corecors("check", "http://[::1/", "--origin", PAGE)  # used to crash
+    assert (status, "URL 'http://[::1/' is not a valid URL (Invalid IPv6 URL)" in err) == (2, True)
+    # fetch() refuses a URL with credentials in it.
+    status, _, err = corecors("check", f"http://u:p@localhost:{faults.port}/", "--origin", PAGE)
+    assert (status, "it has a user name or password" in err) == (2, True)
     status, out, _ = corecors("check", faults.url("ok-get"), "--origin", "null")
     assert status == 0  # the case echoes the Origin it got
     assert "> Origin: null" in out
@@ -234,7 +274,16 @@ class RawServer:
         except OSError:
             return
         with conn:
-            if self.behaviour == "garbage":
+            if self.behaviour == "stream":  # headers, then a body that never comes (SSE)
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                             b"Access-Control-Allow-Origin: *\r\n\r\n")  # fmt: skip
+                conn.settimeout(5)
+                with contextlib.suppress(OSError):
+                    conn.recv(65536)  # until the client hangs up
+            elif self.behaviour == "close":
+                conn.recv(65536)
+            elif self.behaviour == "garbage":
                 conn.recv(65536)
                 conn.sendall(b"hello there\r\n\r\n")
             elif self.behaviour == "reset":
@@ -258,6 +307,7 @@ class RawServer:
         ("silent", "within 0.5 s (timeout)"),
         ("garbage", "did not answer valid HTTP"),
         ("reset", "cannot talk to 127.0.0.1:"),
+        ("close", "closed the connection without answering"),
     ],
 )
 def test_misbehaving_servers_exit_2(corecors: Run, behaviour: str, message: str) -> None:
@@ -269,6 +319,19 @@ def test_misbehaving_servers_exit_2(corecors: Run, behaviour: str, message: str)
         server.close()
     assert (status, out) == (2, "")
     assert message in err
+
+
+def test_a_stream_is_judged_on_its_headers(corecors: Run) -> None:
+    # A server-sent events endpoint never ends its body: the verdict needs only the
+    # headers, so the timeout while reading the body is no error.
+    server = RawServer("stream")
+    try:
+        url = f"http://127.0.0.1:{server.port}/events"
+        status, out, err = corecors("check", url, "--origin", PAGE, "--timeout", "0.5")
+    finally:
+        server.close()
+    assert (status, err) == (0, "")
+    assert "< Access-Control-Allow-Origin: *" in out
 
 
 def test_unreachable_hosts_exit_2(corecors: Run, faults: FaultServer) -> None:
@@ -283,16 +346,104 @@ def test_unreachable_hosts_exit_2(corecors: Run, faults: FaultServer) -> None:
     status, _, err = corecors("check", f"https://127.0.0.1:{faults.port}/", "--origin", PAGE)
     assert status == 2
     assert f"TLS error with 127.0.0.1:{faults.port}" in err
+    assert "is the server speaking plain HTTP? then use http://" in err
+    # An IPv6 literal is shown as in a URL; port 0 is shown as 0, not as the default.
+    status, _, err = corecors("check", f"http://[::1]:{port}/", "--origin", PAGE)
+    assert (status, f"[::1]:{port}: " in err) == (2, True)
+    status, _, err = corecors("check", "http://127.0.0.1:0/", "--origin", PAGE)
+    assert (status, "127.0.0.1:0: " in err) == (2, True)
     status, _, err = corecors("check", "http://127.0.0.1:99999/", "--origin", PAGE)
     assert status == 2
+    # corecors.exchange.run on its own refuses what it cannot send.
+    with pytest.raises(NetworkError, match=re.escape("'ftp://example.com/' is not an http://")):
+        run(BrowserRequest(PAGE, "ftp://example.com/"))
     # Where a redirect leads matters too.
     for target, message in [
-        ("ftp://example.com/", "'ftp://example.com/' is not an http:// or https:// URL"),
         ("http://localhost:99999/", "'http://localhost:99999/' has an invalid port"),
     ]:
         status, _, err = corecors("check", faults.redirect_url(target), "--origin", PAGE)
         assert status == 2
         assert message in err
+
+
+def test_what_a_browser_would_not_send_is_not_sent(corecors: Run, faults: FaultServer) -> None:
+    # Forbidden request-headers: a browser drops them silently; corecors says so.
+    case = "ok-get-custom-header-method-not-listed"
+    status, out, err = corecors(
+        "check", faults.url(case), "--origin", PAGE, "--header", "Cookie: a=1",
+        "--header", "Host: evil.example", "--header", "X-Custom: 1",
+    )  # fmt: skip
+    assert "note: a browser does not let a script set Cookie: it is not sent" in err
+    assert "note: a browser does not let a script set Host: it is not sent" in err
+    assert "> Cookie" not in out
+    assert status == 0
+    preflight, actual = faults.requests_to(f"/case/{case}")
+    assert (preflight.method, actual.method) == ("OPTIONS", "GET")
+    for sent in (preflight, actual):
+        names = {name.lower(): value for name, value in sent.headers}
+        assert "cookie" not in names
+        assert names["host"] == f"localhost:{faults.port}"
+    assert dict(actual.headers)["X-Custom"] == "1"
+
+
+def test_a_lower_case_method_is_sent_as_written_with_a_note(
+    corecors: Run, faults: FaultServer
+) -> None:
+    status, out, err = corecors("check", faults.url("method-not-listed"), "--origin", PAGE,
+                                "--method", "patch")  # fmt: skip
+    assert "> Access-Control-Request-Method: patch" in out
+    assert "fetch() sends the method 'patch' as written" in err
+    assert "use --method PATCH" in err
+    assert status == 1
+    _, _, err = corecors("check", faults.url("ok-put"), "--origin", PAGE, "--method", "put")
+    assert "note" not in err  # put is one of the six methods fetch() upper-cases
+
+
+def test_a_url_is_sent_percent_encoded_as_a_browser_sends_it(
+    corecors: Run, faults: FaultServer
+) -> None:
+    url = f"http://localhost:{faults.port}/café menu?q=ü x&r=\"'"
+    status, out, _ = corecors("check", url, "--origin", PAGE, "--json")
+    encoded = "/caf%C3%A9%20menu?q=%C3%BC%20x&r=%22%27"
+    assert (
+        json.loads(out)["steps"][0]["request"]["url"] == f"http://localhost:{faults.port}{encoded}"
+    )
+    assert [r.method for r in faults.requests_to(encoded)] == ["GET"]
+    assert status == 1  # the fault server has no such case: a 404 without Allow-Origin
+
+
+def test_the_verdict_line_gives_the_status_the_page_reads(
+    corecors: Run, faults: FaultServer
+) -> None:
+    status, out, _ = corecors("check", faults.url("ok-get-500-readable"), "--origin", PAGE)
+    assert status == 0
+    assert "ALLOWED: the browser lets the page read the response (status 500)." in out
+
+
+def test_an_echoed_origin_without_vary_gets_a_note(corecors: Run, faults: FaultServer) -> None:
+    # The case echoes the page's origin and sends no Vary: a cache may serve it to
+    # another origin, which the browser then blocks.
+    status, out, _ = corecors("check", faults.url("ok-get"), "--origin", PAGE)
+    assert status == 0
+    assert "note: the GET response names the origin in Access-Control-Allow-Origin without " in out
+    assert out.rstrip().endswith("add Vary: Origin.")
+    status, out, _ = corecors("check", faults.url("ok-get"), "--origin", PAGE, "--json")
+    [note] = json.loads(out)["notes"]
+    assert "without Vary: Origin" in note
+    status, out, _ = corecors("check", faults.url("ok-get-star"), "--origin", PAGE, "--json")
+    assert json.loads(out)["notes"] == []  # "*" is the same for every origin
+
+
+def test_the_help_says_what_a_new_user_needs(corecors: Run) -> None:
+    status, out, _ = corecors("check", "--help")
+    assert status == 0
+    text = " ".join(out.split())
+    assert "--timeout SECONDS" in text
+    assert "sent as written" in text  # --method patch is not PATCH
+    assert "it may change data on the server" in text  # --send
+    assert "allowed, error, failed_step, detail, fix, readable_headers, checked, not_sent" in text
+    assert "Exit 0 allowed, 1 blocked, 2 usage or network error" in text
+    assert "example: corecors check http://localhost:8000/items/1 --origin" in text
 
 
 def test_the_installed_command_and_python_m(faults: FaultServer, tmp_path: Path) -> None:
@@ -336,6 +487,7 @@ def test_against_our_example_apis(corecors: Run, api: ApiServer) -> None:
     assert status == 0, out
     assert "x-item-count" in out  # exposed by the example APIs
     assert "x-backend" not in out.split("Headers the script can read:")[1]
+    assert "note:" not in out  # the example APIs send Vary: Origin
 
     status, out, _ = corecors("check", url, "--origin", "http://127.0.0.1:4000", "--json")
     assert (status, json.loads(out)["error"]) == (1, "MissingAllowOriginHeader")

@@ -6,7 +6,11 @@ configured there).
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -15,6 +19,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
 from corecors.adapters.asgi import CORSMiddleware
 from corecors.adapters.flask import CORS
@@ -53,9 +60,15 @@ def test_the_fastapi_snippet_passes_and_fails_when_cors_breaks() -> None:
     assert str(failed.value) == (
         f"PUT /items/1 from {FRONT}: blocked (PreflightMissingAllowOriginHeader) by the "
         "preflight response: the preflight response has no Access-Control-Allow-Origin header "
-        "(status 400: the server refused the preflight). Fix: Allow the origin "
-        f"{FRONT} on the server: send Access-Control-Allow-Origin: {FRONT} on the "
-        "preflight response."
+        "(status 400: the server refused the preflight). Fix: Make the server accept this "
+        f"preflight: allow the origin {FRONT}, the method PUT and the request headers "
+        "authorization, content-type (it refused one of them: the response body or the "
+        "server's log says which), and answer it with a 2xx status and "
+        f"Access-Control-Allow-Origin: {FRONT}.\n"
+        # The server's own answer, which often says which it refused.
+        "The server's answer to OPTIONS http://testserver/items/1 (preflight): status 400, "
+        "body: CORS preflight refused: origin not allowed (the server log, logger 'corecors', "
+        "says why)"
     )
 
 
@@ -66,6 +79,39 @@ def test_the_flask_snippet_passes_and_fails_when_cors_breaks() -> None:
     namespace["client"] = namespace["create_app"](["http://localhost:3001"]).test_client()
     with pytest.raises(AssertionError, match=r"blocked \(MissingAllowOriginHeader\) by the actual"):
         test()
+
+
+FAILING_TEST = """
+from fastapi.testclient import TestClient
+
+from corecors.testing import assert_cors_allowed
+from examples.fastapi_app import create_app
+
+
+def test_put() -> None:
+    client = TestClient(create_app(["https://other.example"]))
+    assert_cors_allowed(client, "/items/1", origin="http://localhost:3000", method="PUT")
+"""
+
+
+def test_a_pytest_failure_shows_the_callers_line_and_the_servers_answer(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "test_front_end.py").write_text(FAILING_TEST)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "E       AssertionError: PUT /items/1 from http://localhost:3000: blocked" in done.stdout
+    assert (
+        "E       The server's answer to OPTIONS http://testserver/items/1 (preflight): "
+        "status 400, body: CORS preflight refused: origin not allowed" in done.stdout
+    )
+    # The failure points at the test's own line, not into corecors.testing.
+    assert "def assert_cors_allowed(" not in done.stdout
+    assert "corecors/testing.py" not in done.stdout
 
 
 def fastapi_client(**options: Any) -> TestClient:
@@ -106,6 +152,20 @@ def test_verdicts_through_the_starlette_test_client() -> None:
         assert_cors_blocked(client, "/a", origin=FRONT)
     with pytest.raises(AssertionError, match="expected AllowOriginMismatch, got blocked"):
         assert_cors_blocked(client, "/a", origin=FRONT, method="PATCH", error="AllowOriginMismatch")
+
+
+def test_starlettes_own_refusals_get_the_right_fix() -> None:
+    # Starlette's CORSMiddleware answers a preflight for a method or header it does not
+    # allow with 400 "Disallowed CORS method/headers", Allow-Origin included: Chromium
+    # reports PreflightInvalidStatus, and the fix names the method or header, not the status.
+    app = Starlette(middleware=[Middleware(StarletteCORS, allow_origins=[FRONT])])
+    client = TestClient(app)
+    method = cors_verdict(client, "/a", origin=FRONT, method="PUT")
+    assert method.error == "PreflightInvalidStatus"
+    assert "because PUT is not in its Access-Control-Allow-Methods ('GET')" in method.fix
+    assert "allow the method PUT on the server" in method.fix
+    header = cors_verdict(client, "/a", origin=FRONT, headers={"X-Token": "t"})
+    assert "allow the request header x-token on the server" in header.fix
 
 
 def test_the_report_lists_the_steps_and_does_not_follow_redirects_silently() -> None:

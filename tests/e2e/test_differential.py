@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, CDPSession, Page
 
 from corecors.browser import BrowserRequest, Verdict
-from corecors.exchange import run
+from corecors.exchange import NetworkError, browser_url, run
 from tests.check.fault_server import CASES, CORRECT, FAULTS, Case, FaultServer, fault_server
 from tests.servers import ROOT
 
@@ -145,3 +145,27 @@ def test_chromium_and_corecors_agree(case_id: str, chromium: Chromium, faults: F
     if verdict.allowed:
         assert result["status"] == case.actual[0]
         assert tuple(sorted(result["headers"])) == verdict.readable_headers
+
+
+def test_redirect_limit_and_url_encoding_as_in_chromium(
+    chromium: Chromium, faults: FaultServer
+) -> None:
+    # Fetch follows 20 redirects and fails the 21st: Chromium and corecors alike.
+    page = f"http://127.0.0.1:{faults.port}"
+    for hops, allowed in ((20, True), (21, False)):
+        url = f"http://localhost:{faults.port}/hops/{hops}"
+        result = chromium.page.evaluate(FETCH, [url, {"cache": "no-store"}])
+        assert ("error" not in result) == allowed, result
+        if allowed:
+            assert run(BrowserRequest(page, url)).verdict.allowed
+        else:
+            with pytest.raises(NetworkError, match="more than 20 redirects"):
+                run(BrowserRequest(page, url))
+    # The URL goes out percent-encoded exactly as Chromium encodes it.
+    raw = f"http://localhost:{faults.port}/café menu?q=ü x&r=\"'<>"
+    chromium.page.evaluate(FETCH, [raw, {"cache": "no-store"}])
+    deadline = time.monotonic() + EVENT_TIMEOUT
+    while not (sent := [r.path for r in faults.received if r.path.startswith("/caf")]):
+        assert time.monotonic() < deadline, "Chromium's request never arrived"
+        time.sleep(0.02)
+    assert browser_url(raw) == f"http://localhost:{faults.port}{sent[0]}"
