@@ -205,7 +205,8 @@ def is_url(value: str) -> bool:
 
 def serialize_origin(url: str) -> str:
     """The serialisation of ``url``'s origin (HTML): lower-case scheme and host, the
-    port only when it is not the scheme's default; ``"null"`` for an opaque origin."""
+    port only when it is not the scheme's default; ``"null"`` for an opaque origin.
+    ``url`` (``str``): an absolute URL; anything unparsable gives ``"null"``. Never raises."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
