@@ -136,7 +136,8 @@ def test_parameter_descriptions_come_from_the_docstring(generate: ModuleType) ->
     assert rows == [
         "| `url` | `str` | required | An absolute URL. |",
         "| `method` | `str` | `'GET'` | The request method, as sent. |",
-        "| `timeout` | `float` | `5.0` | Keyword-only. **Seconds.** The bounds of the whole fetch. |",
+        "| `timeout` | `float` | `5.0` | Keyword-only. **Seconds.** The bounds of the whole fetch."
+        " |",
         "| `retries` | `int` | `0` | Keyword-only. The bounds of the whole fetch. |",
     ]
     # Shown once, in the table; the rest of the docstring stays above it.
