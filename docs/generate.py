@@ -2,8 +2,11 @@
 
 Every name in the ``__all__`` of ``corecors`` and of each public module under
 it (the adapters, and any module added later) gets its signature, with types
-and defaults as annotated, its docstring, and a description of each parameter
-from :data:`PARAMETERS` below. The error and warning codes page is generated
+and defaults as annotated, its docstring, and a table of its parameters (or a
+NamedTuple's fields) whose descriptions are read from the docstrings
+themselves, by the convention in docs/architecture.md ("Where things go"); a
+parameter without one, or a documented default that is not the code's, stops
+the generation with what to write where. The error and warning codes page is generated
 from ``corecors.CODES`` and the Django adapter's ``DJANGO_CODES``: each core
 code's fix is what corecors itself says for the example configuration in
 :data:`EXAMPLES`.

@@ -44,8 +44,10 @@ def pages(generate: ModuleType) -> dict[str, str]:
     try:
         result: dict[str, str] = generate.pages()
     except LookupError as error:  # what to write where, e.g. "describe the parameter ..."
-        pytest.fail(f"docs/generate.py: {error}", pytrace=False)
-    return result
+        problem = f"docs/generate.py: {error}"
+    else:
+        return result
+    pytest.fail(problem, pytrace=False)
 
 
 def test_the_committed_reference_is_what_the_code_generates(pages: dict[str, str]) -> None:
