@@ -132,7 +132,7 @@ class CORS:
     def resolve(self, config: Mapping[str, Any]) -> Policy:
         """The policy for an app with this ``config`` (keyword arguments win).
 
-        ``config`` (``Mapping[str, Any]``): e.g. ``app.config``. Returns a
+        ``config`` (``Mapping[str, Any]``): a mapping like ``app.config``. Returns a
         ``CORSPolicy`` or ``PathPolicies``. Raises :class:`corecors.CORSConfigError`
         naming ``app.config['CORS_...']`` for a problem in the configuration.
         """

@@ -12,8 +12,9 @@ example ``PreflightMissingAllowOriginHeader``), and comes with one sentence sayi
 change on the server. Where Chromium and the standard disagree, this module follows the
 standard: Chromium lets ``Authorization`` through under ``Access-Control-Allow-Headers: *``,
 which Fetch forbids ("CORS non-wildcard request-header name"); the verdict blocks it as
-``HeaderDisallowedByPreflightResponse``. ``request`` (:class:`BrowserRequest`): in the
-functions below, what the page asked; ``response`` (:class:`ServerResponse`): the answer."""
+``HeaderDisallowedByPreflightResponse``. The functions' arguments follow. ``request``
+(:class:`BrowserRequest`): what the page asked for; ``response`` (:class:`ServerResponse`):
+the server's answer to it."""
 
 from __future__ import annotations
 

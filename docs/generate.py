@@ -227,6 +227,7 @@ def _names(head: re.Match[str]) -> set[str]:
 def _cell(text: str) -> str:
     """Docstring text as one table cell."""
     text = _text(text).replace("|", "\\|")
+    text += "" if text.endswith((".", "!", "?")) else "."
     return text[:1].upper() + text[1:]
 
 
