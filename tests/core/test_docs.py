@@ -56,7 +56,12 @@ def test_the_committed_reference_is_what_the_code_generates(pages: dict[str, str
     for name, text in pages.items():
         if committed[name] != text:
             diff = difflib.unified_diff(
-                committed[name].splitlines(), text.splitlines(), "committed", "generated", n=0
+                committed[name].splitlines(),
+                text.splitlines(),
+                "committed",
+                "generated",
+                n=0,
+                lineterm="",
             )
             pytest.fail(
                 f"docs/reference/{name} is stale: run `make docs` and commit docs/reference/\n"
