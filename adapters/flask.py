@@ -82,8 +82,11 @@ class CORS:
 
     The middleware of an initialised app is ``app.extensions["corecors"]``.
 
-    Parameters: ``app`` (``Flask | None``, default None: call ``init_app``
-    later) and ``**options`` (the ``CORSPolicy`` keywords, or ``policy=``).
+    - ``app`` (``Flask | None``, default None): the app; None for an app factory
+      (call ``init_app`` later).
+    - ``**options``: the keyword options of :class:`corecors.CORSPolicy`, or ``policy=``
+      (a ``CORSPolicy`` or ``PathPolicies``); they win over ``app.config``.
+
     Raises :class:`corecors.CORSConfigError` for an unknown option (flask-cors'
     names get their corecors equivalent) and, through ``init_app``, for a bad
     configuration, naming the keyword or the ``app.config`` key.
@@ -105,7 +108,7 @@ class CORS:
     def init_app(self, app: Flask) -> None:
         """Wrap ``app.wsgi_app`` with the CORS middleware (once per app).
 
-        ``app`` (``Flask``): reads its ``app.config`` now. Raises
+        ``app`` (``Flask``): the app; its ``app.config`` is read now. Raises
         :class:`corecors.CORSConfigError` for a bad configuration and
         ``RuntimeError`` when the app already has corecors.
         """
@@ -129,7 +132,7 @@ class CORS:
     def resolve(self, config: Mapping[str, Any]) -> Policy:
         """The policy for an app with this ``config`` (keyword arguments win).
 
-        ``config`` (``Mapping[str, Any]``, e.g. ``app.config``). Returns a
+        ``config`` (``Mapping[str, Any]``): a mapping like ``app.config``. Returns a
         ``CORSPolicy`` or ``PathPolicies``. Raises :class:`corecors.CORSConfigError`
         naming ``app.config['CORS_...']`` for a problem in the configuration.
         """

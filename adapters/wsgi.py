@@ -62,9 +62,14 @@ class CORSMiddleware:
     def __init__(
         self, app: WSGIApplication, *, policy: Policy | None = None, **options: Any
     ) -> None:
-        """``app``: the WSGI application; ``policy`` (``CORSPolicy | PathPolicies``,
-        default None) or the :class:`corecors.CORSPolicy` keyword options.
-        Raises :class:`corecors.CORSConfigError` for a bad configuration."""
+        """Wrap ``app``. Raises :class:`corecors.CORSConfigError` for a bad configuration.
+
+        - ``app`` (WSGI application): the application to wrap.
+        - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default None): a
+          prebuilt policy instead of the options; never together with them.
+        - ``**options``: the keyword options of :class:`corecors.CORSPolicy` (its defaults
+          for those not given).
+        """
         self.app = app
         self.policy: Policy = resolve_policy(policy, options)
         self._router = Router(self.policy)

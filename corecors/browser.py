@@ -1,19 +1,20 @@
 """The browser's half of CORS, as a pure function of a request and the server's answers.
 
-Implements the Fetch standard's client side (https://fetch.spec.whatwg.org/): whether
-a request needs a CORS-preflight request (§4.1 main fetch, "CORS-unsafe request-header
-names"), the CORS-preflight fetch (§4.8) with its CORS check (§4.9), the CORS check on
-the actual response, redirects, the credentials rules, and which response headers a
-page's script can read (§4.1 main fetch step "CORS-exposed header-name list", and
-"CORS-filtered response"). Standard library only; nothing here touches the network.
+Implements the Fetch standard's client side (https://fetch.spec.whatwg.org/): whether a
+request needs a CORS-preflight request (§4.1 main fetch, "CORS-unsafe request-header names"),
+the CORS-preflight fetch (§4.8) with its CORS check (§4.9), the CORS check on the actual
+response, redirects, the credentials rules, and which response headers a page's script can
+read (§4.1 main fetch step "CORS-exposed header-name list", and "CORS-filtered response").
+Standard library only; nothing here touches the network.
 
-A failed check is named as Chromium's DevTools protocol names it (``Network.CorsError``,
-for example ``PreflightMissingAllowOriginHeader``), and comes with one sentence saying
-what to change on the server. Where Chromium and the standard disagree, this module
-follows the standard: Chromium lets ``Authorization`` through under
-``Access-Control-Allow-Headers: *``, which Fetch forbids ("CORS non-wildcard
-request-header name"); the verdict blocks it as ``HeaderDisallowedByPreflightResponse``.
-"""
+A failed check is named as Chromium's DevTools protocol names it (``Network.CorsError``, for
+example ``PreflightMissingAllowOriginHeader``), and comes with one sentence saying what to
+change on the server. Where Chromium and the standard disagree, this module follows the
+standard: Chromium lets ``Authorization`` through under ``Access-Control-Allow-Headers: *``,
+which Fetch forbids ("CORS non-wildcard request-header name"); the verdict blocks it as
+``HeaderDisallowedByPreflightResponse``. The functions' arguments follow. ``request``
+(:class:`BrowserRequest`): what the page asked for; ``response`` (:class:`ServerResponse`):
+the server's answer to it."""
 
 from __future__ import annotations
 
@@ -58,15 +59,14 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 class BrowserRequest:
     """What a page asks ``fetch()`` to do.
 
-    ``origin``: the page's serialised origin (``"https://app.example.com"``, no path,
-    no trailing slash, default port omitted) or ``"null"``. ``url``: the absolute URL
-    fetched. ``method``: normalised as Fetch does (the six methods DELETE, GET, HEAD,
-    OPTIONS, POST, PUT upper-cased, any other kept as written). ``headers``: the
-    headers the script sets, a mapping or (name, value) pairs; forbidden request
+    ``origin`` (``str``): the page's serialised origin (``"https://app.example.com"``, no path,
+    no trailing slash, default port omitted) or ``"null"``. ``url`` (``str``): the absolute URL
+    fetched. ``method`` (``str``, default ``'GET'``): normalised as Fetch does (DELETE, GET,
+    HEAD, OPTIONS, POST, PUT upper-cased, any other kept as written). ``headers`` (a mapping
+    or (name, value) pairs, default ``()``): the headers the script sets; forbidden request
     headers (Cookie, Host, ``Sec-*``...) are never sent by a browser and are ignored.
-    ``credentials``: True for ``credentials: "include"`` (cookies, HTTP auth).
-
-    Raises ``ValueError`` for what ``fetch()`` itself rejects with a TypeError: a
+    ``credentials`` (``bool``, default False): True for ``credentials: "include"`` (cookies,
+    HTTP auth). Raises ``ValueError`` for what ``fetch()`` itself rejects with a TypeError: a
     method that is not a token or is CONNECT, TRACE, TRACK; a URL with a user name or
     password; a header name that is not a token, or a value with a NUL, CR or LF or a
     character beyond U+00FF (Fetch "header name", "header value"; WebIDL ByteString).
@@ -141,7 +141,8 @@ class BrowserRequest:
 
 @dataclass(frozen=True)
 class ServerResponse:
-    """One response as received: ``status`` and its header lines in order, repeated
+    """One response as received. ``status`` (``int``): its status code. ``headers`` (a
+    mapping or (name, value) pairs, default ``()``): its header lines in order, repeated
     lines kept (a duplicated ``Access-Control-Allow-Origin`` fails a browser's check)."""
 
     status: int
@@ -152,8 +153,8 @@ class ServerResponse:
         object.__setattr__(self, "header_list", header_list(self.headers))
 
     def get(self, name: str) -> str | None:
-        """Fetch's "get" on a header list: every line named ``name`` (case-insensitive)
-        joined with ", ", or None when there is none."""
+        """Fetch's "get" on a header list. ``name`` (``str``): a header name, any case.
+        Returns every line named ``name`` joined with ", ", or None when there is none."""
         found = [v for n, v in self.header_list if n.lower() == name.lower()]
         return ", ".join(found) if found else None
 
@@ -164,7 +165,8 @@ class ServerResponse:
 
 
 def cors_check(request: BrowserRequest, response: ServerResponse, step: Step) -> Verdict | None:
-    """Fetch §4.9 CORS check: None on success, else the failed Verdict.
+    """Fetch §4.9 CORS check: None on success, else the failed Verdict. Other arguments as
+    :mod:`corecors.browser`. ``step`` (``"preflight"`` or ``"actual"``): which response it is.
 
     Access-Control-Allow-Origin must be ``*`` (only without credentials) or the
     request's origin byte for byte; with credentials, Access-Control-Allow-Credentials
@@ -241,13 +243,13 @@ def _excluded_by_grants(
 def check_preflight(request: BrowserRequest, response: ServerResponse) -> Verdict:
     """Fetch §4.8 CORS-preflight fetch, on the preflight's response.
 
-    In Chromium's order: a redirect fails first (``PreflightDisallowedRedirect``;
-    Fetch: a redirect is not an ok status), then the CORS check, then the ok status
-    (200-299), then Access-Control-Allow-Methods and -Headers must parse as token
-    lists, then the method must be safelisted or listed (``*`` counts only without
-    credentials), then ``Authorization`` must be listed by name (``*`` never covers it,
-    "CORS non-wildcard request-header name"), then every CORS-unsafe request-header
-    name must be listed (``*`` counts only without credentials).
+    Arguments as :mod:`corecors.browser`. In Chromium's order: a redirect fails first
+    (``PreflightDisallowedRedirect``; Fetch: a redirect is not an ok status), then the CORS
+    check, then the ok status (200-299), then Access-Control-Allow-Methods and -Headers must
+    parse as token lists, then the method must be safelisted or listed (``*`` counts only
+    without credentials), then ``Authorization`` must be listed by name (``*`` never covers it,
+    "CORS non-wildcard request-header name"), then every CORS-unsafe request-header name must
+    be listed (``*`` counts only without credentials).
     """
     location = response.redirect_location
     if location is not None:
@@ -281,8 +283,9 @@ def check_preflight(request: BrowserRequest, response: ServerResponse) -> Verdic
 
 
 def check_actual(request: BrowserRequest, response: ServerResponse) -> Verdict:
-    """The actual response (Fetch §4.3 HTTP fetch step "CORS check", then §4.4
-    HTTP-redirect fetch for a redirect): the CORS check, and what the script reads."""
+    """The actual response (Fetch §4.3 HTTP fetch step "CORS check", then §4.4 HTTP-redirect
+    fetch for a redirect): the CORS check, and what the script reads (arguments as
+    :mod:`corecors.browser`)."""
     if not request.cross_origin:
         return Verdict(
             True,
@@ -321,7 +324,7 @@ def check(
     preflight: ServerResponse | None = None,
     actual: ServerResponse | None = None,
 ) -> Verdict:
-    """The browser's verdict on one exchange.
+    """The browser's verdict on one exchange; other arguments as :mod:`corecors.browser`.
 
     ``preflight``: the answer to the CORS-preflight request, required when
     ``request.needs_preflight`` (raises ``ValueError`` otherwise) and ignored when not.

@@ -28,12 +28,16 @@ ACTUAL_RESPONSE_HEADERS = frozenset(
 class Refusal(NamedTuple):
     """Why a request was refused, in parts an adapter can word in its own vocabulary.
 
-    ``what`` is the part that failed (``"origin"``, ``"method"``, ``"headers"``,
-    ``"private-network"``); ``text`` is the reason worded with the ``CORSPolicy``
-    keywords (built without formatting: refusals are on the hot path of hostile
-    traffic); ``template`` has the fields ``{value}`` (the request's
-    value, already shortened and quoted) and ``{option}`` (the option that would
-    allow it, by its ``CORSPolicy`` keyword; None when there is none to name).
+    - ``what`` (``str``): the part that failed: ``"origin"``, ``"method"``,
+      ``"headers"`` or ``"private-network"``.
+    - ``text`` (``str``): the reason worded with the ``CORSPolicy`` keywords, as in
+      ``Decision.reason`` (built without formatting: refusals are on the hot path of
+      hostile traffic).
+    - ``template`` (``str``): the reason with the fields ``{value}`` and ``{option}``.
+    - ``value`` (``str``, default ``""``): the request's value, already shortened and
+      quoted.
+    - ``option`` (``str | None``, default None): the option that would allow it, by its
+      ``CORSPolicy`` keyword; None when there is none to name.
     """
 
     what: str
@@ -43,23 +47,44 @@ class Refusal(NamedTuple):
     option: str | None = None
 
     def render(self, name: Callable[[str], str] | None = None) -> str:
-        """The reason as text; ``name`` maps an option keyword to the user's spelling
-        (e.g. Django's ``CORS_ALLOWED_ORIGINS``); None keeps the keywords. Raises nothing."""
+        """The reason as text. Raises nothing.
+
+        - ``name`` (``Callable[[str], str] | None``, default None): maps an option
+          keyword to the user's spelling (e.g. Django's ``CORS_ALLOWED_ORIGINS``);
+          None keeps the keywords.
+        """
         if name is None:
             return self.text
         return self.template.format(value=self.value, option=name(self.option or ""))
 
 
 class Decision(NamedTuple):
-    """What to do with one request; build it by keyword.
+    """What to do with one request; build it by keyword. Fields:
 
-    ``headers`` never contains ``Vary``: adapters merge ``vary`` into the
-    response's own Vary header instead of replacing it (corecors.response does).
+    - ``kind`` (``"none"``, ``"preflight"`` or ``"actual"``): ``"none"``: the request
+      has no ``Origin``, no CORS processing (the response still varies on
+      ``Origin``); ``"preflight"``: an ``OPTIONS`` request with ``Origin`` and
+      ``Access-Control-Request-Method`` (Fetch §4.8, CORS-preflight request),
+      answered by the adapter without reaching the application; ``"actual"``: any
+      other request with an ``Origin``, which reaches the application.
+    - ``allowed`` (``bool``): whether the origin (and, for a preflight, the method,
+      headers and private-network request) is allowed. A refused actual request still
+      reaches the application, without CORS headers: the browser hides the response.
+    - ``status`` (``int | None``): a preflight's response status, 200 when allowed,
+      400 when refused; None for the other kinds (the application's status stands).
+    - ``headers`` (``str`` pairs): the ``Access-Control-*`` headers to add; never
+      ``Vary``: adapters merge ``vary`` into the response's own Vary header instead
+      of replacing it (corecors.response does).
+    - ``vary`` (``tuple[str, ...]``): the header names the response varies on.
+    - ``reason`` (``str | None``): why the request was refused, for the server log
+      (None when allowed); never sent to the client.
+    - ``body`` (``bytes``, default ``b''``): the preflight response body: empty when
+      allowed, a short reason when refused, empty for the other kinds.
+    - ``refusal`` (``Refusal | None``, default None): ``reason`` in parts, for
+      adapters that word it themselves.
+
     Every header name and value is a ``str``; an adapter encodes them as its
     protocol needs (the ASGI adapter to latin-1 bytes, once, in the memo).
-    ``body`` is the preflight response body (empty for other kinds).
-    ``refusal`` is ``reason`` in parts, for adapters that word it themselves.
-
     A NamedTuple rather than a dataclass: it is immutable and building one per
     request costs a single tuple allocation.
     """

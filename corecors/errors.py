@@ -34,11 +34,16 @@ CODES: dict[str, str] = {
 class ConfigProblem(NamedTuple):
     """One problem of a configuration: where, what, and how to fix it.
 
-    ``message`` and ``fix`` are the text with options named by their
-    ``CORSPolicy`` keyword. ``template`` (when the text names options) holds the
-    same two texts with each option name as a format field (``{max_age}``), so
-    that :meth:`render` words the problem in an adapter's vocabulary without
-    rewriting English text. Build such a problem with :meth:`templated`.
+    - ``code`` (``str``): the stable code, e.g. ``E001`` (see the codes page).
+    - ``option`` (``str``): the option at fault, by its ``CORSPolicy`` keyword
+      (e.g. ``allow_origins``).
+    - ``value`` (``object``): the offending value, as given.
+    - ``message`` (``str``): what is wrong with it, options named by their keyword.
+    - ``fix`` (``str``): what to write instead, options named by their keyword.
+    - ``template`` (``tuple[str, str] | None``, default None): when the text names
+      options, ``message`` and ``fix`` with each option name as a format field
+      (``{max_age}``), so that :meth:`render` words the problem in an adapter's
+      vocabulary without rewriting English text. Build it with :meth:`templated`.
     """
 
     code: str
@@ -53,7 +58,13 @@ class ConfigProblem(NamedTuple):
         cls, code: str, option: str, value: object, message: str, fix: str
     ) -> ConfigProblem:
         """A problem whose ``message``/``fix`` are templates naming options as ``{option}``
-        fields (literal braces doubled); the text is rendered with the keywords."""
+        fields (literal braces doubled); the text is rendered with the keywords.
+
+        - ``code``, ``option``, ``value``: as the fields of the same names.
+        - ``message``, ``fix`` (``str``): the templates.
+
+        Raises ``ValueError`` for a malformed template (an unpaired brace).
+        """
         names = _Names(_keyword)
         return cls(
             code, option, value, message.format_map(names), fix.format_map(names), (message, fix)
@@ -62,9 +73,13 @@ class ConfigProblem(NamedTuple):
     def render(
         self, name: Callable[[str], str], option: Callable[[str], str] | None = None
     ) -> ConfigProblem:
-        """This problem in another vocabulary: ``name`` maps a CORSPolicy keyword to the
-        user's spelling (Django: ``CORS_ALLOWED_ORIGINS``) in the text; ``option``
-        (default ``name``) does the same for the ``option`` field. Raises nothing."""
+        """This problem in another vocabulary. Raises nothing.
+
+        - ``name`` (``Callable[[str], str]``): maps a CORSPolicy keyword to the user's
+          spelling (Django: ``CORS_ALLOWED_ORIGINS``) in the text.
+        - ``option`` (``Callable[[str], str] | None``, default None): the same for the
+          ``option`` field; None uses ``name``.
+        """
         shown = (option or name)(self.option)
         if self.template is None:
             return self._replace(option=shown)
@@ -94,7 +109,11 @@ class _Names(dict[str, str]):
 
 
 class CORSConfigError(ValueError):
-    """A CORS configuration that cannot work; lists every problem at once."""
+    """A CORS configuration that cannot work; lists every problem at once.
+
+    - ``problems`` (a list or tuple of :class:`ConfigProblem`): every problem found,
+      in the order the options were checked; kept as the tuple ``problems``.
+    """
 
     def __init__(self, problems: list[ConfigProblem] | tuple[ConfigProblem, ...]) -> None:
         self.problems: tuple[ConfigProblem, ...] = tuple(problems)
@@ -104,7 +123,11 @@ class CORSConfigError(ValueError):
 
 
 class CORSConfigWarning(UserWarning):
-    """A configuration that works but is risky; the message says what to change."""
+    """A configuration that works but is risky; the message says what to change.
+
+    - ``problem`` (:class:`ConfigProblem`): the risky setting (its code, option,
+      value, message and fix); kept as ``problem``.
+    """
 
     def __init__(self, problem: ConfigProblem) -> None:
         self.problem = problem

@@ -21,6 +21,11 @@ class PathPolicies:
     ``+``-decoding matching let requests slip past per-route rules). A path with
     no match, or matched by a ``None`` policy (a carve-out such as
     ``("/api/internal/*", None)``), gets no CORS processing at all.
+
+    - ``rules`` (iterable of ``(pattern, policy)`` pairs): ``pattern`` a ``str`` or a
+      compiled ``re.Pattern``, ``policy`` a :class:`CORSPolicy` or None; first match
+      wins. Raises :class:`CORSConfigError` (code E012) for rules that are not such
+      pairs or a pattern that cannot match.
     """
 
     __slots__ = ("_rules",)
@@ -48,7 +53,11 @@ class PathPolicies:
         self._rules = tuple(compiled)
 
     def for_path(self, path: str) -> CORSPolicy | None:
-        """The policy of the first rule matching ``path``, or None."""
+        """The policy of the first rule matching ``path``, or None. Raises nothing.
+
+        - ``path`` (``str``): the request path as the server decoded it (WSGI
+          ``PATH_INFO``, ASGI ``path`` less ``root_path``).
+        """
         for matches, policy in self._rules:
             if matches(path):
                 return policy

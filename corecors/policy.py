@@ -1,9 +1,8 @@
 """CORSPolicy: a validated, precomputed, immutable CORS configuration.
 
-The layers (docs/architecture.md): ``options`` validates, ``matching`` answers
-origins, this module precomputes the response headers and implements the
-Fetch decision with two entry points, ``actual()`` and ``preflight()``;
-``decide()`` is the convenience over both.
+The layers (docs/architecture.md): ``options`` validates, ``matching`` answers origins, this
+module precomputes the response headers and implements the Fetch decision with two entry
+points, ``actual()`` and ``preflight()``; ``decide()`` is the convenience over both.
 """
 
 from __future__ import annotations
@@ -43,32 +42,31 @@ _ALLOW_CREDENTIALS = ("Access-Control-Allow-Credentials", "true")
 class CORSPolicy:
     """One CORS configuration, validated and precomputed at construction (Fetch §3.2).
 
-    Parameters (all keyword-usable; lists may be any iterable of ``str``):
+    Parameters (all keyword-usable; lists may be any iterable of ``str``; codes: the codes page):
 
-    - ``allow_origins`` (``Iterable[str]``, default ``()``): exact origins
-      (``"https://app.example.com"``), ``"null"``, ``"*"`` (any origin; never
-      reflected, always answered ``*``), and patterns ``"https://*.example.com"``
-      (one or more subdomain labels) and ``"http://localhost:*"`` (any port).
-    - ``allow_origin_regex`` (``str | re.Pattern | Iterable`` of them, default
-      None): full-match regexes on the serialised origin.
-    - ``allow_origin_func`` (``Callable[[str], bool]``, default None): asked last,
-      per request (no memo then); only ``True`` allows; an exception refuses.
-    - ``allow_methods`` (``Iterable[str]``, default ``("GET",)``): method tokens,
-      or ``"*"``; CONNECT, TRACE and TRACK are errors.
-    - ``allow_headers`` (``Iterable[str]``, default ``()``): request header names,
-      or ``"*"`` (which never covers Authorization); safelisted names always allowed.
-    - ``allow_credentials`` (``bool``, default False): send
-      ``Access-Control-Allow-Credentials: true``.
-    - ``expose_headers`` (``Iterable[str]``, default ``()``): response header names.
-    - ``max_age`` (``int | None``, seconds, 0 to 86400, default 600): preflight
-      cache lifetime; None omits ``Access-Control-Max-Age``.
-    - ``allow_private_network`` (``bool``, default False): answer Private Network
-      Access preflights.
+    - ``allow_origins`` (``Iterable[str]``, default ``()``): exact origins (scheme://host[:port],
+      no path), ``"null"``, ``"*"`` (any origin; answered ``*``, never reflected), patterns
+      ``"https://*.example.com"`` (one or more subdomain labels) and ``"http://localhost:*"``
+      (any port). Empty allows no origin; a single string is an error (E011).
+    - ``allow_origin_regex`` (``str | re.Pattern | Iterable`` of them, default None): regexes
+      that must match the serialised origin whole (``re.fullmatch``).
+    - ``allow_origin_func`` (``Callable[[str], bool]``, default None): called with the origin,
+      asked last, per request (no memo then); only ``True`` allows; an exception refuses.
+    - ``allow_methods`` (``Iterable[str]``, default ``("GET",)``): method tokens a preflight may
+      ask for, or ``"*"``; GET, HEAD, POST never need listing; CONNECT, TRACE, TRACK are E007.
+    - ``allow_headers`` (``Iterable[str]``, default ``()``): request header names, or ``"*"``
+      (never covers Authorization); CORS-safelisted request headers are always allowed.
+    - ``allow_credentials`` (``bool``, default False): send ``Access-Control-Allow-Credentials:
+      true`` (the page may read responses to requests with cookies); with ``"*"``: W001.
+    - ``expose_headers`` (``Iterable[str]``, default ``()``): response header names the page may
+      read beyond the safelisted ones; ``"*"`` with credentials is E009.
+    - ``max_age`` (``int | None``, seconds, 0 to 86400, default 600): preflight cache lifetime;
+      None omits ``Access-Control-Max-Age``; Chromium caps it at 7200 (W004).
+    - ``allow_private_network`` (``bool``, default False): answer Private Network Access
+      preflights with ``Access-Control-Allow-Private-Network: true``.
 
-    Raises :class:`CORSConfigError` listing every problem (option, value, fix);
-    emits :class:`CORSConfigWarning` for risky settings (also kept in
-    ``config_warnings``). Per request ``decide()`` costs a few dict/set
-    lookups, whatever the number of configured origins.
+    Raises :class:`CORSConfigError` listing every problem (option, value, fix); emits
+    :class:`CORSConfigWarning` for risky settings (also kept in ``config_warnings``).
     """
 
     __slots__ = (
@@ -209,12 +207,14 @@ class CORSPolicy:
         request_headers: str | None = None,
         request_private_network: bool = False,
     ) -> Decision:
-        """The CORS decision for one request, from its method and CORS headers.
+        """The CORS decision for one request: :meth:`preflight` for OPTIONS with an
+        ``origin`` and a non-empty ``request_method`` (Fetch §4.8), else :meth:`actual`.
 
-        A convenience over :meth:`actual` and :meth:`preflight`: OPTIONS with an
-        ``Origin`` and a non-empty ``request_method`` is a CORS-preflight request
-        (Fetch §4.8). ``request_headers`` is the Access-Control-Request-Headers
-        value (several header lines joined with ","). Never raises.
+        ``method`` (``str``): as received. ``origin`` (``str | None``): the ``Origin``
+        value, None when absent. ``request_method``, ``request_headers`` (``str | None``,
+        default None): Access-Control-Request-Method and -Headers (several lines joined
+        with ","). ``request_private_network`` (``bool``, default False): whether
+        ``Access-Control-Request-Private-Network: true`` was sent. Never raises.
         """
         if origin is None:
             return NO_ORIGIN
@@ -223,8 +223,8 @@ class CORSPolicy:
         return self.actual(origin)
 
     def actual(self, origin: str) -> Decision:
-        """The decision for a request that is not a preflight, with this ``Origin``
-        (Fetch §3.2.5, CORS check). Never raises."""
+        """The decision for a request that is not a preflight (Fetch §3.2.5, CORS check).
+        ``origin`` (``str``): its ``Origin`` value. Never raises."""
         if len(origin) > MAX_ORIGIN_LENGTH:  # never hash a huge value
             return self._refuse_actual(origin)
         decision: Decision | None = self.granted.get(origin)
@@ -250,9 +250,11 @@ class CORSPolicy:
         headers: str | None = None,
         private_network: bool = False,
     ) -> Decision:
-        """The decision for a CORS-preflight request (Fetch §4.8): its ``Origin``,
-        Access-Control-Request-Method, -Headers (lines joined with ",", or None)
-        and whether it asks for Private Network Access. Never raises."""
+        """The decision for a CORS-preflight request (Fetch §4.8); never raises.
+        ``origin`` (``str``): its ``Origin``. ``method`` (``str``): its
+        Access-Control-Request-Method. ``headers`` (``str | None``, default None): its
+        -Headers, lines joined with ",". ``private_network`` (``bool``, default False):
+        whether it asks for Private Network Access."""
         memo = self.memo
         bounded = (
             len(origin) <= MAX_ORIGIN_LENGTH

@@ -21,7 +21,12 @@ def merge_vary(existing: Iterable[str], tokens: Iterable[str]) -> str:
     """One Vary value: the response's own tokens, then the missing ``tokens``.
 
     Never replaces or duplicates a token (compared case-insensitively); a
-    response that already varies on ``*`` stays ``*``.
+    response that already varies on ``*`` stays ``*``. Raises nothing.
+
+    - ``existing`` (``Iterable[str]``): the response's own Vary values (one per line;
+      each may hold several comma-separated tokens).
+    - ``tokens`` (``Iterable[str]``): the header names the response must also vary on,
+      e.g. ``Decision.vary``.
     """
     merged: list[str] = []
     seen: set[str] = set()
@@ -59,7 +64,13 @@ def apply_decision(headers: list[tuple[str, str]], decision: Decision) -> list[t
     -Allow-Credentials and -Expose-Headers: a duplicate Allow-Origin makes the
     browser fail the request, even with equal values. Otherwise the application's
     headers are kept as they are. Vary is always merged. When the application
-    sent none of those headers, this is an append (the common case).
+    sent none of those headers, this is an append (the common case). Raises nothing.
+
+    - ``headers`` (``list[tuple[str, str]]``): the application's response headers, as
+      ``(name, value)`` pairs; not modified.
+    - ``decision`` (:class:`Decision`): what ``CORSPolicy.decide`` returned for the request.
+
+    Returns a new list of ``(name, value)`` pairs.
     """
     for name, _ in headers:
         if name.lower() in MERGED_HEADERS:

@@ -219,7 +219,8 @@ def is_url(value: str) -> bool:
 def serialize_origin(url: str) -> str:
     """The serialisation of ``url``'s origin (HTML): lower-case scheme and host (a
     non-ASCII host in Punycode), the port only when it is not the scheme's default;
-    ``"null"`` for an opaque origin or a host IDNA cannot encode."""
+    ``"null"`` for an opaque origin or a host IDNA cannot encode.
+    ``url`` (``str``): an absolute URL; anything unparsable gives ``"null"``. Never raises."""
     try:
         parts = urlsplit(url)
     except ValueError:  # such as an unclosed IPv6 bracket

@@ -79,15 +79,22 @@ def cors_report(
     credentials: bool = False,
     send: bool = True,
 ) -> Report:
-    """The steps and the verdict of a page on ``origin`` fetching ``url`` (a path, or
-    an absolute URL on the client's host) through the test client ``client``.
+    """The steps and the verdict of a page on ``origin`` fetching ``url`` through ``client``.
 
-    ``method``, ``headers`` and ``credentials`` are what the page's ``fetch()`` uses
-    (``credentials=True`` is ``credentials: "include"``; the client's own cookies are
-    sent either way). ``send``: also send an actual request that is not GET or HEAD
-    (default True: a test client talks to a test database). Raises ``ValueError`` when
-    ``origin`` is the client's own origin (CORS does not apply) or the method is one
-    ``fetch()`` rejects, ``TypeError`` for an unsupported client.
+    - ``client``: Starlette's or FastAPI's ``TestClient``, an httpx ``Client``, Flask's test
+      client or Django's ``Client`` (recognised by its methods).
+    - ``url`` (``str``): a path, or an absolute URL on the client's host.
+    - ``origin`` (``str``, keyword only): the page's origin, e.g. ``"https://app.example.com"``.
+    - ``method`` (``str``, default ``'GET'``), ``headers`` (a mapping or (name, value) pairs,
+      default ``()``): what the page's ``fetch()`` uses.
+    - ``credentials`` (``bool``, default False): ``True`` is ``credentials: "include"`` (the
+      client's own cookies are sent either way).
+    - ``send`` (``bool``, default True): also send an actual request that is not GET or HEAD
+      (a test client talks to a test database).
+
+    Returns a ``Report``: ``.steps`` (each request and response) and ``.verdict``. Raises
+    ``ValueError`` when ``origin`` is the client's own origin (CORS does not apply) or the
+    method is one ``fetch()`` rejects, ``TypeError`` for an unsupported client.
     """
     absolute = url if "://" in url else _base_url(client) + url
     request = BrowserRequest(origin, absolute, method, headers, credentials)
@@ -107,7 +114,8 @@ def cors_verdict(
     send: bool = True,
 ) -> Verdict:
     """:func:`cors_report`'s verdict: ``.allowed``, ``.error`` (a Chromium
-    ``Network.CorsError`` name), ``.explanation``, ``.readable_headers``."""
+    ``Network.CorsError`` name), ``.explanation``, ``.readable_headers``; arguments as
+    :func:`cors_report`."""
     report = cors_report(
         client,
         url,
@@ -171,8 +179,9 @@ def assert_cors_blocked(
     credentials: bool = False,
     send: bool = True,
 ) -> Verdict:
-    """Fail unless a browser would block the response (with the ``Network.CorsError``
-    name ``error``, when given); arguments as :func:`cors_report`."""
+    """Fail (``AssertionError``) unless a browser would block the response; other arguments
+    as :func:`cors_report`. ``error`` (``str | None``, default None): the ``Network.CorsError``
+    name expected (e.g. ``"PreflightMissingAllowOriginHeader"``); None accepts any."""
     __tracebackhide__ = True  # pytest shows the caller's line, not this function's
     report = cors_report(
         client,

@@ -21,15 +21,14 @@ SAFELISTED_METHODS = ("GET", "HEAD", "POST")
 class Verdict:
     """What the browser makes of an exchange.
 
-    ``allowed``: the page's script gets the response. ``error``: None when allowed,
-    else the ``Network.CorsError`` name Chromium's DevTools report for the failed
-    check. ``step``: the response that failed (``"preflight"`` or ``"actual"``).
-    ``detail``: what was wrong; ``fix``: one sentence, what to change on the server.
-    ``readable_headers``: the lower-cased response header names the script can read
-    (None when the actual response was not checked). ``redirect``: for an actual
-    response that is a redirect and passed the CORS check, the URL the browser
-    fetches next (and checks again); ``allowed`` is then False and ``error`` None.
-    ``checked``: the responses the verdict looked at.
+    ``allowed`` (``bool``): the page's script gets the response. ``error``: None when allowed,
+    else the ``Network.CorsError`` name Chromium's DevTools report for the failed check.
+    ``step``: the response that failed (``"preflight"`` or ``"actual"``). ``detail``: what was
+    wrong; ``fix``: one sentence, what to change on the server. ``readable_headers``: the
+    lower-cased response header names the script can read (None when the actual response was
+    not checked). ``redirect``: for an actual response that is a redirect and passed the CORS
+    check, the URL the browser fetches next (and checks again); ``allowed`` is then False and
+    ``error`` None. ``checked``: the responses the verdict looked at.
     """
 
     allowed: bool

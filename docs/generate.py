@@ -2,8 +2,11 @@
 
 Every name in the ``__all__`` of ``corecors`` and of each public module under
 it (the adapters, and any module added later) gets its signature, with types
-and defaults as annotated, its docstring, and a description of each parameter
-from :data:`PARAMETERS` below. The error and warning codes page is generated
+and defaults as annotated, its docstring, and a table of its parameters (or a
+NamedTuple's fields) whose descriptions are read from the docstrings
+themselves, by the convention in docs/architecture.md ("Where things go"); a
+parameter without one, or a documented default that is not the code's, stops
+the generation with what to write where. The error and warning codes page is generated
 from ``corecors.CODES`` and the Django adapter's ``DJANGO_CODES``: each core
 code's fix is what corecors itself says for the example configuration in
 :data:`EXAMPLES`.
@@ -29,121 +32,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "reference"
-
-# What each parameter (and NamedTuple field) means, with its unit. Keyed by
-# "Owner.name" where a name means different things, else by the name alone.
-PARAMETERS: dict[str, str] = {
-    "allow_origins": (
-        'Origins allowed to read responses: exact origins (`"https://app.example.com"`, '
-        'scheme://host[:port], no path), patterns (`"https://*.example.com"`, '
-        '`"http://localhost:*"`), `"*"` for any origin, `"null"` for opaque origins. '
-        "Empty: no origin is allowed. A single string is an error (E011)."
-    ),
-    "allow_origin_regex": (
-        "A regex, a compiled pattern, or a list of them; an origin is allowed when one "
-        "matches it *whole* (`re.fullmatch`)."
-    ),
-    "allow_origin_func": (
-        "A function called with the request's origin (`str`); return `True` to allow it. "
-        "Consulted after the lists and patterns; its answers are not cached."
-    ),
-    "allow_methods": (
-        'Methods a preflight may ask for; `["*"]` for any. Simple methods (GET, HEAD, '
-        "POST) never need listing for actual requests; CONNECT, TRACE, TRACK are refused "
-        "(E007)."
-    ),
-    "allow_headers": (
-        'Request headers a preflight may ask for (case-insensitive); `["*"]` for any. '
-        "CORS-safelisted request headers are always allowed."
-    ),
-    "allow_credentials": (
-        "Send `Access-Control-Allow-Credentials: true`: the browser then sends cookies and "
-        'reads the response. Never with `allow_origins=["*"]` (W001).'
-    ),
-    "expose_headers": (
-        "Response headers the page's JavaScript may read beyond the CORS-safelisted ones "
-        '(`Access-Control-Expose-Headers`). `["*"]` is an error with credentials (E009).'
-    ),
-    "max_age": (
-        "How long, in **seconds**, the browser may cache a preflight's answer "
-        "(`Access-Control-Max-Age`), from 0 to 86400; `None` omits the header. "
-        "Chromium caps it at 7200 (W004)."
-    ),
-    "allow_private_network": (
-        "Answer Private Network Access preflights (`Access-Control-Request-Private-Network: "
-        "true`) with `Access-Control-Allow-Private-Network: true`."
-    ),
-    "policy": (
-        "A ready `CORSPolicy`, or a `PathPolicies` for per-path policies; never together "
-        "with the options above (`CORSConfigError`)."
-    ),
-    "check_websocket_origin": (
-        "Refuse WebSocket handshakes (403) from origins the policy does not allow. Your own "
-        "origin must then be listed: same-origin pages send `Origin` too."
-    ),
-    "options": "The keyword options of `CORSPolicy` (`allow_origins=...`, `max_age=...`, ...).",
-    "app": "The application to wrap.",
-    "CORS.app": "The Flask app; `None` for an app factory (call `init_app` later).",
-    "CORS.init_app.app": "The Flask app whose `wsgi_app` is wrapped.",
-    "CORS.resolve.config": "A mapping like `app.config`: `CORS_ALLOW_ORIGINS`, ..., `CORS_POLICY`.",
-    "get_response": "Django's next handler (Django passes it).",
-    "problems": "Every problem found, in the order the options were checked.",
-    "problem": "The risky setting: its code, option, value, message and fix.",
-    "rules": (
-        "`(pattern, policy)` pairs, first match wins: a pattern ending in `*` matches by "
-        "prefix, a compiled `re.Pattern` by full match, any other string exactly; a `None` "
-        "policy means no CORS processing for those paths."
-    ),
-    "path": "The request path as the server decoded it (WSGI `PATH_INFO`, ASGI `path`).",
-    "method": "The request method, as received (`OPTIONS` with `request_method` is a preflight).",
-    "origin": "The `Origin` header's value, or `None` when the request has none.",
-    "request_method": "The `Access-Control-Request-Method` header's value, or `None`.",
-    "request_headers": (
-        "The `Access-Control-Request-Headers` value (several header lines joined with "
-        '`","`), or `None`.'
-    ),
-    "request_private_network": (
-        "Whether the request has `Access-Control-Request-Private-Network: true`."
-    ),
-    "apply_decision.headers": "The application's response headers, as `(name, value)` pairs.",
-    "decision": "What `CORSPolicy.decide` returned for this request.",
-    "existing": "The response's own `Vary` header values (one or more lines).",
-    "tokens": "The header names the response must also vary on.",
-    # ConfigProblem's fields.
-    "ConfigProblem.code": "The stable code, e.g. `E001` (see the codes page).",
-    "ConfigProblem.option": "The option at fault, e.g. `allow_origins`.",
-    "ConfigProblem.value": "The offending value, as given.",
-    "ConfigProblem.message": "What is wrong with it.",
-    "ConfigProblem.fix": "What to write instead.",
-    # Decision's fields.
-    "Decision.kind": (
-        '`"none"`: the request has no `Origin`, no CORS processing (the response still '
-        'varies on `Origin`); `"preflight"`: an `OPTIONS` request with `Origin` and '
-        "`Access-Control-Request-Method` (Fetch's CORS-preflight request), answered by the "
-        'middleware without reaching the application; `"actual"`: any other request with '
-        "an `Origin`, which reaches the application."
-    ),
-    "Decision.allowed": (
-        "Whether the origin (and, for a preflight, the method, headers and private-network "
-        "request) is allowed. A refused actual request still reaches the application, "
-        "without CORS headers: the browser then hides the response from the page."
-    ),
-    "Decision.status": (
-        "The preflight's response status: 200 when allowed, 400 when refused; `None` for "
-        "other kinds (the application's status stands)."
-    ),
-    "Decision.headers": (
-        "The `Access-Control-*` headers to add, as `(name, value)` `str` pairs; never `Vary`."
-    ),
-    "Decision.vary": "The header names the response varies on; merged into its `Vary`.",
-    "Decision.reason": (
-        "Why the request was refused, for the server log (`None` when allowed); never "
-        "sent to the client."
-    ),
-    "Decision.body": "The preflight response body: empty when allowed, a short reason when not.",
-    "Decision.raw_headers": "`headers` as lower-case latin-1 `bytes` pairs, for ASGI.",
-    "Decision.raw_vary": "`vary` as one latin-1 `bytes` value, for ASGI.",
-}
 
 # One configuration per core code, whose problem corecors reports with that code:
 # the codes page shows the message and fix that corecors itself gives for it.
@@ -205,17 +93,148 @@ def _text(doc: str) -> str:
     return re.sub(r"``([^`]+)``", r"`\1`", doc)
 
 
-def _describe(owner: str, name: str) -> str:
-    for key in (f"{owner}.{name}", name):
-        if key in PARAMETERS:
-            return PARAMETERS[key]
-    raise LookupError(f"describe the parameter {owner}.{name} in docs/generate.py PARAMETERS")
+# The docstring convention (docs/architecture.md, "Where things go"): a parameter or
+# field is described by an entry ``name`` (type, default X, unit): text -- a bullet
+# item, or a sentence of its own; several names may share one entry
+# (``a``, ``b``: text), and "as :class:`corecors.CORSPolicy`" takes the text
+# written there. The parenthesis is optional; its "default X" must match the code.
+_NAME = r"``\*{0,2}(\w+)``(?:\s+\((?:[^()]|\([^()]*\))*\))?"
+_ENTRY = re.compile(rf"(?:^|(?<=\. )|(?<=; ))((?:{_NAME}(?:,\s+|,?\s+and\s+))*{_NAME}):\s+")
+_ITEM = re.compile(r"``\*{0,2}(\w+)``(?:\s+\(((?:[^()]|\([^()]*\))*)\))?")
+_ELSEWHERE = re.compile(r"^as :(?:class|func|meth):`([\w.]+)`\.?$")
+# "arguments as :func:`cors_report`": the parameters not described here are there.
+_OTHERS = re.compile(r"\b(?:arguments|parameters) as :(?:class|func|meth|mod):`([\w.]+)`", re.I)
 
 
-def _parameters(owner: str, signature: inspect.Signature) -> list[str]:
+def _segments(doc: str) -> list[str]:
+    """A docstring's paragraphs and bullet items, each on one line."""
+    segments: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", doc):
+        for item in re.split(r"\n\s*(?=- )", paragraph):
+            segments.append(" ".join(item.split()).removeprefix("- "))
+    return segments
+
+
+# An entry's text ends where the docstring goes on to what the callable raises or returns.
+_AFTER_ENTRY = re.compile(r"(?:^|(?<=[.;] ))(?:Raises|Never raises|Returns|Emits)\b.*$")
+
+
+def described(doc: str) -> dict[str, tuple[str, str]]:
+    """Every entry of a docstring: name -> (its parenthesis, its text)."""
+    found: dict[str, tuple[str, str]] = {}
+    for segment in _segments(doc):
+        heads = list(_ENTRY.finditer(segment))
+        for index, head in enumerate(heads):
+            stop = heads[index + 1].start() if index + 1 < len(heads) else len(segment)
+            text = _AFTER_ENTRY.sub("", segment[head.end() : stop]).strip().rstrip(";,")
+            for item in _ITEM.finditer(head.group(1)):
+                found.setdefault(item.group(1), (item.group(2) or "", text))
+    return found
+
+
+def _own_docs(obj: object) -> str:
+    """The docstrings that describe a callable's parameters: a class's own and its
+    ``__init__``'s, or a function's."""
+    if inspect.isclass(obj):
+        docs = [vars(obj).get("__doc__") or "", getattr(vars(obj).get("__init__"), "__doc__", "")]
+        return "\n\n".join(inspect.cleandoc(d) for d in docs if d)
+    return inspect.cleandoc(getattr(obj, "__doc__", None) or "")
+
+
+def _resolve(path: str, near: object) -> object:
+    """The object a cross-reference names: dotted from a module, or in ``near``'s module."""
+    if "." not in path:
+        return vars(sys.modules[near.__module__])[path]  # type: ignore[attr-defined]
+    module_name, _, rest = path.partition(".")
+    value: object = importlib.import_module(module_name)
+    for part in rest.split("."):
+        if not hasattr(value, part):
+            value = importlib.import_module(f"{getattr(value, '__name__', '')}.{part}")
+        else:
+            value = getattr(value, part)
+    return value
+
+
+def _describe(owner: str, obj: object, name: str, default: object) -> str:
+    """The text the docstring of ``obj`` gives for its parameter (or field) ``name``."""
+    doc = _own_docs(obj)
+    entries = described(doc)
+    others = _OTHERS.search(" ".join(doc.split()))
+    if name not in entries and others:
+        return _describe(others.group(1), _resolve(others.group(1), obj), name, default)
+    if name not in entries:
+        raise LookupError(
+            f"describe the parameter {owner}.{name} in the docstring of {owner}: a line "
+            f"'- ``{name}`` (type, default X, unit): what it means' (docs/architecture.md)"
+        )
+    extra, text = entries[name]
+    elsewhere = _ELSEWHERE.match(text)
+    parts = [p.strip() for p in re.split(r",\s*(?![^\[(]*[\])])", extra) if p.strip()]
+    for part in parts:
+        if part.startswith("default ") and default is not inspect.Parameter.empty:
+            written = part.removeprefix("default ").strip("`").replace('"', "'")
+            if written not in (repr(default), str(default)):
+                raise LookupError(
+                    f"the docstring of {owner} says {name} has {part}, the code "
+                    f"{default!r}: correct the docstring"
+                )
+    if elsewhere:  # the text written there, with its units
+        return _describe(elsewhere.group(1), _resolve(elsewhere.group(1), obj), name, default)
+    notes = [p for p in parts[1:] if not p.startswith(("``", "default", "keyword"))]
+    if not notes:
+        return text
+    note = ", ".join(notes)
+    return f"**{note[:1].upper()}{note[1:]}.** {text[:1].upper()}{text[1:]}"
+
+
+def _without_entries(doc: str, names: set[str]) -> str:
+    """The docstring to show above a parameter table, without the entries for the
+    table's own names (the table shows them); what they say is raised or returned,
+    and everything else, kept."""
+    shown: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", doc):
+        items = re.split(r"\n(?=\s*- )", paragraph)
+        kept = [item for item in items if not _only_entries(item, names, bullet=True)]
+        if len(kept) < len(items) and not kept and shown and shown[-1].endswith(":"):
+            lead = re.sub(r"\s*\b(?:Parameters|Fields|Arguments):$", "", shown.pop())
+            shown += [lead[:-1] + "." if lead.endswith(":") else lead] if lead else []
+        text = "\n".join(kept)
+        if kept and _only_entries(text, names, bullet=False):
+            joined = " ".join(text.split())
+            heads = list(_ENTRY.finditer(joined))
+            tail = _AFTER_ENTRY.search(joined[heads[-1].end() :])
+            text = (joined[: heads[0].start()] + (tail.group(0) if tail else "")).strip()
+        if text.strip():
+            shown.append(text)
+    return "\n\n".join(shown)
+
+
+def _only_entries(text: str, names: set[str], bullet: bool) -> bool:
+    """Whether ``text`` (one bullet item, or a paragraph) describes only ``names``."""
+    joined = " ".join(text.split())
+    if joined.startswith("- ") != bullet:
+        return False
+    heads = list(_ENTRY.finditer(joined.removeprefix("- ")))
+    if bullet and (not heads or heads[0].start() != 0):
+        return False
+    return bool(heads) and set().union(*map(_names, heads)) <= names
+
+
+def _names(head: re.Match[str]) -> set[str]:
+    return {item.group(1) for item in _ITEM.finditer(head.group(1))}
+
+
+def _cell(text: str) -> str:
+    """Docstring text as one table cell."""
+    text = _text(text).replace("|", "\\|")
+    text += "" if text.endswith((".", "!", "?")) else "."
+    return text[:1].upper() + text[1:]
+
+
+def _parameters(owner: str, obj: object, signature: inspect.Signature) -> list[str]:
     rows = []
     for name, parameter in signature.parameters.items():
-        if name == "self":
+        if name in ("self", "cls"):
             continue
         shown = f"**{name}" if parameter.kind is inspect.Parameter.VAR_KEYWORD else name
         kind = "keyword-only" if parameter.kind is inspect.Parameter.KEYWORD_ONLY else ""
@@ -225,8 +244,9 @@ def _parameters(owner: str, signature: inspect.Signature) -> list[str]:
         cells = [
             f"`{shown}`",
             f"`{annotation}`".replace("|", "\\|") if annotation else "",
-            f"`{default}`" if default else ("" if kind or shown.startswith("*") else "required"),
-            (f"{kind}. " if kind else "") + _describe(owner, name).replace("|", "\\|"),
+            f"`{default}`" if default else ("" if shown.startswith("*") else "required"),
+            (f"{kind.capitalize()}. " if kind else "")
+            + _cell(_describe(owner, obj, name, parameter.default)),
         ]
         rows.append("| " + " | ".join(cells) + " |")
     if not rows:
@@ -242,6 +262,7 @@ def _annotation(annotation: object) -> str:
     """An annotation as written in the source (they are strings there), or formatted."""
     if not isinstance(annotation, str):
         annotation = inspect.formatannotation(annotation).replace("typing.", "")
+        annotation = re.sub(r"\bcorecors(?:\.\w+)*\.(?=[A-Z])", "", annotation)
     _SHOWN.append(annotation)
     return annotation
 
@@ -271,7 +292,7 @@ def _signature(obj: Callable[..., Any]) -> tuple[inspect.Signature, str]:
     """The signature without ``self``, and its text with annotations as written."""
     signature = inspect.signature(obj)
     signature = signature.replace(
-        parameters=[p for p in signature.parameters.values() if p.name != "self"]
+        parameters=[p for p in signature.parameters.values() if p.name not in ("self", "cls")]
     )
     parts = []
     star = False
@@ -310,8 +331,9 @@ def callable_section(owner: str, title: str, obj: Callable[..., Any], level: str
         bases = [b.__name__ for b in obj.__bases__ if b is not object]
         if bases:
             lines += [f"Subclass of `{'`, `'.join(bases)}`.", ""]
-    lines += [_text(_docstring(title, obj)), ""]
-    lines += _parameters(owner, signature)
+    _docstring(title, obj)  # one of its own, or an error
+    lines += [_text(_without_entries(_own_docs(obj), set(signature.parameters))), ""]
+    lines += _parameters(owner, obj, signature)
     if {"allow_origins", "options", "policy", "config"} & set(signature.parameters):
         lines += [
             "Raises `CORSConfigError` (listing every problem, see [the codes](codes.md)) for a"
@@ -332,20 +354,24 @@ def _named_tuple(name: str, cls: type) -> list[str]:
     for field in cls._fields:  # type: ignore[attr-defined]
         annotation = _annotation(hints[field])  # aliases (Headers...) resolved
         default = f"`{defaults[field]!r}`" if field in defaults else "required"
-        cells = [f"`{field}`", f"`{annotation}`", default, _describe(name, field)]
-        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        meaning = _describe(name, cls, field, defaults.get(field, inspect.Parameter.empty))
+        cells = [f"`{field}`", f"`{annotation}`".replace("|", "\\|"), default, _cell(meaning)]
+        rows.append("| " + " | ".join(cells) + " |")
     return [*rows, ""]
 
 
 def _class(name: str, cls: type) -> list[str]:
     if hasattr(cls, "_fields"):  # a NamedTuple
         lines = [f"## `{name}`", "", f"`class {name}(NamedTuple)`", ""]
-        lines += [_text(_docstring(name, cls)), "", *_named_tuple(name, cls)]
+        shown = _without_entries(_docstring(name, cls), set(cls._fields))  # type: ignore[attr-defined]
+        lines += [_text(shown), "", *_named_tuple(name, cls)]
     else:
         lines = callable_section(name, name, cls, "##")
     for member, value in vars(cls).items():
         if member.startswith("_"):
             continue
+        if isinstance(value, classmethod | staticmethod):
+            value = value.__func__
         if inspect.isfunction(value):
             lines += callable_section(f"{name}.{member}", f"{name}.{member}", value, "###")
         elif isinstance(value, property):

@@ -69,6 +69,19 @@ def test_raw_scope_without_root_path_in_path() -> None:
     assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "none"
 
 
+def test_a_root_path_that_is_only_a_string_prefix_is_not_stripped() -> None:
+    # "/api" is not the root of "/apiv2/x": the path is used as it is (the public
+    # rule), not cut to "v2/x" (which no rule matches).
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/apiv2/x",
+        "root_path": "/api",
+        "headers": [(b"origin", PARTNER.encode())],
+    }
+    assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "public"
+
+
 @pytest.mark.parametrize("row", ROWS, ids=ids)
 def test_starlette_mount(row: Row) -> None:
     app = mounted(row.prefix, CORSMiddleware(reference_asgi_app, policy=RULES))
