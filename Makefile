@@ -7,7 +7,7 @@ FRAMEWORK ?= fastapi
 API_PORT ?= 8000
 FRONTEND_PORT ?= 3000
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+# Each stack on its real server under load, beside the bare server and the peer
+# (tests/reliability/soak.py; about 40 minutes on two cores). SOAK_ARGS=--help lists options.
+soak: $(STAMP)
+	$(PY) -m tests.reliability.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache .coverage
