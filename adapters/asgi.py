@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
 from corecors.headers import merge_vary
 from corecors.origins import MAX_ORIGIN_LENGTH
-from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH, log_refusal
+from corecors.policy import ACTUAL_RESPONSE_HEADERS, MAX_METHOD_LENGTH, log_refusal
 from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH, short_repr
 
 from ._common import Policy, resolve_policy
@@ -45,11 +45,6 @@ _GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEAD
 # Response headers that need more than appending: merged (Vary) or replaced.
 _SPECIAL_NAMES = _GRANT_NAMES | {b"vary"}
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
-
-# A request without Origin is not a CORS request; its response only varies on Origin.
-_NOTHING: RawHeaders = ()
-_NO_ORIGIN_VARY = ", ".join(ACTUAL_VARY).encode("latin-1")
-_NO_ORIGIN_BLOCK: RawHeaders = ((b"vary", _NO_ORIGIN_VARY),)
 
 _ERROR_BODY = b"Internal Server Error"
 _WS_REFUSAL_BODY = b"WebSocket origin not allowed (the server log, logger 'corecors', says why)"
@@ -80,7 +75,8 @@ class _Actual(NamedTuple):
 def _actual(decision: Decision) -> _Actual:
     grants = decision.raw_headers
     vary = decision.raw_vary
-    return _Actual(grants, (*grants, (b"vary", vary)), vary, decision.reason)
+    block = (*grants, (b"vary", vary)) if vary else grants  # no Vary: a public policy
+    return _Actual(grants, block, vary, decision.reason)
 
 
 class _Preflight(NamedTuple):
@@ -102,10 +98,12 @@ class _Answers:
     allow list kept in a database).
     """
 
-    __slots__ = ("_actual", "_memo", "_preflight", "policy")
+    __slots__ = ("_actual", "_memo", "_preflight", "none", "policy")
 
     def __init__(self, policy: CORSPolicy) -> None:
         self.policy = policy
+        # A request without Origin: only Vary: Origin, or a public policy's grant.
+        self.none = _actual(policy.decide("GET", None))
         self._memo = policy.options["allow_origin_func"] is None
         self._actual: dict[bytes, _Actual] = {}
         self._preflight: dict[tuple[bytes, bytes, bytes | None, bool], _Preflight] = {}
@@ -297,10 +295,7 @@ class CORSMiddleware:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
 
-        if origin is None:
-            grants, block, vary = _NOTHING, _NO_ORIGIN_BLOCK, _NO_ORIGIN_VARY
-        else:
-            grants, block, vary, _ = answers.actual(origin)
+        grants, block, vary, _ = answers.none if origin is None else answers.actual(origin)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per
@@ -389,6 +384,9 @@ def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any
         elif not (grants and name in _GRANT_NAMES):
             headers.append(header)
     headers += grants
+    if not vary:  # a public policy adds no Vary: the application's stays as it was
+        headers += [header for header in app_headers if header[0] == b"vary"]
+        return headers
     if app_vary:  # never replacing or duplicating the application's own tokens
         vary = merge_vary(app_vary, (vary.decode("latin-1"),)).encode("latin-1")
     headers.append((b"vary", vary))

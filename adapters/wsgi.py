@@ -117,6 +117,8 @@ class CORSMiddleware:
                     return start_response(status, apply_decision(headers, decision), exc_info)
             # Nothing to merge or replace (the usual case): apply_decision's result
             # without its general merge, measurably cheaper behind a real app.
+            if not decision.vary:  # a public policy: no Vary of ours
+                return start_response(status, [*headers, *decision.headers], exc_info)
             vary = ("Vary", ", ".join(decision.vary))
             return start_response(status, [*headers, *decision.headers, vary], exc_info)
 

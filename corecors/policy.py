@@ -58,6 +58,7 @@ _REFUSAL_BODIES = {
     for what in ("origin", "method", "headers", "private-network")
 }
 _NO_ORIGIN = Decision("none", False, None, (), ACTUAL_VARY, "no Origin header", b"", (), b"Origin")
+_NO_VARY: tuple[str, ...] = ()
 
 
 class CORSPolicy:
@@ -83,10 +84,12 @@ class CORSPolicy:
         "_memo",
         "_methods",
         "_methods_value",
+        "_none",
         "_options",
         "_patterns",
         "_preflight_vary",
         "_private_network",
+        "_public",
         "_raw_actual_tail",
         "_raw_preflight_vary",
         "_star_actual",
@@ -268,6 +271,8 @@ class CORSPolicy:
         exposed = self._options["expose_headers"]
         self._credentials = credentials
         self._allow_all = allow_all
+        # A public policy answers every origin alike (Fetch: "*" without credentials).
+        self._public = public = allow_all and not credentials
         self._exact = frozenset(exact)
         self._patterns = OriginPatterns(patterns, regexes, func)
         self._all_methods = all_methods
@@ -280,7 +285,11 @@ class CORSPolicy:
         # The headers that follow Allow-Origin on a granted actual request.
         self._actual_tail = ((_ALLOW_CREDENTIALS,) if credentials else ()) + expose
         self._raw_actual_tail = encode_headers(self._actual_tail)
-        self._star_actual = _actual("*", expose, encode_headers(expose))
+        # Under a public policy every non-preflight response, with or without an
+        # Origin, gets the same "*" and no Vary: Origin, so a shared cache keeps one
+        # copy. ("*" with credentials still varies: listed origins may get more.)
+        self._star_actual = _actual("*", expose, encode_headers(expose), vary=not public)
+        self._none = self._star_actual._replace(kind="none") if public else _NO_ORIGIN
         # A granted actual request from a listed origin is one dict lookup.
         self._actual = {origin: self._reflect(origin) for origin in exact}
         # decide() is a pure function of its arguments unless allow_origin_func is
@@ -336,11 +345,19 @@ class CORSPolicy:
 
         ``request_headers`` is the Access-Control-Request-Headers value (several
         header lines joined with ","). Never raises, whatever the values.
+
+        Under a public policy (``"*"`` without credentials) every request that is
+        not a preflight, without ``Origin`` included, gets the same granted
+        decision: ``Access-Control-Allow-Origin: *`` (and Expose-Headers) and an
+        empty ``vary``, so that a shared cache keeps one copy (Fetch: ``*``
+        serves any origin when credentials are not included).
         """
         if origin is None:
-            return _NO_ORIGIN
+            return self._none
         if method == "OPTIONS" and request_method:  # Fetch §4.8: a CORS-preflight request
             return self._preflight(origin, request_method, request_headers, request_private_network)
+        if self._public:  # the same answer for every origin, whatever its form
+            return self._star_actual
         if len(origin) > MAX_ORIGIN_LENGTH:  # never hash a huge value
             return self._refuse("actual", f"origin {short_repr(origin)} is not allowed")
         decision = self._actual.get(origin)
@@ -364,10 +381,12 @@ class CORSPolicy:
 
     def _allow_origin(self, origin: str) -> str | None:
         """The Access-Control-Allow-Origin value for ``origin``, or None if refused."""
+        if self._public:  # "*" echoes nothing from the request: any origin, "null" included
+            return "*"
         if len(origin) > MAX_ORIGIN_LENGTH:
             return None
         if origin in self._exact:
-            return "*" if self._allow_all and not self._credentials else origin
+            return origin
         if not (self._allow_all or self._patterns):
             return None  # only exact origins are configured, and this is none of them
         parts = SERIALISED_ORIGIN.fullmatch(origin)
@@ -376,8 +395,6 @@ class CORSPolicy:
         port = parts.group(3)
         if port is not None and (int(port) > 65535 or DEFAULT_PORTS.get(parts.group(1)) == port):
             return None  # a browser never writes out a default port
-        if self._allow_all and not self._credentials:
-            return "*"
         if self._patterns and self._patterns.match(origin, parts):
             return origin
         # "*" with credentials: answer "*" without credentials, never the origin.
@@ -501,17 +518,19 @@ class CORSPolicy:
         )
 
 
-def _actual(origin: str, tail: Headers, raw_tail: tuple[tuple[bytes, bytes], ...]) -> Decision:
+def _actual(
+    origin: str, tail: Headers, raw_tail: tuple[tuple[bytes, bytes], ...], vary: bool = True
+) -> Decision:
     return Decision(
         "actual",
         True,
         None,
         ((_ALLOW_ORIGIN, origin), *tail),
-        ACTUAL_VARY,
+        ACTUAL_VARY if vary else _NO_VARY,
         None,
         b"",
         ((_RAW_ALLOW_ORIGIN, origin.encode("latin-1")), *raw_tail),
-        b"Origin",
+        b"Origin" if vary else b"",
     )
 
 

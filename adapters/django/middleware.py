@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase, ResponseHeaders
 
 from corecors import CORSPolicy, Decision, PathPolicies, merge_vary
-from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY
+from corecors.policy import ACTUAL_RESPONSE_HEADERS
 
 from .conf import is_cors_setting, load_policy
 
@@ -33,7 +33,6 @@ _REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
 _REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 _REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
 _PREFLIGHT_CONTENT_TYPE = "text/plain; charset=utf-8"
-_VARY_ORIGIN = ("Vary", ", ".join(ACTUAL_VARY))
 
 
 class CORSMiddleware:
@@ -51,6 +50,7 @@ class CORSMiddleware:
         if self.async_mode:
             markcoroutinefunction(self)
         self._policy: CORSPolicy | None = None
+        self._no_origin: Decision = CORSPolicy().decide("GET", None)
         self._routes: PathPolicies | None = None
         self._stale = True
         self._reload()  # read the settings now: a bad configuration fails at start-up
@@ -61,10 +61,11 @@ class CORSMiddleware:
         if self.async_mode:
             return self.__acall__(request)
         if self._policy is not None and _ORIGIN not in request.META:
-            # The most common request by far (same-origin, curl, crawlers): no
-            # decision to make, only Vary: Origin (what decide() says for it).
+            # The most common request by far (same-origin, curl, crawlers): the
+            # policy's one answer for it, decided once (Vary: Origin, or a public
+            # policy's grant).
             response = cast(HttpResponseBase, self.get_response(request))
-            _vary_origin(response)
+            _decorate(response, self._no_origin)
             return response
         decision = self._decide(request)
         if decision is None:  # a path that no policy covers: no CORS processing
@@ -78,7 +79,7 @@ class CORSMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         if self._policy is not None and _ORIGIN not in request.META:
             response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
-            _vary_origin(response)
+            _decorate(response, self._no_origin)
             return response
         decision = self._decide(request)
         if decision is None:
@@ -118,6 +119,7 @@ class CORSMiddleware:
         policy = load_policy().policy
         if isinstance(policy, CORSPolicy):
             self._policy, self._routes = policy, None
+            self._no_origin = policy.decide("GET", None)
         else:
             self._policy, self._routes = None, policy
         self._stale = False
@@ -163,6 +165,8 @@ def _decorate_public(response: HttpResponseBase, decision: Decision) -> None:
             headers.pop(name, None)
         for name, value in decision.headers:
             headers[name] = value
+    if not decision.vary:  # a public policy: the app's Vary stays as it is
+        return
     vary = headers.pop("Vary", None)  # Django's pop returns the (name, value) pair
     headers["Vary"] = ", ".join(decision.vary) if vary is None else _merged(vary[1], decision.vary)
 
@@ -182,6 +186,8 @@ def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
             store.pop(name, None)
         for name, value in decision.headers:
             store[name.lower()] = (name, value)
+    if not decision.vary:  # a public policy: the app's Vary stays as it is
+        return
     vary = store.get("vary")
     store["vary"] = (
         "Vary",
@@ -205,18 +211,6 @@ def _merged(existing: str, tokens: tuple[str, ...]) -> str:
     return f"{existing.rstrip(' ,')}, {', '.join(tokens)}"
 
 
-def _vary_origin_store(response: HttpResponseBase) -> None:
-    """Vary: Origin and nothing else: the decision for a request without Origin."""
-    store = response.headers._store
-    vary = store.get("vary")
-    store["vary"] = _VARY_ORIGIN if vary is None else ("Vary", _merged(vary[1], ACTUAL_VARY))
-
-
-def _vary_origin_public(response: HttpResponseBase) -> None:
-    vary = response.headers.pop("Vary", None)
-    response.headers["Vary"] = "Origin" if vary is None else _merged(vary[1], ACTUAL_VARY)
-
-
 def _store_write(headers: ResponseHeaders, pairs: tuple[tuple[str, str], ...]) -> None:
     store = headers._store
     for name, value in pairs:
@@ -236,6 +230,6 @@ def _has_header_store() -> bool:
 
 # Chosen once: the fast path on the Django versions we know, the public API otherwise.
 if _has_header_store():
-    _decorate, _vary_origin, _write = _decorate_store, _vary_origin_store, _store_write
+    _decorate, _write = _decorate_store, _store_write
 else:  # pragma: no cover - a future Django that stores headers differently
-    _decorate, _vary_origin, _write = _decorate_public, _vary_origin_public, _public_write
+    _decorate, _write = _decorate_public, _public_write
