@@ -35,15 +35,15 @@ RSS_GROWTH_LIMIT = 0.05
 CHUNK_TIME_LIMIT = 900.0  # seconds for one round of one variant: a bound, never reached
 RESULTS = ROOT / "benchmarks" / "results"
 
-_GUNICORN = ["gunicorn", "--workers", "2", "--graceful-timeout", "2", "--log-level", "warning"]
-_UVICORN = ["uvicorn", "--log-level", "warning", "--no-access-log"]
+GUNICORN = ["gunicorn", "--workers", "2", "--graceful-timeout", "2", "--log-level", "warning"]
+UVICORN = ["uvicorn", "--log-level", "warning", "--no-access-log"]
 
 #: stack -> (server command before the bind option, app spec, peer library)
 STACKS: dict[str, tuple[list[str], str, str]] = {
-    "fastapi-uvicorn": (_UVICORN, "tests.reliability.asgi_app:app", "Starlette CORSMiddleware"),
-    "flask-gunicorn": (_GUNICORN, "tests.reliability.wsgi_app:app", "flask-cors"),
-    "django-gunicorn": (_GUNICORN, "tests.reliability.django_entry:wsgi", "django-cors-headers"),
-    "django-uvicorn": (_UVICORN, "tests.reliability.django_entry:asgi", "django-cors-headers"),
+    "fastapi-uvicorn": (UVICORN, "tests.reliability.asgi_app:app", "Starlette CORSMiddleware"),
+    "flask-gunicorn": (GUNICORN, "tests.reliability.wsgi_app:app", "flask-cors"),
+    "django-gunicorn": (GUNICORN, "tests.reliability.django_entry:wsgi", "django-cors-headers"),
+    "django-uvicorn": (UVICORN, "tests.reliability.django_entry:asgi", "django-cors-headers"),
 }
 
 
@@ -81,34 +81,43 @@ class Running:
 
 
 @contextlib.contextmanager
-def serve(stack: str, variant: str, log_dir: Path) -> Iterator[Running]:
-    """Start ``stack`` with ``variant``'s middleware on a loopback socket; always stopped."""
-    command, app, _ = STACKS[stack]
+def start(
+    command: list[str], app: str, env: dict[str, str], log: Path, ready: str = "/health"
+) -> Iterator[Running]:
+    """``python -m <command> <bind> <app>`` on a loopback socket handed over as an fd.
+
+    The server's output goes to ``log``; it is stopped (bounded) on exit, also on failure.
+    """
     listener = bound_socket(inheritable=True)
     listener.listen(1024)  # 64 clients reconnecting to sync workers overflow a small backlog
     fd = listener.fileno()
     bind = ["--bind", f"fd://{fd}"] if command[0] == "gunicorn" else ["--fd", str(fd)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOAK_VARIANT": variant}
-    env.pop("GUNICORN_CMD_ARGS", None)
-    log = log_dir / f"{stack}-{variant}.log"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    environment.pop("GUNICORN_CMD_ARGS", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", *command, *bind, app],
             cwd=ROOT,
-            env=env,
+            env=environment,
             pass_fds=[fd],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     port = listener.getsockname()[1]
     try:
-        wait_until_answering(Server(command[0], port), process, "/health")
+        wait_until_answering(Server(command[0], port), process, ready)
         running = Running(port, process, log)
         running.workers = running.current_workers()
         yield running
     finally:
         stop(process)
         listener.close()
+
+
+def serve(stack: str, variant: str, log_dir: Path) -> contextlib.AbstractContextManager[Running]:
+    """Start ``stack`` with ``variant``'s middleware (see :func:`start`)."""
+    command, app, _ = STACKS[stack]
+    return start(command, app, {"SOAK_VARIANT": variant}, log_dir / f"{stack}-{variant}.log")
 
 
 @dataclass
