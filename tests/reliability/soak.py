@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,8 +127,10 @@ class VariantRun:
     rss_before: int = 0
     rss_after: int = 0
     crashed: bool = False
+    round_rps: list[float] = field(default_factory=list)
 
     def add(self, part: load.Result) -> None:
+        self.round_rps.append(round(part.rate(), 1))
         r = self.result
         r.requests += part.requests
         r.elapsed += part.elapsed
@@ -198,6 +201,7 @@ def summary(stack: str, runs: dict[str, VariantRun]) -> dict[str, Any]:
         out[v] = {
             "requests": r.requests,
             "rps": round(r.rate(), 1),
+            "round_rps": run.round_rps,
             "p50_ms": ms(r, 50),
             "p99_ms": ms(r, 99),
             "violations": r.violation_count,
@@ -220,14 +224,22 @@ def _ms(x: dict[str, Any]) -> str:
 
 
 def _ratio(c: dict[str, Any], x: dict[str, Any]) -> str:
-    return f"{c['rps'] / x['rps']:.3f}" if x.get("rps") else "-"
+    """The ratio of the totals, and the median of the per-round ratios (in brackets)."""
+    if not x.get("rps"):
+        return "-"
+    rounds = [
+        a / b for a, b in zip(c.get("round_rps", ()), x.get("round_rps", ()), strict=False) if b
+    ]
+    median = f" ({statistics.median(rounds):.2f})" if rounds else ""
+    return f"{c['rps'] / x['rps']:.2f}{median}"
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The README's table, in Markdown."""
     lines = [
         "| Stack (peer) | Requests | Conc. | req/s corecors | bare | peer "
-        "| corecors / bare | corecors / peer | p50 / p99 ms corecors | bare | peer "
+        "| corecors / bare (round median) | corecors / peer (round median) "
+        "| p50 / p99 ms corecors | bare | peer "
         "| Violations | Transport errors | Crashes | Worker RSS after warm-up → end |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
