@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -281,6 +282,10 @@ def failures(row: dict[str, Any]) -> list[str]:
     return found
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100_000, help="per variant and stack")
@@ -296,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stacks", nargs="*", choices=sorted(STACKS), default=list(STACKS))
     parser.add_argument("--output", type=Path, default=RESULTS, help="directory for soak.json/.md")
     args = parser.parse_args(argv)
+    # A termination signal unwinds like an exception, so every server started is stopped;
+    # SIGINT too, which a shell leaves ignored for a background job.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
     rows: list[dict[str, Any]] = []
     args.output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="corecors-soak-") as tmp:
