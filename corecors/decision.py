@@ -55,6 +55,8 @@ class Decision(NamedTuple):
 
     ``headers`` never contains ``Vary``: adapters merge ``vary`` into the
     response's own Vary header instead of replacing it (corecors.response does).
+    An empty ``vary`` (a public policy's answer, the same for every origin) adds
+    no Vary at all.
     Every header name and value is a ``str``; an adapter encodes them as its
     protocol needs (the ASGI adapter to latin-1 bytes, once, in the memo).
     ``body`` is the preflight response body (empty for other kinds).

@@ -69,6 +69,19 @@ def test_raw_scope_without_root_path_in_path() -> None:
     assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "none"
 
 
+def test_a_root_path_that_only_prefixes_a_longer_segment() -> None:
+    # "/api" is not the root of "/api2/items/1": the path is used as it is (the
+    # public rule); cutting it to "2/items/1" would match no rule at all.
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api2/items/1",
+        "root_path": "/api",
+        "headers": [(b"origin", PARTNER.encode())],
+    }
+    assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "public"
+
+
 @pytest.mark.parametrize("row", ROWS, ids=ids)
 def test_starlette_mount(row: Row) -> None:
     app = mounted(row.prefix, CORSMiddleware(reference_asgi_app, policy=RULES))
