@@ -9,7 +9,7 @@ FRAMEWORK ?= fastapi
 API_PORT ?= 8000
 FRONTEND_PORT ?= 3000
 
-.PHONY: demo test lint typecheck pytest matrix docs bench clean
+.PHONY: demo test lint typecheck pytest matrix docs bench soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+# Each stack on its real server under load, beside the bare server and the peer
+# (tests/reliability/soak.py; about 45 minutes on two cores). SOAK_ARGS=--help lists options.
+soak: $(STAMP)
+	$(PY) -m tests.reliability.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .nox build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache .coverage

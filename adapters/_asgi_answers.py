@@ -46,7 +46,7 @@ class Actual(NamedTuple):
     reason: str | None  # why it was refused, for the log
     grants: RawHeaders  # Access-Control-* (empty: refused, or no Origin)
     block: RawHeaders  # the grants and Vary, appended as they are
-    vary: bytes
+    vary: bytes  # empty for a public policy's answer: no Vary is added
 
 
 class Preflight(NamedTuple):
@@ -62,7 +62,15 @@ class Preflight(NamedTuple):
 def _actual_of(decision: Decision) -> Actual:
     grants = _encode(decision.headers)
     vary = ", ".join(decision.vary).encode("latin-1")
-    return Actual("actual", decision.reason, grants, (*grants, (b"vary", vary)), vary)
+    block = (*grants, (b"vary", vary)) if vary else grants  # no Vary: a public policy
+    return Actual("actual", decision.reason, grants, block, vary)
+
+
+def no_origin_answer(policy: CORSPolicy) -> Actual:
+    """The encoded answer for a request without ``Origin`` (not a CORS request):
+    ``Vary: Origin`` only, or a public policy's grant. The middleware keeps one
+    per policy of its router, built at construction."""
+    return _actual_of(policy.decide("GET", None))
 
 
 def actual_answer(policy: CORSPolicy, origin: bytes) -> Actual:

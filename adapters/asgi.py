@@ -22,8 +22,8 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
-from corecors import CORSConfigError
-from corecors.decision import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY
+from corecors import CORSConfigError, CORSPolicy
+from corecors.decision import ACTUAL_RESPONSE_HEADERS
 from corecors.options import flag_problem
 from corecors.response import vary_value
 from corecors.tokens import short_repr
@@ -32,9 +32,11 @@ from ._asgi_answers import (
     METHOD_CUT,
     ORIGIN_CUT,
     REQUEST_HEADERS_CUT,
+    Actual,
     Preflight,
     RawHeaders,
     actual_answer,
+    no_origin_answer,
     preflight_answer,
 )
 from ._common import Policy, Router, resolve_policy
@@ -53,11 +55,6 @@ _GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEAD
 # Response headers that need more than appending: merged (Vary) or replaced.
 _SPECIAL_NAMES = _GRANT_NAMES | {b"vary"}
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
-
-# A request without Origin is not a CORS request; its response only varies on Origin.
-_NOTHING: RawHeaders = ()
-_NO_ORIGIN_VARY = ", ".join(ACTUAL_VARY).encode("latin-1")
-_NO_ORIGIN_BLOCK: RawHeaders = ((b"vary", _NO_ORIGIN_VARY),)
 
 _ERROR_BODY = b"Internal Server Error"
 _WS_REFUSAL_BODY = b"WebSocket origin not allowed (the server log, logger 'corecors', says why)"
@@ -159,6 +156,11 @@ class CORSMiddleware:
         self.policy: Policy = resolve_policy(policy, options)
         self.check_websocket_origin = check_websocket_origin
         self._router = Router(self.policy)
+        # A request without Origin: Vary: Origin only, or a public policy's grant
+        # (the same answer for every request, with no Vary). One per policy.
+        self._no_origin: dict[CORSPolicy, Actual] = {
+            policy: no_origin_answer(policy) for policy in self._router.policies
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI call: HTTP gets CORS; lifespan and WebSocket pass (unless checked)."""
@@ -186,8 +188,8 @@ class CORSMiddleware:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
 
-        if origin is None:
-            grants, block, vary = _NOTHING, _NO_ORIGIN_BLOCK, _NO_ORIGIN_VARY
+        if origin is None:  # PathRules list every policy they answer; built if not
+            _, _, grants, block, vary = self._no_origin.get(policy) or no_origin_answer(policy)
         else:
             _, _, grants, block, vary = actual_answer(policy, origin)
         started = False
@@ -310,6 +312,9 @@ def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any
         elif not (grants and name in _GRANT_NAMES):
             headers.append(header)
     headers += grants
+    if not vary:  # a public policy adds no Vary: the application's stays as it was
+        headers += [header for header in app_headers if header[0] == b"vary"]
+        return headers
     if app_vary:  # never replacing or duplicating the application's own tokens
         tokens = tuple(vary.decode("latin-1").split(", "))
         vary = vary_value(", ".join(app_vary), tokens).encode("latin-1")

@@ -46,7 +46,7 @@ _FLASK_CORS_RENAMED: dict[str, str] = {
 }
 _FLASK_CORS_DROPPED: dict[str, str] = {
     "send_wildcard": 'allow_origins=["*"] always answers "*"',
-    "vary_header": "Vary: Origin is always sent",
+    "vary_header": "Vary: Origin is sent whenever the answer depends on the origin",
     "automatic_options": "preflights are answered before Flask's routing",
     "always_send": "the headers are sent whenever the Origin is allowed",
     "intercept_exceptions": "error pages always get the CORS headers",

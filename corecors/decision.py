@@ -83,6 +83,9 @@ class Decision(NamedTuple):
     - ``refusal`` (``Refusal | None``, default None): ``reason`` in parts, for
       adapters that word it themselves.
 
+    An empty ``vary`` (a public policy's answer, the same for every origin) adds
+    no Vary at all.
+
     Every header name and value is a ``str``; an adapter encodes them as its
     protocol needs (the ASGI adapter to latin-1 bytes, once, in the memo).
     A NamedTuple rather than a dataclass: it is immutable and building one per

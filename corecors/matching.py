@@ -24,8 +24,10 @@ logger = logging.getLogger("corecors")
 class OriginMatcher:
     """The configured origins, compiled: ``allow_origin(origin)`` answers per request.
 
-    ``any_origin`` is ``"*"`` listed; with ``credentials`` it still answers
-    ``"*"`` (never the request's origin), which browsers refuse with credentials.
+    ``any_origin`` is ``"*"`` listed: without ``credentials`` every origin gets
+    ``"*"`` (a public policy); with them a well-formed origin that nothing else
+    allows still gets ``"*"`` (never the request's origin), which browsers
+    refuse with credentials.
     """
 
     __slots__ = ("_any", "_credentials", "_star", "exact", "patterns")
@@ -49,11 +51,17 @@ class OriginMatcher:
         self.patterns = OriginPatterns(patterns, regexes, func)
 
     def allow_origin(self, origin: str) -> str | None:
-        """The Access-Control-Allow-Origin value for ``origin``, or None if refused."""
+        """The Access-Control-Allow-Origin value for ``origin``, or None if refused.
+
+        ``"*"`` without credentials answers ``"*"`` to every origin, ``"null"``
+        and malformed values included: it echoes nothing from the request.
+        """
+        if self._star:
+            return "*"
         if len(origin) > MAX_ORIGIN_LENGTH:
             return None
         if origin in self.exact:
-            return "*" if self._star else origin
+            return origin
         if not (self._any or self.patterns):
             return None  # only exact origins are configured, and this is none of them
         parts = SERIALISED_ORIGIN.fullmatch(origin)
@@ -62,8 +70,6 @@ class OriginMatcher:
         port = parts.group(3)
         if port is not None and (int(port) > 65535 or DEFAULT_PORTS.get(parts.group(1)) == port):
             return None  # a browser never writes out a default port
-        if self._star:
-            return "*"
         if self.patterns and self.patterns.match(origin, parts):
             return origin
         # "*" with credentials: answer "*" without credentials, never the origin.

@@ -81,9 +81,11 @@ class CORSPolicy:
         "_max_age_block",
         "_methods",
         "_methods_value",
+        "_none",
         "_options",
         "_preflight_vary",
         "_private_network",
+        "_public",
         "config_warnings",
         "granted",
         "matcher",
@@ -151,6 +153,11 @@ class CORSPolicy:
         )
         # The headers that follow Allow-Origin on a granted actual request.
         self._actual_tail = ((_ALLOW_CREDENTIALS,) if credentials else ()) + expose
+        # A public policy ("*" without credentials) answers every request that is
+        # not a preflight alike, without Origin included: one Decision, no Vary.
+        public = options.any_origin and not credentials
+        self._public = self._granted("*") if public else None
+        self._none = self._public._replace(kind="none") if self._public else NO_ORIGIN
         # A granted actual request from a listed origin is one dict lookup. Read-only,
         # like matcher (the compiled origins) and memo: public for introspection.
         self.granted: dict[str, Decision] = {}
@@ -160,14 +167,15 @@ class CORSPolicy:
         self.memo: Memo | None = None if options.allow_origin_func is not None else Memo()
 
     def _granted(self, allow_origin: str) -> Decision:
-        # "*" (no credentials): one shared Decision, without the credentials header.
-        tail = self._actual_tail if allow_origin != "*" else self._actual_tail[self._credentials :]
+        # "*": never the credentials header; without credentials (a public policy)
+        # the answer is the same for every origin, so it needs no Vary: Origin.
+        star, tail = allow_origin == "*", self._actual_tail
         return Decision(
             kind="actual",
             allowed=True,
             status=None,
-            headers=((_ALLOW_ORIGIN, allow_origin), *tail),
-            vary=ACTUAL_VARY,
+            headers=((_ALLOW_ORIGIN, allow_origin), *(tail[self._credentials :] if star else tail)),
+            vary=() if star and not self._credentials else ACTUAL_VARY,
             reason=None,
         )
 
@@ -215,16 +223,21 @@ class CORSPolicy:
         default None): Access-Control-Request-Method and -Headers (several lines joined
         with ","). ``request_private_network`` (``bool``, default False): whether
         ``Access-Control-Request-Private-Network: true`` was sent. Never raises.
+        Without an ``origin`` (not a CORS request) the decision only varies on Origin,
+        except under a public policy, whose every non-preflight answer is its grant.
         """
         if origin is None:
-            return NO_ORIGIN
+            return self._none
         if method == "OPTIONS" and request_method:
             return self.preflight(origin, request_method, request_headers, request_private_network)
         return self.actual(origin)
 
     def actual(self, origin: str) -> Decision:
         """The decision for a request that is not a preflight (Fetch §3.2.5, CORS check).
-        ``origin`` (``str``): its ``Origin`` value. Never raises."""
+        ``origin`` (``str``): its ``Origin`` value. Never raises. A public policy (``"*"``,
+        no credentials) grants any value with ``*`` and empty ``vary``: one cached copy."""
+        if self._public is not None:
+            return self._public
         if len(origin) > MAX_ORIGIN_LENGTH:  # never hash a huge value
             return self._refuse_actual(origin)
         decision: Decision | None = self.granted.get(origin)
@@ -275,30 +288,12 @@ class CORSPolicy:
     ) -> Decision:
         allow_origin = self.matcher.allow_origin(origin)
         if allow_origin is None:
-            return self._refuse(
-                Refusal(
-                    "origin",
-                    f"origin {(value := short_repr(origin))} is not allowed; "
-                    "add it to allow_origins",
-                    "origin {value} is not allowed; add it to {option}",
-                    value,
-                    "allow_origins",
-                )
-            )
+            return self._refuse(_not_allowed("origin", "origin", origin, "allow_origins"))
         # With credentials, "*" in the Allow-* headers is taken literally (Fetch).
         credentials = self._credentials and allow_origin != "*"
         allow_methods = self._allow_methods(request_method, credentials)
         if allow_methods is None:
-            return self._refuse(
-                Refusal(
-                    "method",
-                    f"method {(value := short_repr(request_method))} is not allowed; "
-                    "add it to allow_methods",
-                    "method {value} is not allowed; add it to {option}",
-                    value,
-                    "allow_methods",
-                )
-            )
+            return self._refuse(_not_allowed("method", "method", request_method, "allow_methods"))
         allow_headers = self._allow_headers(request_headers, credentials)
         if isinstance(allow_headers, Refusal):
             return self._refuse(allow_headers)
@@ -360,14 +355,7 @@ class CORSPolicy:
             return "*, authorization" if "authorization" in names else "*"
         for name in names:
             if name not in self._headers:
-                value = short_repr(name)
-                return Refusal(
-                    "headers",
-                    f"header {value} is not allowed; add it to allow_headers",
-                    "header {value} is not allowed; add it to {option}",
-                    value,
-                    "allow_headers",
-                )
+                return _not_allowed("headers", "header", name, "allow_headers")
         return self._headers_value if names else ""
 
     def _refuse_actual(self, origin: str) -> Decision:
@@ -398,3 +386,15 @@ class CORSPolicy:
             body=REFUSAL_BODIES[refusal.what],
             refusal=refusal,
         )
+
+
+def _not_allowed(what: str, word: str, value: str, option: str) -> Refusal:
+    """``<word> <value> is not allowed; add it to <option>``, as a Refusal of ``what``."""
+    value = short_repr(value)
+    return Refusal(
+        what,
+        f"{word} {value} is not allowed; add it to {option}",
+        f"{word} {{value}} is not allowed; add it to {{option}}",
+        value,
+        option,
+    )

@@ -63,7 +63,9 @@ def apply_decision(headers: list[tuple[str, str]], decision: Decision) -> list[t
     A granted decision replaces the application's own Access-Control-Allow-Origin,
     -Allow-Credentials and -Expose-Headers: a duplicate Allow-Origin makes the
     browser fail the request, even with equal values. Otherwise the application's
-    headers are kept as they are. Vary is always merged. When the application
+    headers are kept as they are. Vary is merged with ``decision.vary``; when that
+    is empty (a public policy's answer, the same for every origin) the
+    application's Vary is left as it is and none is added. When the application
     sent none of those headers, this is an append (the common case). Raises nothing.
 
     - ``headers`` (``list[tuple[str, str]]``): the application's response headers, as
@@ -76,8 +78,12 @@ def apply_decision(headers: list[tuple[str, str]], decision: Decision) -> list[t
         if name.lower() in MERGED_HEADERS:
             break
     else:
+        if not decision.vary:
+            return [*headers, *decision.headers]
         return [*headers, *decision.headers, ("Vary", ", ".join(decision.vary))]
     drop = ACTUAL_RESPONSE_HEADERS if decision.headers else frozenset()
+    if not decision.vary:  # the application's Vary stays as it is, in its place
+        return [(n, v) for n, v in headers if n.lower() not in drop] + list(decision.headers)
     kept: list[tuple[str, str]] = []
     vary: list[str] = []
     for name, value in headers:

@@ -53,6 +53,7 @@ CRED = {
 }
 STAR = {"allow_origins": ["*"]}
 STAR_CRED = {"allow_origins": ["*"], "allow_credentials": True}
+PUBLIC_EXPOSE = {"allow_origins": ["*"], "expose_headers": ["X-Total"]}
 PATTERNS = {"allow_origins": ["https://*.example.com", "http://localhost:*"]}
 WILD = {"allow_origins": [APP], "allow_methods": ["*"], "allow_headers": ["*"]}
 WILD_CRED = {**WILD, "allow_credentials": True}
@@ -87,7 +88,7 @@ class Scenario:
     equal: Mapping[str, str] = field(default_factory=dict)  # header -> exact value
     contains: Mapping[str, set[str]] = field(default_factory=dict)  # header -> tokens
     absent: tuple[str, ...] = ()
-    vary: list[str] | None = None  # the exact Vary tokens, in any order; None: no Vary
+    vary: list[str] | None = None  # the exact Vary tokens, in any order; None or []: no Vary
     body: bytes | None = None
     warns: bool = False
     policy: Callable[[], CORSPolicy | PathPolicies] | None = None
@@ -255,16 +256,91 @@ SCENARIOS: list[Scenario] = [
         absent=NO_CORS,
         **REFUSED_PREFLIGHT,
     ),
+    # A public policy ("*" without credentials) gives every non-preflight response the
+    # same answer, so it adds no Vary: Origin and a shared cache keeps one copy.
     Scenario(
-        "star-any-origin",
+        "public-any-origin",
         STAR,
         headers={"Origin": EVIL},
         equal={"Access-Control-Allow-Origin": "*"},
         absent=("Access-Control-Allow-Credentials",),
-        vary=ACTUAL_VARY,
+        vary=[],
     ),
     Scenario(
-        "star-never-allows-null", STAR, headers={"Origin": "null"}, absent=NO_CORS, vary=ACTUAL_VARY
+        "public-no-origin",
+        STAR,
+        equal={"Access-Control-Allow-Origin": "*"},
+        absent=("Access-Control-Allow-Credentials",),
+        vary=[],
+    ),
+    Scenario(
+        "public-expose-headers-without-origin",
+        PUBLIC_EXPOSE,
+        equal={"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Total"},
+        vary=[],
+    ),
+    Scenario(
+        "public-null",
+        STAR,
+        headers={"Origin": "null"},
+        equal={"Access-Control-Allow-Origin": "*"},
+        vary=[],
+    ),
+    Scenario(
+        "public-two-origins",
+        STAR,
+        headers={"Origin": f"{APP}, {EVIL}"},
+        equal={"Access-Control-Allow-Origin": "*"},
+        vary=[],
+    ),
+    Scenario(
+        "public-post",
+        STAR,
+        method="POST",
+        headers={"Origin": APP},
+        equal={"Access-Control-Allow-Origin": "*"},
+        vary=[],
+    ),
+    # The application's own Vary stays as it is, with nothing added.
+    Scenario(
+        "public-app-vary",
+        STAR,
+        path="/vary",
+        equal={"Access-Control-Allow-Origin": "*"},
+        vary=["Accept-Encoding"],
+    ),
+    Scenario(
+        "public-app-vary-with-origin",
+        STAR,
+        path="/vary",
+        headers={"Origin": APP},
+        equal={"Access-Control-Allow-Origin": "*"},
+        vary=["Accept-Encoding"],
+    ),
+    Scenario(
+        "public-own-allow-origin-not-doubled",
+        STAR,
+        path="/own-acao",
+        equal={"Access-Control-Allow-Origin": "*"},
+        vary=[],
+    ),
+    # Preflights keep their Vary: the answer depends on the requested method and headers.
+    Scenario(
+        "public-preflight",
+        STAR,
+        method="OPTIONS",
+        headers=_pre(EVIL, "GET"),
+        reaches_app=False,
+        equal={"Access-Control-Allow-Origin": "*"},
+        vary=PREFLIGHT_VARY,
+    ),
+    Scenario(
+        "public-preflight-refused-method",
+        STAR,
+        method="OPTIONS",
+        headers=_pre(APP, "PUT"),
+        absent=NO_CORS,
+        **REFUSED_PREFLIGHT,
     ),
     # "*" with credentials answers "*" without credentials, never the request's origin.
     Scenario(
@@ -274,6 +350,13 @@ SCENARIOS: list[Scenario] = [
         warns=True,
         equal={"Access-Control-Allow-Origin": "*"},
         absent=("Access-Control-Allow-Credentials",),
+        vary=ACTUAL_VARY,
+    ),
+    Scenario(
+        "star-with-credentials-no-origin",
+        STAR_CRED,
+        warns=True,
+        absent=NO_CORS,
         vary=ACTUAL_VARY,
     ),
     Scenario(
@@ -428,7 +511,15 @@ SCENARIOS: list[Scenario] = [
         path="/public/logo",
         headers={"Origin": EVIL},
         equal={"Access-Control-Allow-Origin": "*"},
-        vary=ACTUAL_VARY,
+        vary=[],
+    ),
+    Scenario(
+        "path-policy-public-no-origin",
+        {},
+        policy=_paths,
+        path="/public/logo",
+        equal={"Access-Control-Allow-Origin": "*"},
+        vary=[],
     ),
     Scenario(
         "path-policy-unmatched",

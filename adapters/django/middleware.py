@@ -137,6 +137,8 @@ def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
             store.pop(name, None)
         for name, value in decision.headers:
             store[name.lower()] = (name, value)
+    if not decision.vary:  # a public policy's answer: the app's Vary stays as it is
+        return
     vary = store.get("vary")
     store["vary"] = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
 
@@ -152,6 +154,8 @@ def _decorate_public(  # pragma: no cover
         for name in ACTUAL_RESPONSE_HEADERS:
             headers.pop(name, None)
         _write(headers, decision.headers)
+    if not decision.vary:
+        return
     vary = headers.pop("Vary", None)  # Django's pop returns the (name, value) pair
     headers["Vary"] = vary_value(None if vary is None else vary[1], decision.vary)
 

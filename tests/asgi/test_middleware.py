@@ -391,6 +391,49 @@ def test_500_with_cors_when_the_app_fails_before_responding() -> None:
         assert [m["status"] for m in sent] == ([200] if sent else [])
 
 
+def test_a_public_policys_500_without_origin_carries_its_grant() -> None:
+    # A public policy ("*" without credentials) grants every request, without
+    # Origin included, so its 500 carries "*" and, like its other answers, no Vary.
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    app = CORSMiddleware(failing(), allow_origins=["*"], expose_headers=["X-Total"])
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    with pytest.raises(RuntimeError, match="boom"):
+        asyncio.run(app(scope, send, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 500
+    assert sent[0]["headers"][:2] == [
+        (b"access-control-allow-origin", b"*"),
+        (b"access-control-expose-headers", b"X-Total"),
+    ]
+    assert values(sent[0]["headers"], b"vary") == []
+
+
+class _RulesListingNoPolicy(PathPolicies):
+    """Rules whose ``policies`` misses the policy they answer (a careless subclass)."""
+
+    def __init__(self, policy: CORSPolicy) -> None:
+        super().__init__([])
+        self.policy = policy
+
+    def for_path(self, path: str) -> CORSPolicy | None:
+        return self.policy
+
+
+def test_the_no_origin_answer_of_a_policy_the_rules_did_not_list() -> None:
+    # The answers without Origin are built per listed policy at construction; an
+    # unlisted one still gets its own (here a public policy's "*"), never another's.
+    app = CORSMiddleware(responder(), policy=_RulesListingNoPolicy(CORSPolicy(allow_origins=["*"])))
+    _, headers, _ = request(app)
+    assert values(headers, b"access-control-allow-origin") == [b"*"]
+    assert values(headers, b"vary") == []
+    _, headers, _ = request(CORSMiddleware(responder(), policy=_RulesListingNoPolicy(CORSPolicy())))
+    assert values(headers, b"access-control-allow-origin") == []
+    assert values(headers, b"vary") == [b"Origin"]
+
+
 def test_the_apps_exception_wins_over_a_failing_send() -> None:
     async def broken_send(message: dict[str, Any]) -> None:
         raise OSError("client went away")

@@ -184,6 +184,8 @@ def expected_grant(config: Config, origin: str) -> bool:
     """Whether the configuration grants ``origin`` (a literal from the request pools)."""
     options = config.options
     listed = options["allow_origins"]
+    if "*" in listed and not options["allow_credentials"]:
+        return True  # a public policy answers every request alike, with "*"
     if origin == "null":
         return "null" in listed
     if origin not in WELL_FORMED:
@@ -244,7 +246,11 @@ def test_decide_invariants(
     else:
         assert decision.status is None
         assert decision.body == b""
-        assert decision.vary == ("Origin",)
+        # A public policy ("*" without credentials) answers every origin alike: no Vary.
+        public = "*" in policy.allow_origins and not policy.allow_credentials
+        assert decision.vary == (() if public else ("Origin",))
+        if public:
+            assert decision.headers[0] == ("Access-Control-Allow-Origin", "*")
 
     # A refusal grants nothing and says why; a grant has no reason.
     if not decision.allowed:
@@ -263,8 +269,10 @@ def test_decide_invariants(
     assert len(allow_origin) <= 1
     if decision.allowed:
         assert allow_origin in (["*"], [origin])
-        assert origin is not None
-        if origin in WELL_FORMED or origin in MALFORMED or origin == "null":
+        if origin is None:  # only a public policy grants a request without Origin, with "*"
+            assert allow_origin == ["*"]
+            assert expected_grant(config, "")
+        elif origin in WELL_FORMED or origin in MALFORMED or origin == "null":
             assert expected_grant(config, origin), origin
     elif decision.kind != "none" and origin is not None and expected_grant(config, origin):
         # The origin was fine: a refusal must be about something else.
