@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import CORSPolicy, PathPolicies, apply_decision
+from corecors import CORSPolicy, Decision, PathPolicies, apply_decision
 from corecors.policy import ACTUAL_RESPONSE_HEADERS
 
 from ._common import Policy, resolve_policy
@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from _typeshed import OptExcInfo
 
 __all__ = ["CORSMiddleware"]
+
+#: Set in the WSGI environ by a route-level CORS (Flask's ``cross_origin`` or
+#: ``CORS(blueprint)``) that has applied its own policy to the response: the
+#: app-level middleware then leaves that response alone (most specific wins).
+ROUTE_HANDLED = "corecors.route_handled"
 
 _CONTENT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
 # An application header among these sends the response through apply_decision's
@@ -96,21 +101,13 @@ class CORSMiddleware:
                 get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true",
             )
             if decision.kind == "preflight":
-                body = decision.body
-                start_response(
-                    _STATUS_LINES[decision.status],
-                    [
-                        *decision.headers,
-                        ("Vary", ", ".join(decision.vary)),
-                        _CONTENT_TYPE,
-                        ("Content-Length", str(len(body))),
-                    ],
-                )
-                return [body]
+                return send_preflight(decision, start_response)
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
+            if ROUTE_HANDLED in environ:  # a route's own policy has answered
+                return start_response(status, headers, exc_info)
             # Passing exc_info on unchanged keeps PEP 3333's contract: the server
             # re-raises it if the first headers were already sent.
             for name, _ in headers:
@@ -125,6 +122,22 @@ class CORSMiddleware:
 
     def __repr__(self) -> str:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"
+
+
+def preflight_headers(decision: Decision) -> list[tuple[str, str]]:
+    """The headers of a preflight response: the decision's, Vary, a plain-text body's."""
+    return [
+        *decision.headers,
+        ("Vary", ", ".join(decision.vary)),
+        _CONTENT_TYPE,
+        ("Content-Length", str(len(decision.body))),
+    ]
+
+
+def send_preflight(decision: Decision, start_response: StartResponse) -> list[bytes]:
+    """Answer a preflight (Fetch §4.8): 200 when allowed, 400 with the reason when refused."""
+    start_response(_STATUS_LINES[decision.status], preflight_headers(decision))
+    return [decision.body]
 
 
 # Stands in for the rules when one policy covers every path (then never consulted).

@@ -1,0 +1,258 @@
+"""Per-route CORS for Flask: the machinery behind ``CORS(blueprint)`` and ``@cross_origin``.
+
+The public names live in :mod:`corecors.adapters.flask`; this module holds how
+a route's own policy is found and applied, in three places:
+
+- :class:`RoutePreflights`, the outermost WSGI layer of an app that has
+  ``CORS(app)`` or a ``CORS(blueprint)``: it answers a preflight for a route
+  with its own policy before Flask runs (Fetch §4.8, "CORS-preflight fetch").
+  It finds the route the way Flask will, by matching ``app.url_map`` with the
+  request's ``Access-Control-Request-Method`` as the method. Only preflights,
+  and only on apps that have route policies, pay for that match.
+- the view wrapper of ``@cross_origin``: it answers a preflight that reaches
+  the view (an app without any ``CORS``), and decorates the view's response,
+  error pages included, with :func:`flask.after_this_request`.
+- an ``after_request`` function of every ``CORS(blueprint)``: it decorates the
+  responses of the blueprint's routes, error pages included.
+
+Most specific wins: a view's policy, then the innermost blueprint's, then the
+app's. Whichever decorates a response marks the WSGI environ with
+:data:`ROUTE_HANDLED`; the app-level middleware then leaves the response alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from flask import Blueprint, Flask, after_this_request, current_app, request
+from flask.sansio.blueprints import BlueprintSetupState
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
+from werkzeug.wrappers import Response
+
+from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, apply_decision
+
+from .wsgi import ROUTE_HANDLED, preflight_headers, send_preflight
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["ROUTE_HANDLED", "RouteOptions", "RoutePreflights", "RouteTable"]
+
+View = TypeVar("View", bound=Callable[..., Any])
+#: The view attribute holding a ``@cross_origin``'s :class:`RouteOptions`.
+VIEW_ATTRIBUTE = "corecors_route"
+#: ``app.extensions`` key of an app's :class:`RouteTable`.
+TABLE_KEY = "corecors.routes"
+_ACRM = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
+
+
+class RouteOptions:
+    """Options given to ``CORS(blueprint)`` or ``cross_origin``, resolved once per app.
+
+    ``resolve`` turns an ``app.config`` into a policy (keyword options win,
+    option by option, as for ``CORS(app)``); a route ignores ``CORS_POLICY``,
+    which is the app's own policy.
+    """
+
+    __slots__ = ("_by_app", "_resolve", "where")
+
+    def __init__(self, resolve: Callable[[Mapping[str, Any]], object], where: str) -> None:
+        self._resolve = resolve
+        self.where = where
+        self._by_app: weakref.WeakKeyDictionary[Flask, CORSPolicy] = weakref.WeakKeyDictionary()
+
+    def policy(self, app: Flask) -> CORSPolicy:
+        """The policy on ``app``; raises CORSConfigError for a bad merged configuration."""
+        policy = self._by_app.get(app)
+        if policy is None:
+            config = {k: v for k, v in app.config.items() if k != "CORS_POLICY"}
+            resolved = self._resolve(config)
+            if not isinstance(resolved, CORSPolicy):
+                raise CORSConfigError([not_one_policy(resolved, self.where)])
+            policy = self._by_app[app] = resolved
+        return policy
+
+
+def not_one_policy(value: object, where: str) -> ConfigProblem:
+    return ConfigProblem(
+        "E011",
+        "policy",
+        value,
+        f"must be a CORSPolicy on {where}",
+        "pass a CORSPolicy (per-path rules belong to the app: CORS(app, policy=PathPolicies(...)))",
+    )
+
+
+class RouteTable:
+    """An app's route policies: its blueprints' by registered name, its views' by attribute."""
+
+    __slots__ = ("_any_view", "app", "blueprints", "layer")
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.blueprints: dict[str, CORSPolicy] = {}
+        self.layer = RoutePreflights(app.wsgi_app, self)
+        self._any_view: bool | None = None  # found on the first preflight (routes are fixed by then)
+
+    def for_endpoint(self, endpoint: str | None) -> CORSPolicy | None:
+        """The most specific route policy of ``endpoint``: its view's, then its blueprints'."""
+        if endpoint is None:
+            return None
+        view = self.app.view_functions.get(endpoint)
+        options = getattr(view, VIEW_ATTRIBUTE, None)
+        if isinstance(options, RouteOptions):
+            return options.policy(self.app)
+        name = endpoint
+        while "." in name:  # "parent.child.view": the child's blueprint, then the parent's
+            name = name.rpartition(".")[0]
+            policy = self.blueprints.get(name)
+            if policy is not None:
+                return policy
+        return None
+
+    def for_preflight(self, environ: WSGIEnvironment) -> CORSPolicy | None:
+        """The route policy of the route a preflight asks about (None: no route policy)."""
+        if not self.blueprints:
+            if self._any_view is None:
+                views = self.app.view_functions.values()
+                self._any_view = any(hasattr(view, VIEW_ATTRIBUTE) for view in views)
+            if not self._any_view:
+                return None
+        app = self.app
+        try:
+            adapter = app.create_url_adapter(app.request_class(environ))
+            if adapter is None:  # pragma: no cover - only without a request
+                return None
+            endpoint, _ = adapter.match(method=environ[_ACRM])
+        except (HTTPException, RoutingException):  # no such route, or a redirect: not ours
+            return None
+        return self.for_endpoint(cast(str, endpoint))
+
+
+def route_table(app: Flask) -> RouteTable:
+    """The app's route table, and its preflight layer outermost on ``app.wsgi_app``."""
+    table = app.extensions.get(TABLE_KEY)
+    if not isinstance(table, RouteTable):
+        table = app.extensions[TABLE_KEY] = RouteTable(app)
+        app.wsgi_app = table.layer  # type: ignore[method-assign]
+    return table
+
+
+class RoutePreflights:
+    """WSGI layer answering preflights for routes with their own policy, before Flask.
+
+    Every other request goes on unchanged (one comparison of the method).
+    """
+
+    __slots__ = ("app", "table")
+
+    def __init__(self, app: WSGIApplication, table: RouteTable) -> None:
+        self.app = app
+        self.table = table
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] == "OPTIONS" and _ACRM in environ:
+            origin = environ.get("HTTP_ORIGIN")
+            policy = None if origin is None else self.table.for_preflight(environ)
+            if policy is not None:
+                decision = _preflight_decision(policy, environ, origin)
+                if decision.kind == "preflight":
+                    return send_preflight(decision, start_response)
+        return self.app(environ, start_response)
+
+
+def _preflight_decision(
+    policy: CORSPolicy, environ: WSGIEnvironment, origin: str | None
+) -> Decision:
+    get = environ.get
+    return policy.decide(
+        "OPTIONS",
+        origin,
+        get(_ACRM),
+        get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+        get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true",
+    )
+
+
+def register_blueprint_options(blueprint: Blueprint, options: RouteOptions) -> None:
+    """``CORS(blueprint)``: a policy for the blueprint's routes on every app it joins."""
+
+    def on_register(state: BlueprintSetupState) -> None:
+        name = f"{state.name_prefix}.{state.name}".lstrip(".")
+        route_table(state.app).blueprints[name] = options.policy(state.app)
+
+    blueprint.record(on_register)
+    blueprint.after_request(_decorate_route_response)
+
+
+def _decorate_route_response(response: Response) -> Response:
+    """A blueprint's after-request function: apply the route's most specific policy."""
+    environ = request.environ
+    if ROUTE_HANDLED not in environ:
+        table = current_app.extensions.get(TABLE_KEY)
+        policy = table.for_endpoint(request.endpoint) if isinstance(table, RouteTable) else None
+        if policy is not None:
+            decorate(response, policy.decide(request.method, environ.get("HTTP_ORIGIN")))
+    return response
+
+
+def decorate(response: Response, decision: Decision) -> None:
+    """Apply an actual request's decision to a Flask response and mark the environ."""
+    request.environ[ROUTE_HANDLED] = True
+    response.headers = Headers(apply_decision(response.headers.to_wsgi_list(), decision))
+
+
+def decorate_view(view: View, options: RouteOptions) -> View:
+    """The ``@cross_origin`` wrapper: a sync or async view answering its own preflights."""
+
+    def before(policy: CORSPolicy) -> Response | None:
+        environ = request.environ
+        method = request.method
+        if method == "OPTIONS":
+            decision = _preflight_decision(policy, environ, environ.get("HTTP_ORIGIN"))
+            if decision.kind == "preflight":  # answered here: the view never runs
+                environ[ROUTE_HANDLED] = True
+                return current_app.response_class(
+                    decision.body, status=decision.status, headers=preflight_headers(decision)
+                )
+            # Not a preflight: Flask's own answer to OPTIONS, decorated.
+            response = current_app.make_default_options_response()
+            decorate(response, decision)
+            return response
+        decision = policy.decide(method, environ.get("HTTP_ORIGIN"))
+
+        @after_this_request
+        def after(response: Response) -> Response:
+            if ROUTE_HANDLED not in request.environ:
+                decorate(response, decision)
+            return response
+
+        return None
+
+    if inspect.iscoroutinefunction(view):
+
+        @functools.wraps(view)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            preflight = before(options.policy(current_app._get_current_object()))  # type: ignore[attr-defined]
+            return preflight if preflight is not None else await view(*args, **kwargs)
+
+        wrapper: Callable[..., Any] = async_wrapper
+    else:
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            preflight = before(options.policy(current_app._get_current_object()))  # type: ignore[attr-defined]
+            return preflight if preflight is not None else view(*args, **kwargs)
+
+    # Flask routes OPTIONS to the view instead of answering it itself, so that an
+    # app without any CORS still answers the preflight (with this view's policy).
+    setattr(wrapper, VIEW_ATTRIBUTE, options)
+    wrapper.required_methods = {"OPTIONS"}  # type: ignore[attr-defined]
+    wrapper.provide_automatic_options = False  # type: ignore[attr-defined]
+    return cast(View, wrapper)
