@@ -98,7 +98,8 @@ class RouteTable:
         self.app = app
         self.blueprints: dict[str, CORSPolicy] = {}
         self.layer = RoutePreflights(app.wsgi_app, self)
-        self._any_view: bool | None = None  # found on the first preflight (routes are fixed by then)
+        # Found on the first preflight: Flask takes no new routes after its first request.
+        self._any_view: bool | None = None
 
     def for_endpoint(self, endpoint: str | None) -> CORSPolicy | None:
         """The most specific route policy of ``endpoint``: its view's, then its blueprints'."""
@@ -185,7 +186,8 @@ def register_blueprint_options(blueprint: Blueprint, options: RouteOptions) -> N
 
     def on_register(state: BlueprintSetupState) -> None:
         name = f"{state.name_prefix}.{state.name}".lstrip(".")
-        route_table(state.app).blueprints[name] = options.policy(state.app)
+        app = cast(Flask, state.app)
+        route_table(app).blueprints[name] = options.policy(app)
 
     blueprint.record(on_register)
     blueprint.after_request(_decorate_route_response)
