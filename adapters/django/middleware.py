@@ -8,6 +8,11 @@ before it reaches this middleware.
 
 Per request: read three or four ``request.META`` keys, one ``policy.decide()``,
 and write the decision's precomputed header pairs into the response.
+
+A view decorated with :func:`corecors.adapters.django.cross_origin` has its own
+policy: once any view is decorated, requests with an ``Origin`` are resolved to
+their view first (``django.urls.resolve``), and a decorated view's policy
+replaces the settings' one.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from corecors import CORSPolicy, Decision, PathPolicies, merge_vary
 from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY
 
 from .conf import is_cors_setting, load_policy
+from .decorators import view_policy
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -90,7 +96,9 @@ class CORSMiddleware:
         return response
 
     def _decide(self, request: HttpRequest) -> Decision | None:
-        policy = self._policy
+        # A @cross_origin view's own policy replaces the settings' (found only
+        # once a view has been decorated), preflights and error pages included.
+        policy = view_policy(request) or self._policy
         if policy is None:  # per-path policies, or settings changed since the last request
             policy = self._policy_for(request.path_info)
             if policy is None:

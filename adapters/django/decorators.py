@@ -1,0 +1,164 @@
+"""``cross_origin``: one Django view with its own CORS policy.
+
+::
+
+    from corecors.adapters.django import cross_origin
+
+    @cross_origin(allow_origins=["https://partner.example.com"])
+    def widget(request): ...
+
+On that view the policy replaces the one from the settings, preflights
+included. With the corecors middleware installed, the middleware finds the
+view first (``django.urls.resolve(request.path_info)``, done only once a view
+has been decorated) and applies the view's policy, also to the view's error
+pages; without it, the decorated view answers its own preflights and decorates
+its own responses.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar, cast
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
+
+from .._common import resolve_policy
+
+__all__ = ["cross_origin", "decorated_views", "view_policy"]
+
+View = TypeVar("View", bound=Callable[..., Any])
+#: The attribute of a decorated view holding its CORSPolicy.
+VIEW_ATTRIBUTE = "corecors_policy"
+# Set on a request whose view policy the middleware has applied.
+_HANDLED = "_corecors_view_policy_applied"
+_ORIGIN = "HTTP_ORIGIN"
+_decorated = False  # whether any view was decorated in this process
+
+
+def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callable[[View], View]:
+    """Give one view its own policy: the keyword options of :class:`corecors.CORSPolicy`,
+    or ``policy=`` a ``CORSPolicy``.
+
+    Works on function views, ``async def`` views and ``as_view()`` results
+    (Django class-based views, Django REST framework's ``APIView``); put it
+    outermost, or under decorators that keep the view's attributes
+    (``functools.wraps``). The policy is built when the decorator runs:
+    a bad option raises :class:`corecors.CORSConfigError` at import, and a
+    risky one warns then (``CORSConfigWarning``) and in ``manage.py check``.
+    """
+    built = resolve_policy(policy, options)
+    if not isinstance(built, CORSPolicy):
+        raise CORSConfigError(
+            [
+                ConfigProblem(
+                    "E011",
+                    "policy",
+                    built,
+                    "must be a CORSPolicy on a view",
+                    "pass a CORSPolicy; per-path rules belong to CORECORS_POLICY",
+                )
+            ]
+        )
+    view_cors = built
+
+    def decorator(view: View) -> View:
+        global _decorated
+        _decorated = True
+        if iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                if getattr(request, _HANDLED, False):
+                    return await view(request, *args, **kwargs)
+                decision = _decide(view_cors, request)
+                if decision.status is not None:
+                    return _preflight_response(decision)
+                response = await cast(Awaitable[HttpResponseBase], view(request, *args, **kwargs))
+                _decorate(response, decision)
+                return response
+
+            wrapper: Callable[..., Any] = markcoroutinefunction(async_wrapper)
+        else:
+
+            @functools.wraps(view)
+            def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                if getattr(request, _HANDLED, False):
+                    return view(request, *args, **kwargs)
+                decision = _decide(view_cors, request)
+                if decision.status is not None:
+                    return _preflight_response(decision)
+                response = view(request, *args, **kwargs)
+                _decorate(response, decision)
+                return response
+
+        setattr(wrapper, VIEW_ATTRIBUTE, view_cors)
+        return cast(View, wrapper)
+
+    return decorator
+
+
+def view_policy(request: HttpRequest) -> CORSPolicy | None:
+    """The policy of the decorated view ``request`` resolves to (None: not decorated).
+
+    Resolves only once a view has been decorated; marks the request so that the
+    view leaves the response to the middleware.
+    """
+    if not _decorated:
+        return None
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Http404:  # Resolver404: no view at all
+        return None
+    policy = getattr(match.func, VIEW_ATTRIBUTE, None)
+    if isinstance(policy, CORSPolicy):
+        setattr(request, _HANDLED, True)
+        return policy
+    return None
+
+
+def decorated_views() -> Iterator[tuple[str, CORSPolicy]]:
+    """(dotted name, policy) of each decorated view in the root URLconf."""
+    yield from _walk(get_resolver().url_patterns)
+
+
+def _walk(patterns: Any) -> Iterator[tuple[str, CORSPolicy]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            policy = getattr(pattern.callback, VIEW_ATTRIBUTE, None)
+            if isinstance(policy, CORSPolicy):
+                callback = pattern.callback
+                named = getattr(callback, "view_class", callback)
+                yield f"{named.__module__}.{named.__qualname__}", policy
+
+
+def _decide(policy: CORSPolicy, request: HttpRequest) -> Decision:
+    meta = request.META
+    if request.method == "OPTIONS":
+        return policy.decide(
+            "OPTIONS",
+            meta.get(_ORIGIN),
+            meta.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+            meta.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+            meta.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true",
+        )
+    return policy.decide(request.method or "", meta.get(_ORIGIN))
+
+
+def _preflight_response(decision: Decision) -> HttpResponseBase:
+    from .middleware import _preflight_response as respond
+
+    return respond(decision)
+
+
+def _decorate(response: HttpResponseBase, decision: Decision) -> None:
+    from .middleware import _decorate as apply
+
+    apply(response, decision)
