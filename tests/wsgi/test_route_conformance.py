@@ -10,7 +10,7 @@ from tests.routes import METHODS, ROWS, VIEW_POLICIES, Row, check, ids, policy
 
 
 def route_app(row: Row) -> Flask:
-    """``CORS(app)`` for the app level, ``CORS(blueprint)`` for the group, ``cross_origin`` views."""
+    """``CORS(app)`` for the app, ``CORS(blueprint)`` for the group, ``cross_origin`` views."""
     app = Flask(__name__)
     group = Blueprint("group", __name__, url_prefix="/group")
     for kind in ("open", "closed", None):
