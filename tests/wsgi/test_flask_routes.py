@@ -76,7 +76,7 @@ def test_blueprint_policy_under_any_prefix_and_registered_twice(app_cors: str) -
         refused = client.options(f"{prefix}/items/1", headers=preflight(APP))
         assert refused.status_code == 400
         assert refused.get_data().startswith(b"CORS preflight refused")
-        assert not [h for h in refused.headers.keys() if h.lower().startswith("access-control-")]
+        assert not [h for h, _ in refused.headers if h.lower().startswith("access-control-")]
     assert calls == ["item 2", "item 3", "item 2", "item 3"]  # no preflight reached a view
     outside = client.get("/public", headers={"Origin": APP})
     assert allow_origin(outside) == (None if app_cors == "none" else APP)
