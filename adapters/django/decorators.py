@@ -17,7 +17,9 @@ its own responses.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
 
@@ -39,6 +41,7 @@ VIEW_ATTRIBUTE = "corecors_policy"
 _HANDLED = "_corecors_view_policy_applied"
 _ORIGIN = "HTTP_ORIGIN"
 _decorated = False  # whether any view was decorated in this process
+_OPTION_NAMES = tuple(inspect.signature(CORSPolicy).parameters)
 
 
 def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callable[[View], View]:
@@ -52,6 +55,9 @@ def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callabl
     a bad option raises :class:`corecors.CORSConfigError` at import, and a
     risky one warns then (``CORSConfigWarning``) and in ``manage.py check``.
     """
+    unknown = [name for name in options if name not in _OPTION_NAMES]
+    if unknown:
+        raise CORSConfigError([_unknown_option(name, options[name]) for name in unknown])
     built = resolve_policy(policy, options)
     if not isinstance(built, CORSPolicy):
         raise CORSConfigError(
@@ -101,6 +107,12 @@ def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callabl
         return cast(View, wrapper)
 
     return decorator
+
+
+def _unknown_option(name: str, value: object) -> ConfigProblem:
+    close = difflib.get_close_matches(name, _OPTION_NAMES, n=1)
+    fix = f"rename it {close[0]}" if close else f"use policy= or one of {', '.join(_OPTION_NAMES)}"
+    return ConfigProblem("E011", name, value, "is not a CORSPolicy option", fix)
 
 
 def view_policy(request: HttpRequest) -> CORSPolicy | None:
