@@ -11,7 +11,6 @@ import asyncio
 import re
 import types
 import warnings
-from collections.abc import Iterator
 
 import pytest
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +26,7 @@ from corecors.adapters.django.checks import check_cors_settings
 
 APP = "https://app.example.com"
 PARTNER = "https://partner.example.com"
-CALLS: list[str] = []
+ran: list[str] = []
 PARTNER_ONLY = {
     "allow_origins": [PARTNER],
     "allow_credentials": True,
@@ -38,7 +37,7 @@ PARTNER_ONLY = {
 
 @cross_origin(**PARTNER_ONLY)
 def function_view(request: HttpRequest) -> HttpResponse:
-    CALLS.append("function")
+    ran.append("function")
     if request.GET.get("fail"):
         raise RuntimeError("the view failed")
     return HttpResponse(b"function")
@@ -47,7 +46,7 @@ def function_view(request: HttpRequest) -> HttpResponse:
 @cross_origin(**PARTNER_ONLY)
 async def async_view(request: HttpRequest) -> HttpResponse:
     await asyncio.sleep(0)
-    CALLS.append("async")
+    ran.append("async")
     if request.GET.get("fail"):
         raise RuntimeError("the async view failed")
     return HttpResponse(b"async")
@@ -55,7 +54,7 @@ async def async_view(request: HttpRequest) -> HttpResponse:
 
 class Widget(View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        CALLS.append("class")
+        ran.append("class")
         return HttpResponse(b"class")
 
     post = get
@@ -63,7 +62,7 @@ class Widget(View):
 
 class AsyncWidget(View):
     async def get(self, request: HttpRequest) -> HttpResponse:
-        CALLS.append("async-class")
+        ran.append("async-class")
         return HttpResponse(b"async-class")
 
     post = get
@@ -86,11 +85,10 @@ MIDDLEWARE = ["corecors.adapters.django.CORSMiddleware"]
 
 
 @pytest.fixture(autouse=True)
-def routes(settings: Settings) -> Iterator[None]:
+def routes(settings: Settings) -> None:
     settings.ROOT_URLCONF = urlconf
     settings.CORECORS_POLICY = CORSPolicy(allow_origins=[APP])
-    CALLS.clear()
-    yield
+    ran.clear()
 
 
 def preflight(origin: str = PARTNER, method: str = "POST") -> dict[str, str]:
@@ -126,7 +124,7 @@ async def test_the_views_policy_replaces_the_settings(
     assert refused.status_code == 400
     assert refused.content.startswith(b"CORS preflight refused")
     assert not [name for name in headers(refused) if name.startswith("access-control-")]
-    assert CALLS == []  # no preflight ran the view
+    assert ran == []  # no preflight ran the view
     got = await send(client, "POST", url, {"Origin": PARTNER})
     assert got.status_code == 200
     assert headers(got)["access-control-allow-origin"] == PARTNER
@@ -136,7 +134,7 @@ async def test_the_views_policy_replaces_the_settings(
     from_app = await send(client, "GET", url, {"Origin": APP})
     assert "access-control-allow-origin" not in headers(from_app)
     assert headers(from_app)["vary"] == "Origin"
-    assert CALLS == [view, view]
+    assert ran == [view, view]
     elsewhere = await send(client, "GET", "/plain", {"Origin": APP})
     assert headers(elsewhere).get("access-control-allow-origin") == (APP if middleware else None)
 
@@ -169,7 +167,7 @@ def test_a_decorated_view_gets_its_policy_where_the_settings_give_none(
     assert client.options("/partner/function", headers=preflight()).status_code == 200
     got = client.get("/partner/function", headers={"Origin": PARTNER})
     assert got["Access-Control-Allow-Origin"] == PARTNER
-    assert CALLS == ["function"]
+    assert ran == ["function"]
 
 
 def test_a_decorated_view_under_a_script_prefix(settings: Settings) -> None:
