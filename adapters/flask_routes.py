@@ -28,8 +28,13 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Blueprint, Flask, after_this_request, current_app, request
-from flask.sansio.blueprints import BlueprintSetupState
+try:
+    from flask import Blueprint, Flask, after_this_request, current_app, request
+    from flask.sansio.blueprints import BlueprintSetupState
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        'corecors.adapters.flask_routes needs Flask; install it with: pip install "corecors[flask]"'
+    ) from exc
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
