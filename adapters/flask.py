@@ -178,7 +178,7 @@ class CORS:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CORSConfigWarning)
                 CORSPolicy(**self._options)
-        return RouteOptions(self.resolve, where)
+        return RouteOptions(self.resolve)
 
     def __repr__(self) -> str:
         return f"CORS({', '.join(f'{k}={v!r}' for k, v in self._options.items())})"

@@ -40,7 +40,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
-from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, apply_decision
+from corecors import ConfigProblem, CORSPolicy, Decision, apply_decision
 
 from .wsgi import ROUTE_HANDLED, preflight_headers, send_preflight
 
@@ -65,11 +65,10 @@ class RouteOptions:
     which is the app's own policy.
     """
 
-    __slots__ = ("_by_app", "_resolve", "where")
+    __slots__ = ("_by_app", "_resolve")
 
-    def __init__(self, resolve: Callable[[Mapping[str, Any]], object], where: str) -> None:
+    def __init__(self, resolve: Callable[[Mapping[str, Any]], object]) -> None:
         self._resolve = resolve
-        self.where = where
         self._by_app: weakref.WeakKeyDictionary[Flask, CORSPolicy] = weakref.WeakKeyDictionary()
 
     def policy(self, app: Flask) -> CORSPolicy:
@@ -77,10 +76,8 @@ class RouteOptions:
         policy = self._by_app.get(app)
         if policy is None:
             config = {k: v for k, v in app.config.items() if k != "CORS_POLICY"}
-            resolved = self._resolve(config)
-            if not isinstance(resolved, CORSPolicy):
-                raise CORSConfigError([not_one_policy(resolved, self.where)])
-            policy = self._by_app[app] = resolved
+            # Options without policy= (checked when given) always make one CORSPolicy.
+            policy = self._by_app[app] = cast(CORSPolicy, self._resolve(config))
         return policy
 
 
@@ -106,10 +103,8 @@ class RouteTable:
         # Found on the first preflight: Flask takes no new routes after its first request.
         self._any_view: bool | None = None
 
-    def for_endpoint(self, endpoint: str | None) -> CORSPolicy | None:
+    def for_endpoint(self, endpoint: str) -> CORSPolicy | None:
         """The most specific route policy of ``endpoint``: its view's, then its blueprints'."""
-        if endpoint is None:
-            return None
         view = self.app.view_functions.get(endpoint)
         options = getattr(view, VIEW_ATTRIBUTE, None)
         if isinstance(options, RouteOptions):
@@ -203,7 +198,9 @@ def _decorate_route_response(response: Response) -> Response:
     environ = request.environ
     if ROUTE_HANDLED not in environ:
         table = current_app.extensions.get(TABLE_KEY)
-        policy = table.for_endpoint(request.endpoint) if isinstance(table, RouteTable) else None
+        # A blueprint's hook runs only for its routes, which have an endpoint.
+        endpoint = request.endpoint or ""
+        policy = table.for_endpoint(endpoint) if isinstance(table, RouteTable) else None
         if policy is not None:
             decorate(response, policy.decide(request.method, environ.get("HTTP_ORIGIN")))
     return response
@@ -234,10 +231,9 @@ def decorate_view(view: View, options: RouteOptions) -> View:
             return response
         decision = policy.decide(method, environ.get("HTTP_ORIGIN"))
 
-        @after_this_request
+        @after_this_request  # runs first among the after-request functions, on error pages too
         def after(response: Response) -> Response:
-            if ROUTE_HANDLED not in request.environ:
-                decorate(response, decision)
+            decorate(response, decision)
             return response
 
         return None

@@ -16,7 +16,7 @@ import pytest
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.test import AsyncClient, Client
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views import View
 from pytest_django import Settings
 
@@ -177,6 +177,15 @@ def test_a_decorated_view_under_a_script_prefix(settings: Settings) -> None:
     assert response["Access-Control-Allow-Origin"] == PARTNER
 
 
+def test_a_path_without_a_view_gets_the_settings_policy(settings: Settings) -> None:
+    no_catch_all = types.ModuleType("no_catch_all")
+    no_catch_all.urlpatterns = [path("partner/function", function_view)]  # type: ignore[attr-defined]
+    settings.ROOT_URLCONF = no_catch_all
+    missing = Client().get("/missing", headers={"Origin": APP})
+    assert missing.status_code == 404
+    assert missing["Access-Control-Allow-Origin"] == APP
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -196,7 +205,9 @@ def test_system_checks_report_decorated_policies(settings: Settings) -> None:
     with pytest.warns(CORSConfigWarning):
         risky = cross_origin(allow_origins=["*"], allow_credentials=True)(plain)
     risky_urls = types.ModuleType("risky_urls")
-    risky_urls.urlpatterns = [path("open", risky)]  # type: ignore[attr-defined]
+    risky_urls.urlpatterns = [  # type: ignore[attr-defined]
+        path("nested/", include([path("open", risky), path("plain", plain)])),
+    ]
     settings.ROOT_URLCONF = risky_urls
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -350,3 +350,24 @@ def test_risky_view_options_warn_once_merged_with_the_app_config() -> None:
         response = app.test_client().get("/open", headers={"Origin": EVIL})
     assert allow_origin(response) == "*"
     assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+@pytest.mark.parametrize("with_app_cors", [False, True])
+def test_malformed_preflights_are_not_answered_by_a_route(with_app_cors: bool) -> None:
+    calls: list[str] = []
+    client = views_app(with_app_cors, calls).test_client()
+    # An empty Access-Control-Request-Method is no preflight (Fetch): an OPTIONS request.
+    empty = client.options(
+        "/sync/1", headers={"Origin": PARTNER, "Access-Control-Request-Method": ""}
+    )
+    assert empty.status_code == 200
+    assert "GET" in empty.headers["Allow"]
+    # A method no route has, a request method that is no token, no Origin: no route policy.
+    for headers in (
+        preflight(PARTNER, "PATCH"),
+        preflight(PARTNER, "GE T\x7f"),
+        {"Access-Control-Request-Method": "PUT"},
+    ):
+        response = client.options("/sync/1", headers=headers)
+        assert response.status_code < 500, headers
+    assert calls == []
