@@ -55,6 +55,8 @@ VIEW_ATTRIBUTE = "corecors_route"
 #: ``app.extensions`` key of an app's :class:`RouteTable`.
 TABLE_KEY = "corecors.routes"
 _ACRM = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
+#: How many preflight routes an app remembers (see :meth:`RouteTable.for_preflight`).
+MEMO_SIZE = 256
 
 
 class RouteOptions:
@@ -94,7 +96,7 @@ def not_one_policy(value: object, where: str) -> ConfigProblem:
 class RouteTable:
     """An app's route policies: its blueprints' by registered name, its views' by attribute."""
 
-    __slots__ = ("_any_view", "app", "blueprints", "layer")
+    __slots__ = ("_any_view", "_memo", "app", "blueprints", "layer")
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -102,6 +104,7 @@ class RouteTable:
         self.layer = RoutePreflights(app.wsgi_app, self)
         # Found on the first preflight: Flask takes no new routes after its first request.
         self._any_view: bool | None = None
+        self._memo: dict[tuple[object, ...], CORSPolicy | None] = {}
 
     def for_endpoint(self, endpoint: str) -> CORSPolicy | None:
         """The most specific route policy of ``endpoint``: its view's, then its blueprints'."""
@@ -118,13 +121,37 @@ class RouteTable:
         return None
 
     def for_preflight(self, environ: WSGIEnvironment) -> CORSPolicy | None:
-        """The route policy of the route a preflight asks about (None: no route policy)."""
+        """The route policy of the route a preflight asks about (None: no route policy).
+
+        Matching ``app.url_map`` costs tens of microseconds, so the answers for
+        the last :data:`MEMO_SIZE` (host, path, method) are remembered: the
+        routes and their policies do not change once the app serves requests.
+        """
         if not self.blueprints:
             if self._any_view is None:
                 views = self.app.view_functions.values()
                 self._any_view = any(hasattr(view, VIEW_ATTRIBUTE) for view in views)
             if not self._any_view:
                 return None
+        get = environ.get
+        key = (
+            get("HTTP_HOST"),
+            get("SERVER_NAME"),
+            get("SCRIPT_NAME"),
+            get("PATH_INFO"),
+            get("wsgi.url_scheme"),
+            environ[_ACRM],
+        )
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        policy = self._match(environ)
+        if len(memo) >= MEMO_SIZE:
+            del memo[next(iter(memo))]  # the oldest entry
+        memo[key] = policy
+        return policy
+
+    def _match(self, environ: WSGIEnvironment) -> CORSPolicy | None:
         app = self.app
         try:
             adapter = app.create_url_adapter(app.request_class(environ))

@@ -371,3 +371,19 @@ def test_malformed_preflights_are_not_answered_by_a_route(with_app_cors: bool) -
         response = client.options("/sync/1", headers=headers)
         assert response.status_code < 500, headers
     assert calls == []
+
+
+def test_many_distinct_preflights_keep_their_route_policy() -> None:
+    """More distinct preflights than an app remembers: each still gets its route's policy."""
+    app = Flask(__name__)
+    CORS(app, allow_origins=[APP], allow_methods=["PUT"])
+    blueprint = partner_blueprint([])
+    CORS(blueprint, allow_origins=[PARTNER], allow_methods=["PUT"])
+    app.register_blueprint(blueprint, url_prefix="/partner")
+    client = app.test_client()
+    for round_ in range(2):
+        for item in range(300):
+            partner = client.options(f"/partner/items/{item}", headers=preflight())
+            assert allow_origin(partner) == PARTNER, (round_, item)
+            assert client.options(f"/items/{item}", headers=preflight(APP)).status_code == 200
+    assert client.options("/partner/items/1", headers=preflight(APP)).status_code == 400
