@@ -124,8 +124,8 @@ class RouteTable:
         """The route policy of the route a preflight asks about (None: no route policy).
 
         Matching ``app.url_map`` costs tens of microseconds, so the answers for
-        the last :data:`MEMO_SIZE` (host, path, method) are remembered: the
-        routes and their policies do not change once the app serves requests.
+        up to :data:`MEMO_SIZE` (host, path, method) are remembered: the routes
+        and their policies do not change once the app serves requests.
         """
         if not self.blueprints:
             if self._any_view is None:
@@ -147,7 +147,7 @@ class RouteTable:
             return memo[key]
         policy = self._match(environ)
         if len(memo) >= MEMO_SIZE:
-            del memo[next(iter(memo))]  # the oldest entry
+            memo.clear()  # atomic, unlike evicting one entry while other threads read
         memo[key] = policy
         return policy
 

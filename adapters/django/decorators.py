@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 
@@ -42,6 +42,9 @@ _HANDLED = "_corecors_view_policy_applied"
 _ORIGIN = "HTTP_ORIGIN"
 _decorated = False  # whether any view was decorated in this process
 _OPTION_NAMES = tuple(inspect.signature(CORSPolicy).parameters)
+#: How many (URLconf, path) the middleware remembers the view policy of.
+MEMO_SIZE = 256
+_memo: dict[tuple[object, str], object] = {}
 
 
 def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callable[[View], View]:
@@ -123,11 +126,20 @@ def view_policy(request: HttpRequest) -> CORSPolicy | None:
     """
     if not _decorated:
         return None
-    try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
-    except Http404:  # Resolver404: no view at all
-        return None
-    policy = getattr(match.func, VIEW_ATTRIBUTE, None)
+    # Resolving costs tens of microseconds: remember up to MEMO_SIZE paths per
+    # URLconf (a changed ROOT_URLCONF is a new resolver, hence new keys).
+    resolver = get_resolver(getattr(request, "urlconf", None))
+    key = (resolver, request.path_info)
+    if key in _memo:
+        policy = _memo[key]
+    else:
+        try:
+            policy = getattr(resolver.resolve(request.path_info).func, VIEW_ATTRIBUTE, None)
+        except Http404:  # Resolver404: no view at all
+            policy = None
+        if len(_memo) >= MEMO_SIZE:
+            _memo.clear()  # atomic, unlike evicting one entry while other threads read
+        _memo[key] = policy
     if isinstance(policy, CORSPolicy):
         setattr(request, _HANDLED, True)
         return policy

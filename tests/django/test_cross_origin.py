@@ -177,6 +177,17 @@ def test_a_decorated_view_under_a_script_prefix(settings: Settings) -> None:
     assert response["Access-Control-Allow-Origin"] == PARTNER
 
 
+def test_many_distinct_paths_keep_their_views_policy() -> None:
+    """More distinct paths than the middleware remembers: each still gets its view's policy."""
+    client = Client()
+    for round_ in range(2):
+        for item in range(300):
+            plain_page = client.get(f"/plain/{item}", headers={"Origin": APP})
+            assert plain_page["Access-Control-Allow-Origin"] == APP, (round_, item)
+            partner = client.get("/partner/function", headers={"Origin": PARTNER})
+            assert partner["Access-Control-Allow-Origin"] == PARTNER, (round_, item)
+
+
 def test_a_path_without_a_view_gets_the_settings_policy(settings: Settings) -> None:
     no_catch_all = types.ModuleType("no_catch_all")
     no_catch_all.urlpatterns = [path("partner/function", function_view)]  # type: ignore[attr-defined]
