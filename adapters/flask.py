@@ -135,10 +135,14 @@ class CORS:
                 "allow_origins=[...] or set app.config['CORS_ALLOW_ORIGINS']",
                 app.name,
             )
-        # The route layer stays outermost: a route's own policy answers its preflights.
-        layer = route_table(app).layer
-        middleware = CORSMiddleware(layer.app, policy=policy)
-        layer.app = middleware
+        table = route_table(app)
+        if table.layer is None:  # the middleware answers route preflights too
+            middleware = CORSMiddleware(app.wsgi_app, policy=policy)
+            middleware.route_policy = table.preflight_policy
+            app.wsgi_app = middleware  # type: ignore[method-assign]
+        else:  # blueprints registered first: their preflight layer stays outermost
+            middleware = CORSMiddleware(table.layer.app, policy=policy)
+            table.layer.app = middleware
         app.extensions["corecors"] = middleware
 
     def resolve(self, config: Mapping[str, Any]) -> Policy:

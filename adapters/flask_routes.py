@@ -3,12 +3,14 @@
 The public names live in :mod:`corecors.adapters.flask`; this module holds how
 a route's own policy is found and applied, in three places:
 
-- :class:`RoutePreflights`, the outermost WSGI layer of an app that has
-  ``CORS(app)`` or a ``CORS(blueprint)``: it answers a preflight for a route
-  with its own policy before Flask runs (Fetch §4.8, "CORS-preflight fetch").
-  It finds the route the way Flask will, by matching ``app.url_map`` with the
-  request's ``Access-Control-Request-Method`` as the method. Only preflights,
-  and only on apps that have route policies, pay for that match.
+- :meth:`RouteTable.preflight_policy`, called for ``OPTIONS`` requests by the
+  middleware of ``CORS(app)`` (or by :class:`RoutePreflights`, a WSGI layer put
+  in front of an app that has a ``CORS(blueprint)`` but no ``CORS(app)``): a
+  preflight for a route with its own policy is answered with it before Flask
+  runs (Fetch §4.8, "CORS-preflight fetch"). The route is found the way Flask
+  will find it, by matching ``app.url_map`` with the request's
+  ``Access-Control-Request-Method`` as the method. Only preflights, and only on
+  apps that have route policies, pay for that match (remembered per path).
 - the view wrapper of ``@cross_origin``: it answers a preflight that reaches
   the view (an app without any ``CORS``), and decorates the view's response,
   error pages included, with :func:`flask.after_this_request`.
@@ -101,7 +103,7 @@ class RouteTable:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.blueprints: dict[str, CORSPolicy] = {}
-        self.layer = RoutePreflights(app.wsgi_app, self)
+        self.layer: RoutePreflights | None = None
         # Found on the first preflight: Flask takes no new routes after its first request.
         self._any_view: bool | None = None
         self._memo: dict[tuple[object, ...], CORSPolicy | None] = {}
@@ -118,6 +120,12 @@ class RouteTable:
             policy = self.blueprints.get(name)
             if policy is not None:
                 return policy
+        return None
+
+    def preflight_policy(self, environ: WSGIEnvironment) -> CORSPolicy | None:
+        """The route policy for an ``OPTIONS`` request, if it is a preflight (Fetch §4.8)."""
+        if environ.get(_ACRM) and "HTTP_ORIGIN" in environ:
+            return self.for_preflight(environ)
         return None
 
     def for_preflight(self, environ: WSGIEnvironment) -> CORSPolicy | None:
@@ -164,12 +172,23 @@ class RouteTable:
 
 
 def route_table(app: Flask) -> RouteTable:
-    """The app's route table, and its preflight layer outermost on ``app.wsgi_app``."""
+    """The app's route table, created on first use.
+
+    ``CORS(app)`` hooks :meth:`RouteTable.preflight_policy` into its middleware.
+    An app without it (yet) gets a :class:`RoutePreflights` layer, outermost on
+    ``app.wsgi_app``, when a blueprint with a policy is registered.
+    """
     table = app.extensions.get(TABLE_KEY)
     if not isinstance(table, RouteTable):
         table = app.extensions[TABLE_KEY] = RouteTable(app)
-        app.wsgi_app = table.layer  # type: ignore[method-assign]
     return table
+
+
+def add_preflight_layer(app: Flask, table: RouteTable) -> None:
+    """Answer route preflights in front of an app that has no ``CORS(app)``."""
+    if table.layer is None and "corecors" not in app.extensions:
+        table.layer = RoutePreflights(app.wsgi_app, table)
+        app.wsgi_app = table.layer  # type: ignore[method-assign]
 
 
 class RoutePreflights:
@@ -185,13 +204,11 @@ class RoutePreflights:
         self.table = table
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ["REQUEST_METHOD"] == "OPTIONS" and _ACRM in environ:
-            origin = environ.get("HTTP_ORIGIN")
-            policy = None if origin is None else self.table.for_preflight(environ)
+        if environ["REQUEST_METHOD"] == "OPTIONS":
+            policy = self.table.preflight_policy(environ)
             if policy is not None:
-                decision = _preflight_decision(policy, environ, origin)
-                if decision.kind == "preflight":
-                    return send_preflight(decision, start_response)
+                decision = _preflight_decision(policy, environ, environ.get("HTTP_ORIGIN"))
+                return send_preflight(decision, start_response)
         return self.app(environ, start_response)
 
 
@@ -214,7 +231,9 @@ def register_blueprint_options(blueprint: Blueprint, options: RouteOptions) -> N
     def on_register(state: BlueprintSetupState) -> None:
         name = f"{state.name_prefix}.{state.name}".lstrip(".")
         app = cast(Flask, state.app)
-        route_table(app).blueprints[name] = options.policy(app)
+        table = route_table(app)
+        table.blueprints[name] = options.policy(app)
+        add_preflight_layer(app, table)
 
     blueprint.record(on_register)
     blueprint.after_request(_decorate_route_response)

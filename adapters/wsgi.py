@@ -69,12 +69,18 @@ class CORSMiddleware:
     matched as ``/api/x``.
     """
 
-    __slots__ = ("_paths", "_single", "app", "policy")
+    __slots__ = ("_paths", "_single", "app", "policy", "route_policy")
+
+    #: Set by a framework adapter that knows per-route policies (Flask's
+    #: ``CORS(blueprint)``, ``cross_origin``): called for ``OPTIONS`` requests,
+    #: it returns the policy of the route a preflight asks about, or None.
+    route_policy: Callable[[WSGIEnvironment], CORSPolicy | None] | None
 
     def __init__(
         self, app: WSGIApplication, *, policy: Policy | None = None, **options: Any
     ) -> None:
         self.app = app
+        self.route_policy = None
         self.policy: Policy = resolve_policy(policy, options)
         # One policy for every path (the common case) skips path matching entirely.
         self._single = self.policy if isinstance(self.policy, CORSPolicy) else None
@@ -82,10 +88,13 @@ class CORSMiddleware:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         policy = self._single or self._paths.for_path(environ.get("PATH_INFO") or "/")
+        method = environ["REQUEST_METHOD"]
+        if method == "OPTIONS" and self.route_policy is not None:
+            # A route's own policy answers its preflights (most specific wins).
+            policy = self.route_policy(environ) or policy
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
         origin = environ.get("HTTP_ORIGIN")
-        method = environ["REQUEST_METHOD"]
         if origin is None or method != "OPTIONS":
             # Not a preflight (Fetch §4.8): the other CORS request headers do not matter.
             decision = policy.decide(method, origin)
