@@ -177,6 +177,18 @@ def test_a_decorated_view_under_a_script_prefix(settings: Settings) -> None:
     assert response["Access-Control-Allow-Origin"] == PARTNER
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize("client", ["sync", "async"])
+@pytest.mark.parametrize("middleware", [True, False], ids=["middleware", "no-middleware"])
+async def test_without_origin_a_decorated_view_varies_on_origin_once(
+    middleware: bool, client: str, settings: Settings
+) -> None:
+    settings.MIDDLEWARE = MIDDLEWARE if middleware else []
+    response = await send(client, "GET", "/partner/function", {})
+    assert [value for name, value in response.items() if name.lower() == "vary"] == ["Origin"]
+    assert not [name for name in headers(response) if name.startswith("access-control-")]
+
+
 def test_many_distinct_paths_keep_their_views_policy() -> None:
     """More distinct paths than the middleware remembers: each still gets its view's policy."""
     client = Client()
