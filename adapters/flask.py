@@ -111,6 +111,8 @@ class CORS:
             for name, value in options.items()
             if name not in _VALID
         ]
+        if isinstance(app, Blueprint):
+            problems = [_on_route(p, f"blueprint {app.name!r}") for p in problems]
         if problems:
             raise CORSConfigError(problems)
         # policy=None is the same as no policy= at all.
@@ -203,13 +205,27 @@ def cross_origin(**options: Any) -> Callable[[View], View]:
     Raises :class:`CORSConfigError` at decoration time for an unknown option,
     flask-cors' option names (with the corecors name to use), or a bad value.
     """
-    cors = CORS(**options)
+    try:
+        cors = CORS(**options)
+    except CORSConfigError as exc:
+        raise CORSConfigError([_on_route(p, "a view") for p in exc.problems]) from None
     route_options = cors._route_options("a view")
 
     def decorator(view: View) -> View:
         return decorate_view(view, route_options)
 
     return decorator
+
+
+def _on_route(problem: ConfigProblem, where: str) -> ConfigProblem:
+    """flask-cors' ``resources=`` on a blueprint or a view: per-path rules are the app's."""
+    if problem.option != "resources":
+        return problem
+    return problem._replace(
+        message=f"is flask-cors' per-path option; the policy of {where} covers its routes",
+        fix='remove it; per-path rules go on the app: CORS(app, policy=PathPolicies([("/api/*", '
+        "CORSPolicy(...))]))",
+    )
 
 
 def _config_problem(problem: ConfigProblem) -> ConfigProblem:

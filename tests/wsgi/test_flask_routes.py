@@ -327,6 +327,7 @@ def test_cross_origin_reads_app_config() -> None:
         ({"allow_origin": [PARTNER]}, "is not a corecors option"),
         ({"allow_origins": ["partner.example.com"]}, "allow_origins"),
         ({"policy": PathPolicies([("/*", CORSPolicy(allow_origins=[PARTNER]))])}, "a view"),
+        ({"resources": {"/api/*": {}}}, "the policy of a view covers its routes.*CORS\\(app, "),
     ],
 )
 def test_bad_options_fail_when_decorating(options: dict[str, object], message: str) -> None:
@@ -340,6 +341,8 @@ def test_bad_options_on_a_blueprint_fail_at_once() -> None:
         CORS(blueprint, origins=[PARTNER])
     with pytest.raises(CORSConfigError, match="blueprint 'partner'"):
         CORS(blueprint, policy=PathPolicies([]))
+    with pytest.raises(CORSConfigError, match="the policy of blueprint 'partner' covers"):
+        CORS(blueprint, resources={r"/api/*": {"origins": [PARTNER]}})
 
 
 def test_risky_view_options_warn_once_merged_with_the_app_config() -> None:
