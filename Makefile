@@ -1,13 +1,15 @@
-# corecors: `make demo` runs the demo, `make test` runs every check. Both bootstrap .venv.
+# corecors: `make demo` runs the demo, `make test` runs every check. Both bootstrap .venv:
+# `make demo` with the demo extra only, `make test` with the dev and bench extras.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 FRAMEWORK ?= fastapi
 API_PORT ?= 8000
 FRONTEND_PORT ?= 3000
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest matrix docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +17,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The demo extra is part of dev: a .venv that `make test` installed needs nothing more.
+$(DEMO_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	if [ ! $(STAMP) -nt pyproject.toml ]; then \
+		$(PY) -m pip install --quiet --upgrade pip && \
+		$(PY) -m pip install --quiet -e '.[demo]'; \
+	fi
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(PY) -m examples.demo --framework $(FRAMEWORK) --api-port $(API_PORT) --frontend-port $(FRONTEND_PORT)
 
 test: lint typecheck pytest
@@ -34,8 +45,18 @@ pytest: $(STAMP)
 	$(PY) -m coverage run -m pytest $(PYTEST_ARGS)
 	$(PY) -m coverage report --fail-under=100
 
+# The version matrix (noxfile.py): other Pythons, the oldest and newest frameworks.
+matrix: $(STAMP)
+	$(VENV)/bin/nox $(NOX_ARGS)
+
+# The API reference (docs/reference/, written from the code by docs/generate.py) and
+# the site in build/site; tests/core/test_docs.py checks both inside `make test`.
+docs: $(STAMP)
+	$(PY) docs/generate.py
+	$(VENV)/bin/mkdocs build --strict
+
 bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache .coverage
+	rm -rf $(VENV) .nox build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache .coverage

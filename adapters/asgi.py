@@ -20,22 +20,30 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any, NamedTuple
+from typing import Any
 
-from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
-from corecors.headers import merge_vary
-from corecors.origins import MAX_ORIGIN_LENGTH
-from corecors.policy import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY, MAX_METHOD_LENGTH, log_refusal
-from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH, short_repr
+from corecors import CORSConfigError
+from corecors.decision import ACTUAL_RESPONSE_HEADERS, ACTUAL_VARY
+from corecors.options import flag_problem
+from corecors.response import vary_value
+from corecors.tokens import short_repr
 
-from ._common import Policy, resolve_policy
+from ._asgi_answers import (
+    METHOD_CUT,
+    ORIGIN_CUT,
+    REQUEST_HEADERS_CUT,
+    Preflight,
+    RawHeaders,
+    actual_answer,
+    preflight_answer,
+)
+from ._common import Policy, Router, resolve_policy
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 logger = logging.getLogger("corecors")
 
@@ -55,114 +63,26 @@ _ERROR_BODY = b"Internal Server Error"
 _WS_REFUSAL_BODY = b"WebSocket origin not allowed (the server log, logger 'corecors', says why)"
 _WS_REFUSAL_HEADERS = [_TEXT_PLAIN, (b"content-length", b"%d" % len(_WS_REFUSAL_BODY))]
 
-# Values longer than the core accepts are cut to one byte over the limit before
-# decoding, so a hostile 1 MiB header costs a slice, not a 1 MiB decode, and is
-# still refused as too long.
-_ORIGIN_CUT = MAX_ORIGIN_LENGTH + 1
-_METHOD_CUT = MAX_METHOD_LENGTH + 1
-_REQUEST_HEADERS_CUT = MAX_REQUEST_HEADERS_LENGTH + 1
 
-# Answers are remembered per policy by the raw header bytes; the bounds keep an
-# attacker who sends endless distinct values from growing the memory.
-_MEMO_ENTRIES = 256
-_MEMO_KEY_BYTES = 1024
+def _path(scope: Scope) -> str:
+    """The path the application routes on: ``scope["path"]`` less ``scope["root_path"]``.
 
-
-class _Actual(NamedTuple):
-    """What any other request's response gets, ready to append."""
-
-    grants: RawHeaders  # Access-Control-* (empty: refused, or no Origin)
-    block: RawHeaders  # the grants and Vary, appended as they are
-    vary: bytes
-    reason: str | None  # why it was refused, for the log
-
-
-def _actual(decision: Decision) -> _Actual:
-    grants = decision.raw_headers
-    vary = decision.raw_vary
-    return _Actual(grants, (*grants, (b"vary", vary)), vary, decision.reason)
-
-
-class _Preflight(NamedTuple):
-    """A complete preflight response: status, header block, body; reason for the log."""
-
-    status: int
-    headers: RawHeaders
-    body: bytes
-    reason: str | None
-
-
-class _Answers:
-    """One policy's decisions, memoised by the raw request header bytes.
-
-    ``decide()`` is a pure function of the request's CORS headers, so the same
-    bytes always get the same answer; remembering it skips decoding, parsing
-    and building the preflight response. A policy with ``allow_origin_func``
-    is never memoised: the function may answer differently over time (an
-    allow list kept in a database).
+    The one place the request's path is read for path policies (HTTP and the
+    WebSocket check). uvicorn 0.26+ (``--root-path``) and Starlette's ``Mount``
+    put the root path in front of ``path``; routing, and so ``PathPolicies``,
+    works on what follows it, as WSGI's ``PATH_INFO`` does below
+    ``SCRIPT_NAME``. A ``path`` that does not start with the root path
+    (servers that leave it out) is used as it is; the root itself routes as ``/``.
     """
-
-    __slots__ = ("_actual", "_memo", "_preflight", "policy")
-
-    def __init__(self, policy: CORSPolicy) -> None:
-        self.policy = policy
-        self._memo = policy.options["allow_origin_func"] is None
-        self._actual: dict[bytes, _Actual] = {}
-        self._preflight: dict[tuple[bytes, bytes, bytes | None, bool], _Preflight] = {}
-
-    def actual(self, origin: bytes) -> _Actual:
-        remembered = self._memo and len(origin) <= _MEMO_KEY_BYTES  # never hash a huge value
-        if remembered:
-            answer = self._actual.get(origin)
-            if answer is not None:
-                if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                    log_refusal("request", answer.reason)
-                return answer
-        answer = _actual(self.policy.decide("GET", origin[:_ORIGIN_CUT].decode("latin-1")))
-        if remembered:
-            _remember(self._actual, origin, answer)
-        return answer
-
-    def preflight(
-        self, origin: bytes, method: bytes, headers: bytes | None, private_network: bool
-    ) -> _Preflight:
-        size = len(origin) + len(method) + (0 if headers is None else len(headers))
-        remembered = self._memo and size <= _MEMO_KEY_BYTES  # never hash a huge value
-        key = (origin, method, headers, private_network)
-        if remembered:
-            answer = self._preflight.get(key)
-            if answer is not None:
-                if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                    log_refusal("preflight", answer.reason)
-                return answer
-        decision = self.policy.decide(
-            "OPTIONS",
-            origin[:_ORIGIN_CUT].decode("latin-1"),
-            method[:_METHOD_CUT].decode("latin-1"),
-            None if headers is None else headers[:_REQUEST_HEADERS_CUT].decode("latin-1"),
-            private_network,
-        )
-        body = decision.body
-        answer = _Preflight(
-            decision.status or 200,
-            (
-                *decision.raw_headers,
-                (b"vary", decision.raw_vary),
-                _TEXT_PLAIN,
-                (b"content-length", b"%d" % len(body)),
-            ),
-            body,
-            decision.reason,
-        )
-        if remembered:
-            _remember(self._preflight, key, answer)
-        return answer
-
-
-def _remember(memo: dict[Any, Any], key: object, value: object) -> None:
-    if len(memo) >= _MEMO_ENTRIES:
-        memo.clear()  # simple and O(1) per request on average; hits refill it
-    memo[key] = value
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        rest = path[len(root) :]
+        if not rest:
+            return "/"
+        if rest[0] == "/":  # "/api" is not the root of "/apiv2/x"
+            return rest
+    return path
 
 
 class CORSMiddleware:
@@ -170,9 +90,24 @@ class CORSMiddleware:
 
     Takes Starlette's ``CORSMiddleware`` arguments (the same names, order and
     defaults), or ``policy=`` (a ``CORSPolicy`` or a ``PathPolicies``), never
-    both. ``check_websocket_origin=True`` refuses WebSocket handshakes from
-    origins the policy does not allow (off by default: same-origin pages send
-    an ``Origin`` too, so turning it on needs your own origin listed).
+    both. Parameters:
+
+    - ``app`` (ASGI application): the application to wrap.
+    - ``allow_origins``, ``allow_methods`` (default ``("GET",)``),
+      ``allow_headers``, ``allow_credentials`` (``bool``, default False),
+      ``allow_origin_regex``, ``allow_private_network`` (``bool``, default
+      False), ``expose_headers``, ``max_age`` (``int | None`` seconds, default
+      600), ``allow_origin_func`` (keyword only): as :class:`corecors.CORSPolicy`.
+    - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default
+      None): a prebuilt policy instead of the options; a ``PathPolicies`` is
+      matched against ``scope["path"]``.
+    - ``check_websocket_origin`` (``bool``, keyword only, default False):
+      refuse WebSocket handshakes (403 before accept) from origins the policy
+      does not allow (off by default: same-origin pages send an ``Origin`` too,
+      so turning it on needs your own origin listed).
+
+    Raises :class:`corecors.CORSConfigError` for a bad option, for ``policy=``
+    together with options, or for a non-bool ``check_websocket_origin``.
     """
 
     def __init__(
@@ -212,11 +147,9 @@ class CORSMiddleware:
         if not isinstance(check_websocket_origin, bool):
             raise CORSConfigError(
                 [
-                    ConfigProblem(
-                        "E011",
+                    flag_problem(
                         "check_websocket_origin",
                         check_websocket_origin,
-                        "must be True or False",
                         "use check_websocket_origin=True to refuse WebSocket handshakes "
                         "from origins the policy does not allow",
                     )
@@ -225,82 +158,38 @@ class CORSMiddleware:
         self.app = app
         self.policy: Policy = resolve_policy(policy, options)
         self.check_websocket_origin = check_websocket_origin
-        # One policy for every path skips the path lookup per request.
-        if isinstance(self.policy, PathPolicies):
-            self._single: _Answers | None = None
-            self._paths: PathPolicies | None = self.policy
-            self._by_policy = {p: _Answers(p) for p in self.policy.policies}
-        else:
-            self._single = _Answers(self.policy)
-            self._paths = None
-            self._by_policy = {}
-
-    def _answers_for(self, scope: Scope) -> _Answers | None:
-        if self._paths is None:
-            return self._single
-        policy = self._paths.for_path(route_path(scope))
-        return None if policy is None else self._by_policy[policy]
+        self._router = Router(self.policy)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope_type = scope["type"]
-        if scope_type != "http":  # lifespan, and websocket unless checked
-            if scope_type == "websocket" and self.check_websocket_origin:
-                await self._websocket(scope, receive, send)
-            else:
-                await self.app(scope, receive, send)
+        """The ASGI call: HTTP gets CORS; lifespan and WebSocket pass (unless checked)."""
+        if scope["type"] != "http":
+            await self._not_http(scope, receive, send)
             return
-        answers = self._single or self._answers_for(scope)
-        if answers is None:  # no rule for this path: no CORS processing at all
+        router = self._router
+        policy = router.single or router.for_path(_path(scope))
+        if policy is None:  # no rule for this path: no CORS processing at all
             await self.app(scope, receive, send)
             return
-
-        # One pass over the request headers. A repeated header is joined with
-        # "," as HTTP defines: several Access-Control-Request-Headers lines add
-        # up, and several Origins become a value that is not one origin.
-        origin = None
+        origin = None  # repeated headers are joined with "," (_join), as HTTP defines
         if scope["method"] == "OPTIONS":
-            request_method = request_headers = None
-            private_network = False
-            for name, value in scope["headers"]:
-                if name == b"origin":
-                    origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
-                elif name == b"access-control-request-method":
-                    request_method = (
-                        value
-                        if request_method is None
-                        else _join(request_method, value, _METHOD_CUT)
-                    )
-                elif name == b"access-control-request-headers":
-                    request_headers = (
-                        value
-                        if request_headers is None
-                        else _join(request_headers, value, _REQUEST_HEADERS_CUT)
-                    )
-                elif name == b"access-control-request-private-network":
-                    private_network = value == b"true"
+            origin, request_method, request_headers, private_network = _read(scope["headers"])
             # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method
             # is a preflight; it ends here and never reaches the application.
             if origin is not None and request_method:
-                answer = answers.preflight(origin, request_method, request_headers, private_network)
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": answer.status,
-                        # A fresh list: an outer middleware may edit it in place.
-                        "headers": list(answer.headers),
-                    }
+                answer = preflight_answer(
+                    policy, origin, request_method, request_headers, private_network
                 )
-                await send({"type": "http.response.body", "body": answer.body})
+                await _send_preflight(send, answer)
                 return
         else:  # only Origin matters on any other method
             for name, value in scope["headers"]:
                 if name == b"origin":
-                    origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
+                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
 
         if origin is None:
             grants, block, vary = _NOTHING, _NO_ORIGIN_BLOCK, _NO_ORIGIN_VARY
         else:
-            grants, block, vary, _ = answers.actual(origin)
+            _, _, grants, block, vary = actual_answer(policy, origin)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per
@@ -327,33 +216,32 @@ class CORSMiddleware:
 
         try:
             await self.app(scope, receive, send_with_cors)
-        except Exception:
-            # Starlette's ServerErrorMiddleware sits outside user middleware, so
-            # its 500 would reach the browser without CORS headers and show up
-            # as a misleading CORS error. When the app fails before responding
-            # to an allowed cross-origin request, answer the 500 here, with the
-            # CORS headers, then re-raise for the server to log. (Wrapping the
-            # whole app instead, CORSMiddleware(app), decorates the framework's
-            # own 500 page, and this branch is not needed.)
+        except Exception:  # see _send_error: a 500 with CORS headers, then re-raised
             if grants and not started:
                 await _send_error(send, block)
             raise
 
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and self.check_websocket_origin:
+            await self._websocket(scope, receive, send)
+        else:  # lifespan, and websocket unless checked
+            await self.app(scope, receive, send)
+
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse the handshake (403, before accept) from an origin the policy refuses."""
-        answers = self._answers_for(scope)
+        policy = self._router.for_path(_path(scope))
         origin = None
-        if answers is not None:
+        if policy is not None:
             for name, value in scope["headers"]:
                 if name == b"origin":
-                    origin = value if origin is None else _join(origin, value, _ORIGIN_CUT)
+                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
-        if answers is None or origin is None or answers.actual(origin).grants:  # allowed
+        if policy is None or origin is None or actual_answer(policy, origin).grants:  # allowed
             await self.app(scope, receive, send)
             return
         logger.debug(
             "WebSocket handshake refused: origin %s is not allowed",
-            short_repr(origin[:_ORIGIN_CUT].decode("latin-1")),
+            short_repr(origin[:ORIGIN_CUT].decode("latin-1")),
         )
         message = await receive()  # websocket.connect: the server awaits our answer
         if message["type"] != "websocket.connect":
@@ -373,25 +261,37 @@ class CORSMiddleware:
             await send({"type": "websocket.close", "code": 1008})
 
 
-def route_path(scope: Scope) -> str:
-    """The path the application routes on: ``scope["path"]`` less ``scope["root_path"]``.
+def _read(
+    headers: Iterable[tuple[bytes, bytes]],
+) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
+    """A possible preflight's CORS request headers, in one pass: ``(origin, method,
+    headers, private_network)``; several Access-Control-Request-Headers lines add up."""
+    origin = request_method = request_headers = None
+    private_network = False
+    for name, value in headers:
+        if name == b"origin":
+            origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
+        elif name == b"access-control-request-method":
+            request_method = (
+                value if request_method is None else _join(request_method, value, METHOD_CUT)
+            )
+        elif name == b"access-control-request-headers":
+            request_headers = (
+                value
+                if request_headers is None
+                else _join(request_headers, value, REQUEST_HEADERS_CUT)
+            )
+        elif name == b"access-control-request-private-network":
+            private_network = value == b"true"
+    return origin, request_method, request_headers, private_network
 
-    uvicorn 0.26+ (``--root-path``, or a proxy's ``X-Forwarded-Prefix`` handling)
-    and Starlette's ``Mount`` put the root path in front of ``path``; routing,
-    and so ``PathPolicies``, works on what follows it, as WSGI's ``PATH_INFO``
-    does below ``SCRIPT_NAME``. A ``path`` that does not start with the root
-    path (servers that leave it out) is used as it is, and the root itself
-    routes as ``/``.
-    """
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root):
-        rest = path[len(root) :]
-        if not rest:
-            return "/"
-        if rest[0] == "/":  # "/api" is not the root of "/apiv2/x"
-            return rest
-    return path
+
+async def _send_preflight(send: Send, answer: Preflight) -> None:
+    # A fresh list: an outer middleware may edit it in place.
+    await send(
+        {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)}
+    )
+    await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 
 
 def _join(first: bytes, more: bytes, cut: int) -> bytes:
@@ -411,12 +311,20 @@ def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any
             headers.append(header)
     headers += grants
     if app_vary:  # never replacing or duplicating the application's own tokens
-        vary = merge_vary(app_vary, (vary.decode("latin-1"),)).encode("latin-1")
+        tokens = tuple(vary.decode("latin-1").split(", "))
+        vary = vary_value(", ".join(app_vary), tokens).encode("latin-1")
     headers.append((b"vary", vary))
     return headers
 
 
 async def _send_error(send: Send, block: RawHeaders) -> None:
+    """A 500 with the CORS headers, for an app that failed before responding.
+
+    Starlette's ServerErrorMiddleware sits outside user middleware, so its 500
+    would reach the browser without CORS headers and show up as a misleading
+    CORS error; the caller re-raises for the server to log. (Wrapping the whole
+    app instead, CORSMiddleware(app), decorates the framework's own 500 page.)
+    """
     # The client may already be gone; the application's exception matters more
     # than ours, so a failure to send the 500 must not replace it.
     with contextlib.suppress(Exception):
@@ -431,7 +339,7 @@ async def _send_error(send: Send, block: RawHeaders) -> None:
                 ],
             }
         )
-        await send({"type": "http.response.body", "body": _ERROR_BODY})
+        await send({"type": "http.response.body", "body": _ERROR_BODY, "more_body": False})
 
 
 __all__ = ["CORSMiddleware"]

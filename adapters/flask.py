@@ -25,9 +25,9 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         'corecors.adapters.flask needs Flask; install it with: pip install "corecors[flask]"'
     ) from exc
 
-from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
+from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy
 
-from ._common import Policy, resolve_policy
+from ._common import Policy, policies_of, resolve_policy
 from .flask_routes import (
     RouteOptions,
     View,
@@ -95,6 +95,12 @@ class CORS:
 
     The middleware of an initialised app is ``app.extensions["corecors"]``.
 
+    Parameters: ``app`` (``Flask | Blueprint | None``, default None: call
+    ``init_app`` later) and ``**options`` (the ``CORSPolicy`` keywords, or
+    ``policy=``). Raises :class:`corecors.CORSConfigError` for an unknown option
+    (flask-cors' names get their corecors equivalent) and, through ``init_app``,
+    for a bad configuration, naming the keyword or the ``app.config`` key.
+
     ``CORS(blueprint, ...)`` gives the blueprint's routes their own policy on
     every app the blueprint is registered with (any ``url_prefix``, under
     another name, nested in another blueprint), whether or not the app has
@@ -123,7 +129,12 @@ class CORS:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Wrap ``app.wsgi_app`` with the CORS middleware (once per app)."""
+        """Wrap ``app.wsgi_app`` with the CORS middleware (once per app).
+
+        ``app`` (``Flask``): reads its ``app.config`` now. Raises
+        :class:`corecors.CORSConfigError` for a bad configuration and
+        ``RuntimeError`` when the app already has corecors.
+        """
         if "corecors" in app.extensions:
             raise RuntimeError(
                 f"CORS is already initialised on {app!r}; call CORS(app) or init_app(app) "
@@ -148,7 +159,12 @@ class CORS:
         app.extensions["corecors"] = middleware
 
     def resolve(self, config: Mapping[str, Any]) -> Policy:
-        """The policy for an app with this ``config`` (keyword arguments win)."""
+        """The policy for an app with this ``config`` (keyword arguments win).
+
+        ``config`` (``Mapping[str, Any]``, e.g. ``app.config``). Returns a
+        ``CORSPolicy`` or ``PathPolicies``. Raises :class:`corecors.CORSConfigError`
+        naming ``app.config['CORS_...']`` for a problem in the configuration.
+        """
         problems = [
             _unknown_option(key, config[key], in_config=True)
             for key in _FLASK_CORS_CONFIG_KEYS
@@ -229,10 +245,12 @@ def _on_route(problem: ConfigProblem, where: str) -> ConfigProblem:
 
 
 def _config_problem(problem: ConfigProblem) -> ConfigProblem:
-    key = f"CORS_{problem.option.upper()}"
-    return problem._replace(
-        option=f"app.config[{key!r}]", fix=problem.fix.replace(problem.option, key)
-    )
+    """A core problem in app.config's vocabulary (``app.config['CORS_MAX_AGE']``)."""
+    return problem.render(_config_key, option=lambda name: f"app.config[{_config_key(name)!r}]")
+
+
+def _config_key(option: str) -> str:
+    return f"CORS_{option.upper()}"
 
 
 def _unknown_option(name: str, value: object, in_config: bool) -> ConfigProblem:
@@ -262,8 +280,7 @@ def _unknown_option(name: str, value: object, in_config: bool) -> ConfigProblem:
 
 
 def _allows_nothing(policy: Policy) -> bool:
-    policies = policy.policies if isinstance(policy, PathPolicies) else (policy,)
     return not any(
         p.allow_origins or p.options["allow_origin_regex"] or p.options["allow_origin_func"]
-        for p in policies
+        for p in policies_of(policy)
     )

@@ -42,9 +42,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
-from corecors import ConfigProblem, CORSPolicy, Decision, apply_decision
+from corecors import ConfigProblem, CORSPolicy, Decision
+from corecors.response import apply_decision, preflight_parts
 
-from .wsgi import ROUTE_HANDLED, preflight_headers, send_preflight
+from ._common import REQUEST_METHOD, decide_cgi
+from .wsgi import ROUTE_HANDLED, send_preflight
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -56,7 +58,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 VIEW_ATTRIBUTE = "corecors_route"
 #: ``app.extensions`` key of an app's :class:`RouteTable`.
 TABLE_KEY = "corecors.routes"
-_ACRM = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
+_ACRM = REQUEST_METHOD  # Access-Control-Request-Method, as CGI names it
 #: How many preflight routes an app remembers (see :meth:`RouteTable.for_preflight`).
 MEMO_SIZE = 256
 
@@ -207,22 +209,8 @@ class RoutePreflights:
         if environ["REQUEST_METHOD"] == "OPTIONS":
             policy = self.table.preflight_policy(environ)
             if policy is not None:
-                decision = _preflight_decision(policy, environ, environ.get("HTTP_ORIGIN"))
-                return send_preflight(decision, start_response)
+                return send_preflight(decide_cgi(policy, environ, "OPTIONS"), start_response)
         return self.app(environ, start_response)
-
-
-def _preflight_decision(
-    policy: CORSPolicy, environ: WSGIEnvironment, origin: str | None
-) -> Decision:
-    get = environ.get
-    return policy.decide(
-        "OPTIONS",
-        origin,
-        get(_ACRM),
-        get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-        get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true",
-    )
 
 
 def register_blueprint_options(blueprint: Blueprint, options: RouteOptions) -> None:
@@ -248,7 +236,7 @@ def _decorate_route_response(response: Response) -> Response:
         endpoint = request.endpoint or ""
         policy = table.for_endpoint(endpoint) if isinstance(table, RouteTable) else None
         if policy is not None:
-            decorate(response, policy.decide(request.method, environ.get("HTTP_ORIGIN")))
+            decorate(response, decide_cgi(policy, environ, request.method))
     return response
 
 
@@ -264,18 +252,15 @@ def decorate_view(view: View, options: RouteOptions) -> View:
     def before(policy: CORSPolicy) -> Response | None:
         environ = request.environ
         method = request.method
-        if method == "OPTIONS":
-            decision = _preflight_decision(policy, environ, environ.get("HTTP_ORIGIN"))
-            if decision.kind == "preflight":  # answered here: the view never runs
-                environ[ROUTE_HANDLED] = True
-                return current_app.response_class(
-                    decision.body, status=decision.status, headers=preflight_headers(decision)
-                )
-            # Not a preflight: Flask's own answer to OPTIONS, decorated.
+        decision = decide_cgi(policy, environ, method)
+        if decision.status is not None:  # a preflight, answered here: the view never runs
+            environ[ROUTE_HANDLED] = True
+            status, headers, body = preflight_parts(decision)
+            return current_app.response_class(body, status=status, headers=headers)
+        if method == "OPTIONS":  # not a preflight: Flask's own answer to OPTIONS, decorated
             response = current_app.make_default_options_response()
             decorate(response, decision)
             return response
-        decision = policy.decide(method, environ.get("HTTP_ORIGIN"))
 
         @after_this_request  # runs first among the after-request functions, on error pages too
         def after(response: Response) -> Response:

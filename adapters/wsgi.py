@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import CORSPolicy, Decision, PathPolicies, apply_decision
-from corecors.policy import ACTUAL_RESPONSE_HEADERS
+from corecors import CORSPolicy, Decision
+from corecors.response import apply_decision, preflight_parts
 
-from ._common import Policy, resolve_policy
+from ._common import Policy, Router, decide_cgi, resolve_policy
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -30,12 +30,6 @@ __all__ = ["CORSMiddleware"]
 #: ``CORS(blueprint)``) that has applied its own policy to the response: the
 #: app-level middleware then leaves that response alone (most specific wins).
 ROUTE_HANDLED = "corecors.route_handled"
-
-_CONTENT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
-# An application header among these sends the response through apply_decision's
-# full merge: Vary is merged, and a granted decision replaces the app's own CORS
-# headers (a duplicate Allow-Origin makes the browser fail the request).
-_MERGED = frozenset({"vary", *ACTUAL_RESPONSE_HEADERS})
 
 
 class CORSMiddleware:
@@ -69,7 +63,7 @@ class CORSMiddleware:
     matched as ``/api/x``.
     """
 
-    __slots__ = ("_paths", "_single", "app", "policy", "route_policy")
+    __slots__ = ("_router", "app", "policy", "route_policy")
 
     #: Set by a framework adapter that knows per-route policies (Flask's
     #: ``CORS(blueprint)``, ``cross_origin``): called for ``OPTIONS`` requests,
@@ -79,38 +73,29 @@ class CORSMiddleware:
     def __init__(
         self, app: WSGIApplication, *, policy: Policy | None = None, **options: Any
     ) -> None:
+        """``app``: the WSGI application; ``policy`` (``CORSPolicy | PathPolicies``,
+        default None) or the :class:`corecors.CORSPolicy` keyword options.
+        Raises :class:`corecors.CORSConfigError` for a bad configuration."""
         self.app = app
         self.route_policy = None
         self.policy: Policy = resolve_policy(policy, options)
-        # One policy for every path (the common case) skips path matching entirely.
-        self._single = self.policy if isinstance(self.policy, CORSPolicy) else None
-        self._paths = self.policy if isinstance(self.policy, PathPolicies) else _NO_RULES
+        self._router = Router(self.policy)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        policy = self._single or self._paths.for_path(environ.get("PATH_INFO") or "/")
+        """The WSGI call (PEP 3333); a preflight is answered here."""
+        router = self._router
+        # The one place the path is read: PATH_INFO, below the mount point (an
+        # empty one, the mount point itself, routes as "/").
+        policy = router.single or router.for_path(environ.get("PATH_INFO") or "/")
         method = environ["REQUEST_METHOD"]
         if method == "OPTIONS" and self.route_policy is not None:
             # A route's own policy answers its preflights (most specific wins).
             policy = self.route_policy(environ) or policy
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
-        origin = environ.get("HTTP_ORIGIN")
-        if origin is None or method != "OPTIONS":
-            # Not a preflight (Fetch §4.8): the other CORS request headers do not matter.
-            decision = policy.decide(method, origin)
-        else:
-            # WSGI servers join repeated header lines with "," (PEP 3333 / RFC 9110
-            # §5.3), which is how decide() expects Access-Control-Request-Headers.
-            get = environ.get
-            decision = policy.decide(
-                method,
-                origin,
-                get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
-                get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-                get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true",
-            )
-            if decision.kind == "preflight":
-                return send_preflight(decision, start_response)
+        decision = decide_cgi(policy, environ, method)
+        if decision.status is not None:  # a preflight ends here (Fetch §4.8)
+            return send_preflight(decision, start_response)
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
@@ -119,13 +104,7 @@ class CORSMiddleware:
                 return start_response(status, headers, exc_info)
             # Passing exc_info on unchanged keeps PEP 3333's contract: the server
             # re-raises it if the first headers were already sent.
-            for name, _ in headers:
-                if name.lower() in _MERGED:
-                    return start_response(status, apply_decision(headers, decision), exc_info)
-            # Nothing to merge or replace (the usual case): apply_decision's result
-            # without its general merge, measurably cheaper behind a real app.
-            vary = ("Vary", ", ".join(decision.vary))
-            return start_response(status, [*headers, *decision.headers, vary], exc_info)
+            return start_response(status, apply_decision(headers, decision), exc_info)
 
         return self.app(environ, cors_start_response)
 
@@ -133,26 +112,14 @@ class CORSMiddleware:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"
 
 
-def preflight_headers(decision: Decision) -> list[tuple[str, str]]:
-    """The headers of a preflight response: the decision's, Vary, a plain-text body's."""
-    return [
-        *decision.headers,
-        ("Vary", ", ".join(decision.vary)),
-        _CONTENT_TYPE,
-        ("Content-Length", str(len(decision.body))),
-    ]
-
-
 def send_preflight(decision: Decision, start_response: StartResponse) -> list[bytes]:
     """Answer a preflight (Fetch §4.8): 200 when allowed, 400 with the reason when refused."""
-    start_response(_STATUS_LINES[decision.status], preflight_headers(decision))
-    return [decision.body]
+    status, headers, body = preflight_parts(decision)
+    start_response(_STATUS_LINES[status], headers)
+    return [body]
 
-
-# Stands in for the rules when one policy covers every path (then never consulted).
-_NO_RULES = PathPolicies(())
 
 # decide() only ever answers a preflight with 200 or 400.
-_STATUS_LINES: dict[int | None, str] = {
+_STATUS_LINES: dict[int, str] = {
     s.value: f"{s.value} {s.phrase}" for s in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
 }

@@ -9,11 +9,11 @@ The core is framework-agnostic and uses the standard library only::
 The adapters in ``corecors.adapters`` turn decisions into middleware.
 """
 
-from .decision import Decision
+from .decision import Decision, Refusal
 from .errors import CODES, ConfigProblem, CORSConfigError, CORSConfigWarning
-from .headers import apply_decision, merge_vary
 from .paths import PathPolicies
 from .policy import CORSPolicy
+from .response import apply_decision, merge_vary
 
 __all__ = [
     "CODES",
@@ -23,7 +23,8 @@ __all__ = [
     "ConfigProblem",
     "Decision",
     "PathPolicies",
+    "Refusal",
     "apply_decision",
     "merge_vary",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -2,20 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, NamedTuple
 
 Kind = Literal["none", "preflight", "actual"]
 Headers = tuple[tuple[str, str], ...]
-RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+MAX_METHOD_LENGTH = 64
+
+ACTUAL_VARY = ("Origin",)
+PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+PNA_VARY = (*PREFLIGHT_VARY, "Access-Control-Request-Private-Network")
+
+#: Response headers a granted actual request sets; an adapter removes the
+#: application's own copies of these so that exactly one of each is sent.
+ACTUAL_RESPONSE_HEADERS = frozenset(
+    {
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-expose-headers",
+    }
+)
+
+
+class Refusal(NamedTuple):
+    """Why a request was refused, in parts an adapter can word in its own vocabulary.
+
+    ``what`` is the part that failed (``"origin"``, ``"method"``, ``"headers"``,
+    ``"private-network"``); ``text`` is the reason worded with the ``CORSPolicy``
+    keywords (built without formatting: refusals are on the hot path of hostile
+    traffic); ``template`` has the fields ``{value}`` (the request's
+    value, already shortened and quoted) and ``{option}`` (the option that would
+    allow it, by its ``CORSPolicy`` keyword; None when there is none to name).
+    """
+
+    what: str
+    text: str  # the template rendered with the CORSPolicy keywords: Decision.reason
+    template: str
+    value: str = ""
+    option: str | None = None
+
+    def render(self, name: Callable[[str], str] | None = None) -> str:
+        """The reason as text; ``name`` maps an option keyword to the user's spelling
+        (e.g. Django's ``CORS_ALLOWED_ORIGINS``); None keeps the keywords. Raises nothing."""
+        if name is None:
+            return self.text
+        return self.template.format(value=self.value, option=name(self.option or ""))
 
 
 class Decision(NamedTuple):
-    """What to do with one request.
+    """What to do with one request; build it by keyword.
 
     ``headers`` never contains ``Vary``: adapters merge ``vary`` into the
-    response's own Vary header instead of replacing it. ``raw_headers`` and
-    ``raw_vary`` are the same data as lower-case latin-1 bytes, for ASGI.
+    response's own Vary header instead of replacing it (corecors.response does).
+    Every header name and value is a ``str``; an adapter encodes them as its
+    protocol needs (the ASGI adapter to latin-1 bytes, once, in the memo).
     ``body`` is the preflight response body (empty for other kinds).
+    ``refusal`` is ``reason`` in parts, for adapters that word it themselves.
 
     A NamedTuple rather than a dataclass: it is immutable and building one per
     request costs a single tuple allocation.
@@ -28,10 +71,20 @@ class Decision(NamedTuple):
     vary: tuple[str, ...]
     reason: str | None
     body: bytes = b""
-    raw_headers: RawHeaders = ()
-    raw_vary: bytes = b""
+    refusal: Refusal | None = None
 
 
-def encode_headers(headers: Headers) -> RawHeaders:
-    """Header pairs as ASGI wants them: lower-case latin-1 bytes."""
-    return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)
+# The body of a refused preflight, by what failed: says what, never echoes the request.
+REFUSAL_BODIES = {
+    what: f"CORS preflight refused: {what} not allowed (the server log, logger 'corecors', "
+    "says why)".encode("ascii")
+    for what in ("origin", "method", "headers", "private-network")
+}
+NO_ORIGIN = Decision(
+    kind="none",
+    allowed=False,
+    status=None,
+    headers=(),
+    vary=ACTUAL_VARY,
+    reason="no Origin header",
+)

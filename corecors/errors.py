@@ -7,6 +7,7 @@ stable code (``E001``...; ``W001``...) that the Django system checks reuse as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 #: Stable codes: what each one means. The Django checks and the README cite them.
@@ -31,16 +32,65 @@ CODES: dict[str, str] = {
 
 
 class ConfigProblem(NamedTuple):
-    """One problem of a configuration: where, what, and how to fix it."""
+    """One problem of a configuration: where, what, and how to fix it.
+
+    ``message`` and ``fix`` are the text with options named by their
+    ``CORSPolicy`` keyword. ``template`` (when the text names options) holds the
+    same two texts with each option name as a format field (``{max_age}``), so
+    that :meth:`render` words the problem in an adapter's vocabulary without
+    rewriting English text. Build such a problem with :meth:`templated`.
+    """
 
     code: str
     option: str
     value: object
     message: str
     fix: str
+    template: tuple[str, str] | None = None
+
+    @classmethod
+    def templated(
+        cls, code: str, option: str, value: object, message: str, fix: str
+    ) -> ConfigProblem:
+        """A problem whose ``message``/``fix`` are templates naming options as ``{option}``
+        fields (literal braces doubled); the text is rendered with the keywords."""
+        names = _Names(_keyword)
+        return cls(
+            code, option, value, message.format_map(names), fix.format_map(names), (message, fix)
+        )
+
+    def render(
+        self, name: Callable[[str], str], option: Callable[[str], str] | None = None
+    ) -> ConfigProblem:
+        """This problem in another vocabulary: ``name`` maps a CORSPolicy keyword to the
+        user's spelling (Django: ``CORS_ALLOWED_ORIGINS``) in the text; ``option``
+        (default ``name``) does the same for the ``option`` field. Raises nothing."""
+        shown = (option or name)(self.option)
+        if self.template is None:
+            return self._replace(option=shown)
+        names = _Names(name)
+        message, fix = self.template
+        return self._replace(
+            option=shown, message=message.format_map(names), fix=fix.format_map(names)
+        )
 
     def __str__(self) -> str:
         return f"{self.option}={self.value!r}: {self.message}. Fix: {self.fix} [{self.code}]"
+
+
+def _keyword(option: str) -> str:
+    return option
+
+
+class _Names(dict[str, str]):
+    """A format mapping that names any option through ``name``."""
+
+    def __init__(self, name: Callable[[str], str]) -> None:
+        super().__init__()
+        self._name = name
+
+    def __missing__(self, key: str) -> str:
+        return self._name(key)
 
 
 class CORSConfigError(ValueError):

@@ -1,4 +1,4 @@
-"""Origins: normalising configured ones, recognising and matching request ones.
+"""Origins: the syntax of configured ones, normalised (matching is in ``matching``).
 
 Configured origins are normalised once (lower-case scheme and host, no default
 port, IDNs as punycode) so that a request's ``Origin``, which a browser always
@@ -11,7 +11,6 @@ one origin or ten thousand are configured.
 from __future__ import annotations
 
 import ipaddress
-import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -19,8 +18,6 @@ from typing import NamedTuple
 
 from .errors import ConfigProblem
 from .tokens import short_repr
-
-logger = logging.getLogger("corecors")
 
 # An Origin header longer than this is refused before it is even hashed.
 MAX_ORIGIN_LENGTH = 1024
@@ -167,7 +164,13 @@ def _parse_authority(
         port = str(int(port))
         if DEFAULT_PORTS.get(scheme) == port:
             port = ""  # a browser never sends a default port
+    return _parse_host(scheme, host, port, problem)
 
+
+def _parse_host(
+    scheme: str, host: str, port: str, problem: Callable[[str, str, str], ConfigProblem]
+) -> OriginSpec | ConfigProblem:
+    """The host of a configured origin, normalised as browsers serialise it."""
     subdomains = host.startswith("*.")
     base = host[2:] if subdomains else host
     if "*" in base:
@@ -268,80 +271,3 @@ def _punycode_label(label: str) -> str:
     if label.isascii():
         return label
     return "xn--" + label.encode("punycode").decode("ascii")
-
-
-class OriginPatterns:
-    """Subdomain and any-port patterns, regexes and a callback, checked in O(labels)."""
-
-    __slots__ = ("_any_port", "_func", "_regex", "_subdomains")
-
-    def __init__(
-        self,
-        specs: list[OriginSpec],
-        regexes: tuple[re.Pattern[str], ...],
-        func: Callable[[str], bool] | None,
-    ) -> None:
-        # "http://localhost:*" -> ("http", "localhost")
-        self._any_port = frozenset(
-            (s.scheme, s.host) for s in specs if s.port == "*" and not s.subdomains
-        )
-        # "https://*.example.com" -> ("https", "example.com", ""); port "*" for any.
-        self._subdomains = frozenset((s.scheme, s.host, s.port) for s in specs if s.subdomains)
-        self._regex = _combine(regexes)
-        self._func = func
-
-    def __bool__(self) -> bool:
-        return bool(self._any_port or self._subdomains or self._regex or self._func)
-
-    def match(self, origin: str, parts: re.Match[str]) -> bool:
-        """Whether a serialised origin (already validated into ``parts``) is allowed."""
-        scheme, host, port = parts.group(1, 2, 3)
-        port = port or ""
-        if (scheme, host) in self._any_port:
-            return True
-        if self._subdomains and not host.startswith("["):
-            # Walk the proper suffixes: a.b.example.com -> b.example.com, example.com, com.
-            # The base itself is never matched ("one or more labels"), and a suffix
-            # only starts after a dot, so "evilexample.com" never meets "example.com".
-            subdomains = self._subdomains
-            dot = host.find(".")
-            while dot != -1:
-                base = host[dot + 1 :]
-                if (scheme, base, port) in subdomains or (scheme, base, "*") in subdomains:
-                    return True
-                dot = host.find(".", dot + 1)
-        if any(regex.fullmatch(origin) for regex in self._regex):
-            return True
-        if self._func is not None:
-            try:
-                return self._func(origin) is True
-            except Exception:
-                logger.exception(
-                    "allow_origin_func raised for origin %s; refusing it", short_repr(origin)
-                )
-        return False
-
-
-# "\1" or "(?(1)...)": a reference by group number, which would point at another
-# regex's group once the regexes are joined into one alternation.
-_NUMBERED_REFERENCE = re.compile(r"\\[1-9]|\(\?\(\s*[0-9]")
-
-
-def _combine(regexes: tuple[re.Pattern[str], ...]) -> tuple[re.Pattern[str], ...]:
-    """Fold the regexes into one alternation when that keeps their meaning (one call per request).
-
-    Not when their flags differ, when a verbose-mode comment could swallow the
-    closing parenthesis, or when a group is referenced by number.
-    """
-    flags = {r.flags for r in regexes}
-    if (
-        len(regexes) < 2
-        or len(flags) != 1
-        or regexes[0].flags & re.VERBOSE
-        or any(_NUMBERED_REFERENCE.search(r.pattern) for r in regexes)
-    ):
-        return regexes
-    try:
-        return (re.compile("|".join(f"(?:{r.pattern})" for r in regexes), regexes[0].flags),)
-    except re.error:  # e.g. the same group name in two of them
-        return regexes

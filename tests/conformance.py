@@ -4,8 +4,9 @@ An adapter's test builds the *reference application* described by
 :func:`app_response` behind its ``CORSMiddleware`` (with :func:`middleware_kwargs`),
 sends each scenario's request with the framework's real test client, and hands
 the result to :func:`check`. The expectations come from the Fetch standard and
-DESIGN.md §3, not from the implementation: header lists are checked by the
-tokens they must contain, and invariants are checked on every response.
+docs/architecture.md ("The decision"), not from the implementation: header
+lists are checked by the tokens they must contain, and invariants are checked
+on every response.
 
 Per-route policies (which of the app's, a group's and a view's applies) have
 their own table in ``tests/routes.py``; mount points and proxy prefixes theirs
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 from corecors import CORSConfigWarning, CORSPolicy, PathPolicies
+from corecors.browser import BrowserRequest, ServerResponse, check_actual, check_preflight
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.org"
@@ -539,6 +541,45 @@ def check(
         assert allow_origin in ("*", scenario.headers.get("Origin")), allow_origin
     if allow_origin == "*":
         assert one("Access-Control-Allow-Credentials") is None
+    browser_agrees(scenario, status, headers)
+
+
+def browser_agrees(scenario: Scenario, status: int, headers: list[tuple[str, str]]) -> None:
+    """A browser (corecors.browser, Fetch) allows the response iff the core's decision did.
+
+    Credentials are those the policy grants: with "*" it answers without them.
+    """
+    request_headers = {k.lower(): v for k, v in scenario.headers.items()}
+    origin = request_headers.get("origin")
+    if origin is None:
+        return  # not a CORS request: the browser checks nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CORSConfigWarning)
+        policy = scenario.policy() if scenario.policy else CORSPolicy(**scenario.options)
+    if isinstance(policy, PathPolicies):
+        policy = policy.for_path(scenario.path)
+    acrm = request_headers.get("access-control-request-method")
+    acrh = request_headers.get("access-control-request-headers")
+    decision = None
+    if policy is not None:
+        pna = request_headers.get("access-control-request-private-network") == "true"
+        decision = policy.decide(scenario.method, origin, acrm, acrh, pna)
+    preflight = scenario.method == "OPTIONS" and bool(acrm)
+    credentials = policy is not None and policy.allow_credentials
+    credentials = credentials and policy is not None and "*" not in policy.allow_origins
+    url = "http://testserver" + scenario.path
+    names = [n.strip() for n in (acrh or "").split(",") if n.strip()]
+    try:
+        method = acrm if preflight else scenario.method
+        request = BrowserRequest(origin, url, method, {n: "1" for n in names}, credentials)
+    except ValueError:  # fetch() never sends this method (TRACE): the policy refused it
+        assert decision is not None
+        assert not decision.allowed
+        return
+    response = ServerResponse(status, headers)
+    verdict = (check_preflight if preflight else check_actual)(request, response)
+    allowed = decision is not None and decision.allowed
+    assert verdict.allowed == allowed, (decision, verdict.explanation)
 
 
 __all__ = ["IDS", "SCENARIOS", "Scenario", "app_response", "build", "check", "middleware_kwargs"]

@@ -17,9 +17,9 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.utils.http import is_same_domain
 from django.utils.module_loading import import_string
 
-from corecors import ConfigProblem, CORSConfigError, CORSPolicy
+from corecors import ConfigProblem, CORSConfigError
 
-from .._common import Policy
+from .._common import Routable, policies_of
 from .conf import CORS_SETTINGS, load_policy, read_setting
 from .decorators import decorated_views
 
@@ -93,13 +93,13 @@ def _message(kind: type[Error | Warning], problem: ConfigProblem) -> CheckMessag
     )
 
 
-def _csrf_trusted_origins(policy: Policy) -> list[CheckMessage]:
+def _csrf_trusted_origins(policy: Routable) -> list[CheckMessage]:
     """W101: a credentialed unsafe request (POST...) from another origin passes
     Django's CSRF origin check only if that origin is in CSRF_TRUSTED_ORIGINS."""
     if not _uses_middleware(_CSRF_MIDDLEWARE):
         return []
     trusted = list(getattr(settings, "CSRF_TRUSTED_ORIGINS", ()))
-    policies = (policy,) if isinstance(policy, CORSPolicy) else policy.policies
+    policies = policies_of(policy)
     missing: list[str] = []
     for item in policies:
         if not item.allow_credentials:

@@ -21,8 +21,9 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
+from corecors.options import RegexWording, compile_regex, flag_problem
 
-from .._common import Policy
+from .._common import Policy, Routable, policies_of
 
 #: django-cors-headers' defaults (corsheaders/defaults.py and conf.py, 4.x).
 DEFAULT_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
@@ -65,23 +66,23 @@ _MISSING = object()
 class LoadedPolicy(NamedTuple):
     """The policy built from the settings, and its warnings in settings terms."""
 
-    policy: Policy
+    policy: Routable
     warnings: tuple[ConfigProblem, ...]
 
 
-class URLsRegexPolicies(PathPolicies):
+class URLsRegexPolicies:
     """``CORS_URLS_REGEX`` as a path policy, with django-cors-headers' semantics.
 
     django-cors-headers applies ``re.match(CORS_URLS_REGEX, request.path_info)``:
     a match at the start of the path, not a full match (``r"^/api/"`` covers
     everything below ``/api/``). Kept as is so that migrated patterns cover the
-    same paths; other paths get no CORS processing at all.
+    same paths; other paths get no CORS processing at all. A ``PathRules``
+    (the adapter toolkit's protocol), not a ``PathPolicies`` subclass.
     """
 
     __slots__ = ("_match", "_policy", "_regex")
 
     def __init__(self, urls_regex: re.Pattern[str], policy: CORSPolicy) -> None:
-        super().__init__([])
         self._regex = urls_regex
         self._match = urls_regex.match
         self._policy = policy
@@ -113,7 +114,7 @@ def load_policy(source: Any = None, *, emit_warnings: bool = True) -> LoadedPoli
     custom = getattr(source, "CORECORS_POLICY", None)
     if custom is not None:
         policy = _custom_policy(custom)
-        notices = tuple(p for item in _policies(policy) for p in item.config_warnings)
+        notices = tuple(p for item in policies_of(policy) for p in item.config_warnings)
         return LoadedPolicy(policy, notices)
     loaded = _from_cors_settings(source)
     if emit_warnings:
@@ -135,35 +136,47 @@ def read_setting(source: Any, name: str, default: object) -> tuple[str, Any]:
 
 def _from_cors_settings(source: Any) -> LoadedPolicy:
     problems: list[ConfigProblem] = []
+    options, names = _options_from_settings(source, problems)
+    all_name = names["allow_all"]
+    urls_regex = _urls_regex(source, problems)
+    policy = None
+    # The core warns as it builds; the warnings are re-issued below with the
+    # names of the settings instead of the CORSPolicy options.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CORSConfigWarning)
+        try:
+            policy = CORSPolicy(**options)
+        except CORSConfigError as exc:
+            problems.extend(_in_settings_terms(p, names, all_name) for p in exc.problems)
+    if problems or policy is None:
+        raise CORSConfigError(problems)
+    max_age_is_default = not hasattr(source, "CORS_PREFLIGHT_MAX_AGE")
+    notices = tuple(
+        _in_settings_terms(p, names, all_name)
+        for p in policy.config_warnings
+        # The default 86400 is django-cors-headers' and harmless (Chromium caps it
+        # at 7200): warn only about a value the project chose.
+        if not (p.code == "W004" and max_age_is_default)
+    )
+    if urls_regex is None:
+        return LoadedPolicy(policy, notices)
+    return LoadedPolicy(URLsRegexPolicies(urls_regex, policy), notices)
+
+
+def _options_from_settings(
+    source: Any, problems: list[ConfigProblem]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The CORSPolicy options from django-cors-headers' settings, and the setting
+    name of each option (``names["allow_all"]``: the name of CORS_ALLOW_ALL_ORIGINS)."""
     origins_name, origins = read_setting(source, "CORS_ALLOWED_ORIGINS", ())
     regexes_name, regexes = read_setting(source, "CORS_ALLOWED_ORIGIN_REGEXES", ())
     all_name, allow_all = read_setting(source, "CORS_ALLOW_ALL_ORIGINS", False)
     _, max_age = read_setting(source, "CORS_PREFLIGHT_MAX_AGE", DEFAULT_MAX_AGE)
-    max_age_is_default = not hasattr(source, "CORS_PREFLIGHT_MAX_AGE")
 
     if not isinstance(allow_all, bool):
-        problems.append(
-            ConfigProblem("E011", all_name, allow_all, "must be True or False", "use a bool")
-        )
+        problems.append(flag_problem(all_name, allow_all, "use a bool"))
         allow_all = False
-    if isinstance(origins, Iterable) and not isinstance(origins, str | bytes):
-        origins = list(origins)
-        if "file://" in origins:
-            # django-cors-headers accepted it for old Chrome on Android; browsers
-            # now send "Origin: null" for file: pages.
-            problems.append(
-                ConfigProblem(
-                    "E001",
-                    origins_name,
-                    "file://",
-                    "is not an origin: browsers send 'Origin: null' for file: pages",
-                    "remove 'file://'; list 'null' only if you must (any sandboxed page "
-                    "can send it)",
-                )
-            )
-            origins = [o for o in origins if o != "file://"]
-        if allow_all:
-            origins = ["*", *origins]
+    origins = _origins_setting(origins_name, origins, allow_all, problems)
     if isinstance(regexes, str | bytes):
         problems.append(
             ConfigProblem(
@@ -197,29 +210,34 @@ def _from_cors_settings(source: Any) -> LoadedPolicy:
         "expose_headers": "CORS_EXPOSE_HEADERS",
         "max_age": "CORS_PREFLIGHT_MAX_AGE",
         "allow_private_network": "CORS_ALLOW_PRIVATE_NETWORK",
+        "allow_all": all_name,
     }
-    urls_regex = _urls_regex(source, problems)
-    policy = None
-    # The core warns as it builds; the warnings are re-issued below with the
-    # names of the settings instead of the CORSPolicy options.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CORSConfigWarning)
-        try:
-            policy = CORSPolicy(**options)
-        except CORSConfigError as exc:
-            problems.extend(_in_settings_terms(p, names, all_name) for p in exc.problems)
-    if problems or policy is None:
-        raise CORSConfigError(problems)
-    notices = tuple(
-        _in_settings_terms(p, names, all_name)
-        for p in policy.config_warnings
-        # The default 86400 is django-cors-headers' and harmless (Chromium caps it
-        # at 7200): warn only about a value the project chose.
-        if not (p.code == "W004" and max_age_is_default)
-    )
-    if urls_regex is None:
-        return LoadedPolicy(policy, notices)
-    return LoadedPolicy(URLsRegexPolicies(urls_regex, policy), notices)
+    return options, names
+
+
+def _origins_setting(
+    name: str, origins: Any, allow_all: bool, problems: list[ConfigProblem]
+) -> Any:
+    """CORS_ALLOWED_ORIGINS without ``file://`` (E001), with "*" for CORS_ALLOW_ALL_ORIGINS."""
+    if isinstance(origins, Iterable) and not isinstance(origins, str | bytes):
+        origins = list(origins)
+        if "file://" in origins:
+            # django-cors-headers accepted it for old Chrome on Android; browsers
+            # now send "Origin: null" for file: pages.
+            problems.append(
+                ConfigProblem(
+                    "E001",
+                    name,
+                    "file://",
+                    "is not an origin: browsers send 'Origin: null' for file: pages",
+                    "remove 'file://'; list 'null' only if you must (any sandboxed page "
+                    "can send it)",
+                )
+            )
+            origins = [o for o in origins if o != "file://"]
+        if allow_all:
+            origins = ["*", *origins]
+    return origins
 
 
 def _urls_regex(source: Any, problems: list[ConfigProblem]) -> re.Pattern[str] | None:
@@ -227,32 +245,16 @@ def _urls_regex(source: Any, problems: list[ConfigProblem]) -> re.Pattern[str] |
     value = getattr(source, "CORS_URLS_REGEX", DEFAULT_URLS_REGEX)
     if value == DEFAULT_URLS_REGEX:
         return None  # every path: skip the per-request match altogether
-    if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
-        return value
-    if not isinstance(value, str):
-        problems.append(
-            ConfigProblem(
-                "E012",
-                "CORS_URLS_REGEX",
-                value,
-                "must be a regex (str or compiled)",
-                r"use e.g. CORS_URLS_REGEX = r'^/api/'",
-            )
-        )
-        return None
-    try:
-        return re.compile(value)
-    except re.error as exc:
-        problems.append(
-            ConfigProblem(
-                "E012",
-                "CORS_URLS_REGEX",
-                value,
-                f"does not compile ({exc})",
-                r"fix the regex; it is matched at the start of request.path_info, e.g. r'^/api/'",
-            )
-        )
-        return None
+    return compile_regex("CORS_URLS_REGEX", value, problems, _URLS_REGEX_WORDING)
+
+
+_URLS_REGEX_WORDING = RegexWording(
+    "E012",
+    "must be a regex (str or compiled)",
+    r"use e.g. CORS_URLS_REGEX = r'^/api/'",
+    "E012",
+    r"fix the regex; it is matched at the start of request.path_info, e.g. r'^/api/'",
+)
 
 
 def _custom_policy(value: object) -> Policy:
@@ -287,10 +289,6 @@ def _custom_policy(value: object) -> Policy:
     return value
 
 
-def _policies(policy: Policy) -> tuple[CORSPolicy, ...]:
-    return (policy,) if isinstance(policy, CORSPolicy) else policy.policies
-
-
 def _in_settings_terms(
     problem: ConfigProblem, names: Mapping[str, str], all_name: str
 ) -> ConfigProblem:
@@ -303,13 +301,4 @@ def _in_settings_terms(
             "CORS_ALLOWED_ORIGINS = ['https://app.example.com'] "
             "(in development: ['http://localhost:*'])",
         )
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
-
-    def rename(text: str) -> str:
-        return pattern.sub(lambda m: names[m.group(1)], text)
-
-    return problem._replace(
-        option=names.get(problem.option, problem.option),
-        message=rename(problem.message),
-        fix=rename(problem.fix),
-    )
+    return problem.render(lambda option: names.get(option, option))

@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 
-from .._common import resolve_policy
+from .._common import decide_cgi, resolve_policy
 
 __all__ = ["cross_origin", "decorated_views", "view_policy"]
 
@@ -39,7 +39,6 @@ View = TypeVar("View", bound=Callable[..., Any])
 VIEW_ATTRIBUTE = "corecors_policy"
 # Set on a request whose view policy the middleware has applied.
 _HANDLED = "_corecors_view_policy_applied"
-_ORIGIN = "HTTP_ORIGIN"
 _decorated = False  # whether any view was decorated in this process
 _OPTION_NAMES = tuple(inspect.signature(CORSPolicy).parameters)
 #: How many (URLconf, path) the middleware remembers the view policy of.
@@ -164,16 +163,7 @@ def _walk(patterns: Any) -> Iterator[tuple[str, CORSPolicy]]:
 
 
 def _decide(policy: CORSPolicy, request: HttpRequest) -> Decision:
-    meta = request.META
-    if request.method == "OPTIONS":
-        return policy.decide(
-            "OPTIONS",
-            meta.get(_ORIGIN),
-            meta.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
-            meta.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-            meta.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true",
-        )
-    return policy.decide(request.method or "", meta.get(_ORIGIN))
+    return decide_cgi(policy, request.META, request.method or "")
 
 
 def _preflight_response(decision: Decision) -> HttpResponseBase:

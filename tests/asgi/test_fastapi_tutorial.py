@@ -1,4 +1,4 @@
-"""FastAPI's CORS tutorial, with one changed import, behaves as DESIGN.md says.
+"""FastAPI's CORS tutorial, with one changed import, behaves as docs/architecture.md says.
 
 Each configuration is the tutorial's ``app.add_middleware(CORSMiddleware, ...)``
 call unchanged; only ``from fastapi.middleware.cors import CORSMiddleware``

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 
 from corecors import CORSConfigError, CORSPolicy, PathPolicies
 from corecors.adapters.asgi import CORSMiddleware
+from corecors.memo import Memo
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.org"
@@ -60,17 +61,25 @@ def responder(*headers: tuple[bytes, bytes], start: dict[str, Any] | None = None
 
 
 def test_same_parameters_and_defaults_as_starlette() -> None:
+    """Compared with the Starlette installed: the version matrix runs the oldest
+    Starlette the extra allows (0.40, before allow_private_network) and the newest."""
     ours = inspect.signature(CORSMiddleware).parameters
     theirs = inspect.signature(StarletteCORSMiddleware).parameters
-    assert list(ours)[: len(theirs)] == list(theirs)  # same order: positional use works too
+    # Every keyword Starlette accepts, with the same default and in the same order.
+    assert [name for name in ours if name in theirs] == list(theirs)
     for name, parameter in theirs.items():
         assert ours[name].default == parameter.default, name
-    extras = {name: ours[name] for name in list(ours)[len(theirs) :]}
-    assert {name: p.default for name, p in extras.items()} == {
-        "policy": None,
-        "allow_origin_func": None,
-        "check_websocket_origin": False,
-    }
+    extras = {name: parameter for name, parameter in ours.items() if name not in theirs}
+    expected = {"policy": None, "allow_origin_func": None, "check_websocket_origin": False}
+    if "allow_private_network" in theirs:
+        # The current Starlette: its positional order is ours too.
+        assert list(ours)[: len(theirs)] == list(theirs)
+    else:
+        # An older Starlette lacks the option, which sits where the newer one has it.
+        private_network = extras.pop("allow_private_network")
+        assert private_network.default is False
+        assert private_network.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert {name: p.default for name, p in extras.items()} == expected
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extras.values())
 
 
@@ -224,17 +233,17 @@ def test_huge_header_values_are_never_decoded_or_hashed_whole() -> None:
     assert DecodeSpy.decoded == []  # only plain, cut copies were decoded, nothing hashed
 
 
-def test_remembered_answers_stay_bounded() -> None:
-    app = CORSMiddleware(responder(), allow_origin_regex=r"https://[a-z0-9]+\.example\.net")
+def test_remembered_answers_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Memo, "LIMIT", 256)
+    policy = CORSPolicy(allow_origin_regex=r"https://[a-z0-9]+\.example\.net")
+    app = CORSMiddleware(responder(), policy=policy)
     for i in range(1000):
         origin = f"https://h{i}.example.net".encode()
         _, headers, _ = request(app, "GET", [(b"origin", origin)])
         assert values(headers, b"access-control-allow-origin") == [origin]
         request(app, "OPTIONS", [(b"origin", origin), (b"access-control-request-method", b"GET")])
-    answers = app._single
-    assert answers is not None
-    assert len(answers._actual) <= 256
-    assert len(answers._preflight) <= 256
+        assert policy.memo is not None
+        assert len(policy.memo) <= 256  # the core's and the adapter's answers together
 
 
 def test_every_refusal_is_logged_even_when_remembered(caplog: pytest.LogCaptureFixture) -> None:
@@ -369,7 +378,11 @@ def test_500_with_cors_when_the_app_fails_before_responding() -> None:
         (b"access-control-allow-credentials", b"true"),
         (b"vary", b"Origin"),
     ]
-    assert sent[1] == {"type": "http.response.body", "body": b"Internal Server Error"}
+    assert sent[1] == {
+        "type": "http.response.body",
+        "body": b"Internal Server Error",
+        "more_body": False,
+    }
     # Refused origins and responses already started are left to the server.
     for app, origin in ((failing(), EVIL.encode()), (failing(after_start=True), APP.encode())):
         sent.clear()

@@ -148,7 +148,7 @@ def test_regex_option_is_the_compiled_tuple() -> None:
 
 
 def test_decision_fields() -> None:
-    # The contract (DESIGN.md §2): these fields, in this order.
+    # The contract (docs/architecture.md, "The decision"): these fields, in this order.
     assert Decision._fields == (
         "kind",
         "allowed",
@@ -157,6 +157,5 @@ def test_decision_fields() -> None:
         "vary",
         "reason",
         "body",
-        "raw_headers",
-        "raw_vary",
+        "refusal",
     )

@@ -654,3 +654,67 @@ def test_an_error_suppresses_the_warnings() -> None:
         warnings.simplefilter("error")
         found = problems(allow_origins=["*"], allow_credentials=True, max_age=-1)
     assert [p.code for p in found] == ["E010"]
+
+
+def test_problems_render_in_an_adapters_vocabulary() -> None:
+    # The option name inside the text is a template field, never rewritten text.
+    with pytest.raises(CORSConfigError) as caught:
+        CORSPolicy(allow_origins="https://{a}.example.com", max_age=-1)
+    by_option = {p.option: p for p in caught.value.problems}
+    origins = by_option["allow_origins"]
+    assert origins.fix == "write allow_origins=['https://{a}.example.com']"
+    django = origins.render(lambda option: {"allow_origins": "CORS_ALLOWED_ORIGINS"}[option])
+    assert django.option == "CORS_ALLOWED_ORIGINS"
+    assert django.fix == "write CORS_ALLOWED_ORIGINS=['https://{a}.example.com']"
+    assert django.code == origins.code
+    assert django.value == origins.value
+    flask = by_option["max_age"].render(str.upper, option=lambda o: f"config[{o!r}]")
+    assert flask.option == "config['max_age']"
+    assert flask.fix == "use e.g. MAX_AGE=600, or None to omit Access-Control-Max-Age"
+    # A problem whose text names no option only gets the option field renamed.
+    plain = ConfigProblem("E010", "max_age", -1, "must be positive", "use 600")
+    assert plain.render(str.upper) == plain._replace(option="MAX_AGE")
+
+
+def test_refusals_are_structured_and_render_in_any_vocabulary() -> None:
+    policy = CORSPolicy(allow_origins=["https://app.example.com"])
+    decision = policy.decide("OPTIONS", "https://app.example.com", "PUT")
+    refusal = decision.refusal
+    assert refusal is not None
+    assert (refusal.what, refusal.value, refusal.option) == (
+        "method",
+        "'PUT'",
+        "allow_methods",
+    )
+    assert refusal.render() == decision.reason
+    assert decision.reason == "method 'PUT' is not allowed; add it to allow_methods"
+    assert refusal.render(lambda o: "CORS_ALLOW_METHODS") == (
+        "method 'PUT' is not allowed; add it to CORS_ALLOW_METHODS"
+    )
+    odd = policy.decide("OPTIONS", "https://app.example.com", "GET", "x-{a}, ,")
+    assert odd.refusal is not None
+    assert odd.reason is not None
+    assert odd.refusal.render() == odd.reason
+    assert "{a}" in odd.reason  # braces in a request value survive the template
+    assert policy.decide("GET", "https://app.example.com").refusal is None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "what"),
+    [
+        (("GET", "https://evil.example"), "origin"),
+        (("OPTIONS", "https://evil.example", "GET"), "origin"),
+        (("OPTIONS", "https://app.example.com", "PUT"), "method"),
+        (("OPTIONS", "https://app.example.com", "GET", "x-other"), "headers"),
+        (("OPTIONS", "https://app.example.com", "GET", "a b"), "headers"),
+        (("OPTIONS", "https://app.example.com", "GET", None, True), "private-network"),
+    ],
+)
+def test_each_refusals_template_gives_its_reason(arguments: tuple[Any, ...], what: str) -> None:
+    decision = CORSPolicy(allow_origins=["https://app.example.com"]).decide(*arguments)
+    refusal = decision.refusal
+    assert refusal is not None
+    assert refusal.what == what
+    assert refusal.render() == decision.reason
+    # The template rendered with the keywords is the same text.
+    assert refusal.render(lambda option: option) == decision.reason

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from corecors import CORSPolicy
-from corecors.policy import _Memo
+from corecors.memo import Memo
 
 APP = "https://app.example.com"
 
@@ -22,23 +22,23 @@ def test_same_inputs_give_the_same_decision_object() -> None:
 
 
 def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_Memo, "LIMIT", 8)
+    monkeypatch.setattr(Memo, "LIMIT", 8)
     policy = CORSPolicy(allow_origins=[APP])
-    memo = policy._memo
+    memo = policy.memo
     assert memo is not None
     for i in range(50):
         assert not policy.decide("GET", f"https://x{i}.example.org").allowed
-        assert len(memo._entries) <= 8
+        assert len(memo) <= 8
 
 
 def test_huge_values_are_never_remembered() -> None:
     policy = CORSPolicy(allow_origins=[APP], allow_headers=["*"])
-    memo = policy._memo
+    memo = policy.memo
     assert memo is not None
     policy.decide("GET", "https://" + "a" * 5000 + ".example.org")
     policy.decide("OPTIONS", APP, "GET", "x-a," * 2000)
     policy.decide("OPTIONS", APP, "G" * 100)
-    assert memo._entries == {}
+    assert len(memo) == 0
 
 
 def test_a_refusal_found_in_the_memo_is_logged_again(caplog: pytest.LogCaptureFixture) -> None:
@@ -57,7 +57,7 @@ def test_a_refusal_found_in_the_memo_is_logged_again(caplog: pytest.LogCaptureFi
 def test_allow_origin_func_is_asked_every_time() -> None:
     allowed: set[str] = set()
     policy = CORSPolicy(allow_origin_func=lambda origin: origin in allowed)
-    assert policy._memo is None
+    assert policy.memo is None
     assert not policy.decide("GET", "https://new.example.org").allowed
     allowed.add("https://new.example.org")  # e.g. a tenant added to the database
     assert policy.decide("GET", "https://new.example.org").allowed

@@ -8,12 +8,16 @@ only the built wheel installed, imported from outside the repository.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+import corecors
 from tests.blocked_imports import run_without
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +113,10 @@ print(json.dumps(results))
 """
 
 
-def test_wheel_installs_in_a_fresh_venv_and_imports_from_outside_the_repo(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel built from it, as `python -m build` makes them for PyPI."""
+    tmp_path = tmp_path_factory.mktemp("dist")
     # Build from a copy, so that the build leaves nothing in the shared working tree.
     source = tmp_path / "source"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -119,12 +126,44 @@ def test_wheel_installs_in_a_fresh_venv_and_imports_from_outside_the_repo(tmp_pa
         shutil.copy2(ROOT / name, source / name)
     dist = tmp_path / "dist"
     built = _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "--no-index", "--quiet", "--wheel-dir", str(dist), str(source)],
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(source)],
         cwd=tmp_path,
-        timeout=120,
-    )  # fmt: skip
+        timeout=180,
+    )
     assert built.returncode == 0, built.stdout + built.stderr
+    return dist
+
+
+def test_sdist_and_wheel_pass_twine_check_strict(dist: Path) -> None:
+    files = sorted(str(path) for path in dist.iterdir())
+    assert [Path(f).name for f in files] == [
+        f"corecors-{corecors.__version__}-py3-none-any.whl",
+        f"corecors-{corecors.__version__}.tar.gz",
+    ]
+    checked = _run([sys.executable, "-m", "twine", "check", "--strict", *files], cwd=dist)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count("PASSED") == 2, checked.stdout
+
+
+def test_wheel_metadata_names_the_version_extras_and_urls(dist: Path) -> None:
+    (wheel,) = dist.glob("corecors-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(f"corecors-{corecors.__version__}.dist-info/METADATA").decode()
+    assert f"\nVersion: {corecors.__version__}\n" in metadata
+    for extra in ("fastapi", "starlette", "flask", "django", "demo"):
+        assert f"\nProvides-Extra: {extra}\n" in metadata
+    assert 'Requires-Dist: fastapi>=0.115; extra == "fastapi"' in metadata
+    for label in ("Homepage", "Documentation", "Changelog", "Issues"):
+        assert re.search(rf"^Project-URL: {label}, https://", metadata, re.M), label
+    # The README is the PyPI page: no link or image there may be relative.
+    description = metadata.split("\n\n", 1)[1]
+    relative = re.findall(r"\]\((?!https?://|#)([^)]*)\)", description)
+    assert relative == [], relative
+
+
+def test_wheel_installs_in_a_fresh_venv_and_imports_from_outside_the_repo(
+    dist: Path, tmp_path: Path
+) -> None:
     (wheel,) = dist.glob("corecors-*.whl")
 
     with zipfile.ZipFile(wheel) as archive:

@@ -78,17 +78,19 @@ class _CountingDict(dict[str, Any]):
 def _instrument(policy: CORSPolicy) -> _Counter:
     """Swap the policy's lookup structures for counting copies (same contents)."""
     counter = _Counter()
-    exact = _CountingSet(policy._exact)
-    actual = _CountingDict(policy._actual)
-    subdomains = _CountingSet(policy._patterns._subdomains)
-    any_port = _CountingSet(policy._patterns._any_port)
+    matcher = policy.matcher
+    exact = _CountingSet(matcher.exact)
+    actual = _CountingDict(policy.granted)
+    subdomains = _CountingSet(matcher.patterns.subdomains)
+    any_port = _CountingSet(matcher.patterns.any_port)
     for structure in (exact, actual, subdomains, any_port):
         structure.counter = counter
-    # CORSPolicy refuses attribute assignment; go under it, as only a test may.
-    object.__setattr__(policy, "_exact", exact)
-    object.__setattr__(policy, "_actual", actual)
-    policy._patterns._subdomains = subdomains
-    policy._patterns._any_port = any_port
+    # CORSPolicy refuses attribute assignment; go under it, as only a test may
+    # (the public, read-only introspection attributes, swapped for equal copies).
+    matcher.exact = exact
+    object.__setattr__(policy, "granted", actual)
+    matcher.patterns.subdomains = subdomains
+    matcher.patterns.any_port = any_port
     return counter
 
 
@@ -113,11 +115,11 @@ def test_large_configuration_is_correct(large: CORSPolicy) -> None:
 
 def test_large_configuration_is_indexed(large: CORSPolicy) -> None:
     # Exact origins live in a set, patterns in sets keyed by (scheme, base, port).
-    assert isinstance(large._exact, frozenset)
-    assert len(large._exact) == 10_000
-    assert isinstance(large._patterns._subdomains, frozenset)
-    assert len(large._patterns._subdomains) == 1_000
-    assert ("https", "tenant7.example.org", "") in large._patterns._subdomains
+    assert isinstance(large.matcher.exact, frozenset)
+    assert len(large.matcher.exact) == 10_000
+    assert isinstance(large.matcher.patterns.subdomains, frozenset)
+    assert len(large.matcher.patterns.subdomains) == 1_000
+    assert ("https", "tenant7.example.org", "") in large.matcher.patterns.subdomains
 
 
 def test_decide_probes_and_never_scans(large: CORSPolicy) -> None:

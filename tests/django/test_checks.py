@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.middleware.csrf import CsrfViewMiddleware
 from django.test import Client
 from pytest_django import Settings
 
@@ -261,8 +262,6 @@ def test_csrf_check_mirrors_djangos_csrf_middleware(
     settings: Settings, origin: str, trusted: list[str], passes: bool
 ) -> None:
     """What W101 assumes is what CsrfViewMiddleware does to a credentialed POST."""
-    from corecors.adapters.django.checks import _csrf_trusts
-
     settings.MIDDLEWARE = [OURS, CSRF]
     settings.CSRF_TRUSTED_ORIGINS = trusted
     settings.CORS_ALLOWED_ORIGINS = [origin]
@@ -272,5 +271,34 @@ def test_csrf_check_mirrors_djangos_csrf_middleware(
     client.cookies["csrftoken"] = secret
     response = client.post("/items", headers={"Origin": origin, "X-CSRFToken": secret})
     assert (response.status_code == 200) is passes, response.content[:200]
-    assert _csrf_trusts(origin, trusted) is passes
     assert ("corecors.W101" not in run_check()) is passes
+
+
+class SubclassedCsrf(CsrfViewMiddleware):
+    """A project's own CSRF middleware: W101 still applies to it."""
+
+
+def test_csrf_check_finds_a_subclass_and_skips_a_broken_entry(settings: Settings) -> None:
+    settings.CORS_ALLOWED_ORIGINS = ["https://*.api.example.com"]
+    settings.CORS_ALLOW_CREDENTIALS = True
+    settings.CSRF_TRUSTED_ORIGINS = ["http://*.example.com"]  # another scheme: no cover
+    settings.MIDDLEWARE = [OURS, "tests.django.no_such_module.Middleware", _SUBCLASS]
+    assert "W101" in corecors_ids(run_check())
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.other.org"]  # another domain: no cover
+    assert "W101" in corecors_ids(run_check())
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.com"]  # covers *.api.example.com
+    assert "W101" not in corecors_ids(run_check())
+    settings.CSRF_TRUSTED_ORIGINS = ["http://*.example.com"]
+    settings.MIDDLEWARE = [OURS, "tests.django.no_such_module.Middleware"]
+    assert "W101" not in corecors_ids(run_check())  # no CSRF middleware: nothing to warn
+
+
+def test_old_middleware_alone_is_reported_without_order_warnings(settings: Settings) -> None:
+    settings.MIDDLEWARE = ["django.middleware.common.CommonMiddleware", _OLD]
+    ids = corecors_ids(run_check())
+    assert "W105" in ids
+    assert "W104" not in ids  # ours is not installed: no order to check
+
+
+_SUBCLASS = "tests.django.test_checks.SubclassedCsrf"
+_OLD = "corsheaders.middleware.CorsMiddleware"

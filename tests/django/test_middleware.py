@@ -6,17 +6,19 @@ import logging
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 
 import pytest
 from asgiref.sync import iscoroutinefunction
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.test import AsyncClient, Client
+from django.test import AsyncClient, Client, RequestFactory
 from pytest_django import Settings
 
-from corecors import CORSConfigError, CORSConfigWarning, CORSPolicy, merge_vary
-from corecors.adapters.django import CORSMiddleware, middleware
+from corecors import CORSConfigError, CORSConfigWarning, CORSPolicy, apply_decision, merge_vary
+from corecors.adapters.django import CORSMiddleware
+from corecors.response import vary_value
 from tests.conformance import APP, EVIL
 from tests.django.policies import ROOT
 
@@ -329,28 +331,33 @@ def test_middleware_is_a_coroutine_function_only_under_asgi(settings: Settings) 
     ],
 )
 @pytest.mark.parametrize("origin", [None, APP, EVIL])
-def test_fast_header_path_equals_the_public_api(
-    app_headers: dict[str, str], origin: str | None
+def test_response_headers_equal_apply_decision(
+    settings: Settings, app_headers: dict[str, str], origin: str | None
 ) -> None:
+    # The middleware writes into Django's header dict directly (its fast path);
+    # the result must be what the shared response module computes.
     with pytest.warns(CORSConfigWarning):
         policy = CORSPolicy(
             allow_origins=[APP, "*"], allow_credentials=True, expose_headers=["X-Total"]
         )
-    decision = policy.decide("GET", origin)
-    fast, public = HttpResponse(headers=app_headers), HttpResponse(headers=app_headers)
-    middleware._decorate_store(fast, decision)
-    middleware._decorate_public(public, decision)
-    assert sorted(fast.items()) == sorted(public.items())
-    assert middleware._decorate is middleware._decorate_store  # the fast path is in use
-    if origin is None:  # the middleware's shortcut for requests without Origin: the same
-        shortcut, shortcut_public = (
-            HttpResponse(headers=app_headers),
-            HttpResponse(headers=app_headers),
-        )
-        middleware._vary_origin_store(shortcut)
-        middleware._vary_origin_public(shortcut_public)
-        assert sorted(shortcut.items()) == sorted(fast.items())
-        assert sorted(shortcut_public.items()) == sorted(fast.items())
+    settings.CORECORS_POLICY = policy
+    cors = CORSMiddleware(lambda request: HttpResponse(headers=app_headers))
+    request = RequestFactory().get("/items", headers={"Origin": origin} if origin else {})
+    response = cors(request)
+    assert isinstance(response, HttpResponse)
+    expected = apply_decision(list(app_headers.items()), policy.decide("GET", origin))
+
+    def normalised(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, object]]:
+        out: list[tuple[str, object]] = []
+        for name, value in pairs:
+            if name.lower() == "vary":
+                out.append(("vary", [t.strip().lower() for t in value.split(",") if t.strip()]))
+            elif name.lower() != "content-type":
+                out.append((name.lower(), value))
+        return sorted(out, key=repr)
+
+    assert normalised(response.items()) == normalised(expected)
+    assert len([n for n, _ in response.items() if n.lower() == "vary"]) == 1
 
 
 # Imports: no settings needed; a missing Django names the extra.
@@ -418,4 +425,22 @@ def test_vary_shortcut_equals_merge_vary(existing: str, tokens: tuple[str, ...])
     def split(value: str) -> list[str]:
         return [t.strip().lower() for t in value.split(",") if t.strip()]
 
-    assert split(middleware._merged(existing, tokens)) == split(merge_vary((existing,), tokens))
+    assert split(vary_value(existing, tokens)) == split(merge_vary((existing,), tokens))
+
+
+def test_repr_names_the_rules_and_a_pending_reload(settings: Settings) -> None:
+    settings.CORS_ALLOWED_ORIGINS = [APP]
+    settings.CORS_URLS_REGEX = r"^/api/"
+    cors = CORSMiddleware(_sync_view)
+    assert repr(cors).startswith("<CORSMiddleware URLsRegexPolicies('^/api/', CORSPolicy(")
+    settings.CORS_URLS_REGEX = r"^/v2/"  # rebuilt lazily, on the next request
+    assert repr(cors) == "<CORSMiddleware None>"
+    assert cors(RequestFactory().get("/v2/x", headers={"Origin": APP}))["Vary"] == "Origin"
+    assert "'^/v2/'" in repr(cors)
+
+
+def test_unknown_package_attribute_is_an_attribute_error() -> None:
+    import corecors.adapters.django as package
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        package.no_such_name

@@ -18,6 +18,9 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page
 
+from corecors.browser import BrowserRequest
+from corecors.exchange import run
+from corecors.safelist import serialize_origin
 from tests.servers import ROOT
 
 from .conftest import Pages
@@ -64,7 +67,26 @@ def fetch(
         init["headers"]["Content-Type"] = "application/json"
         init["body"] = body
     result: dict[str, Any] = page.evaluate(FETCH, [api.origin + path, init])
+    browser_agrees(page, api.origin + path, init, result)
     return result
+
+
+def browser_agrees(page: Page, url: str, init: dict[str, Any], result: dict[str, Any]) -> None:
+    """corecors.browser's verdict on the same exchange agrees with what Chromium did.
+
+    The exchange is replayed with ``corecors check``'s engine: the preflight, and the
+    actual request only when it is GET or HEAD (never a second POST, PUT or DELETE).
+    """
+    request = BrowserRequest(
+        serialize_origin(page.url),
+        url,
+        init["method"],
+        init["headers"],
+        init["credentials"] == "include",
+    )
+    verdict = run(request).verdict
+    if verdict.checked:  # something a browser checks was sent
+        assert verdict.allowed == ("status" in result), (result, verdict.explanation)
 
 
 def submit(page: Page, form: str, **values: object) -> tuple[str, str, str]:

@@ -61,5 +61,5 @@ def test_django_quickstart_names_the_settings_the_example_uses() -> None:
 
 
 def test_readme_shows_the_screenshot_the_e2e_suite_takes() -> None:
-    assert "](docs/demo.png)" in README
+    assert "/main/docs/demo.png)" in README  # absolute: the README is the PyPI page too
     assert (ROOT / "docs" / "demo.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

@@ -1,0 +1,124 @@
+"""The ASGI adapter's answers: the core's decisions as latin-1 bytes, remembered.
+
+The core is protocol-neutral (``str`` only); this module encodes a decision
+once and keeps the encoded answer in the policy's one memo (``corecors.memo``)
+under ``bytes`` keys, so a repeated request costs one dict lookup
+(docs/architecture.md, "The memo").
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import NamedTuple
+
+from corecors import CORSPolicy, Decision
+from corecors.decision import MAX_METHOD_LENGTH
+from corecors.memo import Memo, log_refusal
+from corecors.origins import MAX_ORIGIN_LENGTH
+from corecors.response import preflight_parts
+from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH
+
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+logger = logging.getLogger("corecors")
+
+# Values longer than the core accepts are cut to one byte over the limit before
+# decoding, so a hostile 1 MiB header costs a slice, not a 1 MiB decode, and is
+# still refused as too long.
+ORIGIN_CUT = MAX_ORIGIN_LENGTH + 1
+METHOD_CUT = MAX_METHOD_LENGTH + 1
+REQUEST_HEADERS_CUT = MAX_REQUEST_HEADERS_LENGTH + 1
+
+# Encoded answers are kept in the policy's memo (corecors.memo, bytes keys);
+# a key over this size is never hashed.
+_MEMO_KEY_BYTES = 1024
+
+
+def _encode(headers: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> RawHeaders:
+    """Header pairs as ASGI wants them: lower-case latin-1 bytes."""
+    return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)
+
+
+class Actual(NamedTuple):
+    """What any other request's response gets, ready to append (a memo value)."""
+
+    kind: str  # "actual", for the memo's refusal log
+    reason: str | None  # why it was refused, for the log
+    grants: RawHeaders  # Access-Control-* (empty: refused, or no Origin)
+    block: RawHeaders  # the grants and Vary, appended as they are
+    vary: bytes
+
+
+class Preflight(NamedTuple):
+    """A complete preflight response: status, header block, body (a memo value)."""
+
+    kind: str  # "preflight"
+    reason: str | None
+    status: int
+    headers: RawHeaders
+    body: bytes
+
+
+def _actual_of(decision: Decision) -> Actual:
+    grants = _encode(decision.headers)
+    vary = ", ".join(decision.vary).encode("latin-1")
+    return Actual("actual", decision.reason, grants, (*grants, (b"vary", vary)), vary)
+
+
+def actual_answer(policy: CORSPolicy, origin: bytes) -> Actual:
+    """The encoded answer for a request with this ``Origin``, remembered by its bytes."""
+    memo = policy.memo
+    remembered = memo is not None and len(origin) <= _MEMO_KEY_BYTES  # never hash a huge value
+    if remembered:
+        answer: Actual | None = memo.entries.get(origin)  # type: ignore[union-attr]
+        if answer is not None:
+            if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
+                log_refusal(answer.kind, answer.reason)  # each refusal is logged
+            return answer
+    answer = _actual_of(policy.actual(origin[:ORIGIN_CUT].decode("latin-1")))
+    if remembered:
+        memo.put(origin, answer)  # type: ignore[union-attr]
+    return answer
+
+
+def preflight_answer(
+    policy: CORSPolicy, origin: bytes, method: bytes, headers: bytes | None, private_network: bool
+) -> Preflight:
+    """The encoded preflight response, remembered by the request's header bytes."""
+    memo = policy.memo
+    size = len(origin) + len(method) + (0 if headers is None else len(headers))
+    remembered = memo is not None and size <= _MEMO_KEY_BYTES  # never hash a huge value
+    key = (origin, method, headers, private_network)
+    if remembered:
+        answer: Preflight | None = memo.entries.get(key)  # type: ignore[union-attr]
+        if answer is not None:
+            if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
+                log_refusal(answer.kind, answer.reason)  # each refusal is logged
+            return answer
+    decision = policy.preflight(
+        origin[:ORIGIN_CUT].decode("latin-1"),
+        method[:METHOD_CUT].decode("latin-1"),
+        None if headers is None else headers[:REQUEST_HEADERS_CUT].decode("latin-1"),
+        private_network,
+    )
+    answer = _encoded_preflight(memo, decision)
+    if remembered:
+        memo.put(key, answer)  # type: ignore[union-attr]
+    return answer
+
+
+def _encoded_preflight(memo: Memo | None, decision: Decision) -> Preflight:
+    """The preflight response of ``decision``, encoded once per distinct response.
+
+    Hostile requests are too big to remember by their own bytes, but they all
+    get the same few responses: those are remembered by the response itself
+    (a key of bounded size; its first item, an int, is no request key's).
+    """
+    key = (decision.status, decision.headers, decision.vary, decision.body)
+    parts: Preflight | None = None if memo is None else memo.entries.get(key)
+    if parts is None:
+        status, block, body = preflight_parts(decision)
+        parts = Preflight("parts", None, status, _encode(block), body)
+        if memo is not None:
+            memo.put(key, parts)
+    return Preflight("preflight", decision.reason, parts.status, parts.headers, parts.body)

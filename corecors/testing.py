@@ -1,0 +1,181 @@
+"""The browser's CORS verdict in your tests, through your framework's test client.
+
+    from corecors.testing import assert_cors_allowed
+
+    def test_the_front_end_can_update_an_item(client):
+        assert_cors_allowed(
+            client, "/items/1", origin="https://app.example.com", method="PUT",
+            headers={"Authorization": "Bearer t", "Content-Type": "application/json"},
+            credentials=True,
+        )
+
+Works with Starlette's and FastAPI's ``TestClient`` (and any httpx-style client),
+Flask's (werkzeug's) test client and Django's ``Client``. No framework is imported:
+the client is recognised by its methods. The exchange is the one a browser makes
+(the preflight when one is needed, then the actual request) and the verdict is
+:func:`corecors.browser.check`'s; redirects are not followed by the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .browser import BrowserRequest, ServerResponse, Verdict
+from .exchange import Report, Transport, run
+from .safelist import HeaderList
+
+_DEFAULT_BASES = {"open": "http://localhost", "generic": "http://testserver"}
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    """A response's header lines, repeated lines kept where the client keeps them."""
+    if hasattr(headers, "multi_items"):  # httpx
+        return [(str(n), str(v)) for n, v in headers.multi_items()]
+    return [(str(n), str(v)) for n, v in headers.items()]  # werkzeug, Django
+
+
+def _base_url(client: Any) -> str:
+    base = getattr(client, "base_url", None)  # httpx-style clients
+    if base is not None:
+        return str(base).rstrip("/")
+    for method, default in _DEFAULT_BASES.items():
+        if hasattr(client, method):
+            return default
+    raise TypeError(
+        f"{type(client).__name__} is not a supported test client: expected Starlette's or "
+        "FastAPI's TestClient, an httpx Client, Flask's test client or Django's Client"
+    )
+
+
+def _transport(client: Any) -> Transport:
+    """Send one request through ``client``, whatever kind of test client it is."""
+
+    def send(method: str, url: str, headers: HeaderList) -> tuple[ServerResponse, bytes]:
+        if hasattr(client, "generic"):  # Django's Client and AsyncClient's sync twin
+            response = client.generic(method, url, headers=dict(headers))
+            lines = _pairs(response)
+        elif hasattr(client, "open"):  # werkzeug / Flask
+            response = client.open(url, method=method, headers=list(headers))
+            lines = _pairs(response.headers)
+        else:  # httpx-style: Starlette / FastAPI TestClient
+            response = client.request(method, url, headers=list(headers), follow_redirects=False)
+            lines = _pairs(response.headers)
+        body = getattr(response, "content", None)
+        if body is None:
+            body = response.get_data()
+        return ServerResponse(response.status_code, lines), bytes(body)
+
+    return send
+
+
+def cors_report(
+    client: Any,
+    url: str,
+    *,
+    origin: str,
+    method: str = "GET",
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    credentials: bool = False,
+    send: bool = True,
+) -> Report:
+    """The steps and the verdict of a page on ``origin`` fetching ``url`` (a path, or
+    an absolute URL on the client's host) through the test client ``client``.
+
+    ``method``, ``headers`` and ``credentials`` are what the page's ``fetch()`` uses
+    (``credentials=True`` is ``credentials: "include"``; the client's own cookies are
+    sent either way). ``send``: also send an actual request that is not GET or HEAD
+    (default True: a test client talks to a test database). Raises ``ValueError`` when
+    ``origin`` is the client's own origin (CORS does not apply) or the method is one
+    ``fetch()`` rejects, ``TypeError`` for an unsupported client.
+    """
+    absolute = url if "://" in url else _base_url(client) + url
+    request = BrowserRequest(origin, absolute, method, headers, credentials)
+    if not request.cross_origin:
+        raise ValueError(f"{origin!r} is the test client's own origin: CORS does not apply")
+    return run(request, send=send, transport=_transport(client))
+
+
+def cors_verdict(
+    client: Any,
+    url: str,
+    *,
+    origin: str,
+    method: str = "GET",
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    credentials: bool = False,
+    send: bool = True,
+) -> Verdict:
+    """:func:`cors_report`'s verdict: ``.allowed``, ``.error`` (a Chromium
+    ``Network.CorsError`` name), ``.explanation``, ``.readable_headers``."""
+    report = cors_report(
+        client,
+        url,
+        origin=origin,
+        method=method,
+        headers=headers,
+        credentials=credentials,
+        send=send,
+    )
+    return report.verdict
+
+
+def assert_cors_allowed(
+    client: Any,
+    url: str,
+    *,
+    origin: str,
+    method: str = "GET",
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    credentials: bool = False,
+    send: bool = True,
+) -> Verdict:
+    """Fail (``AssertionError`` with the browser's reason and the fix) unless a browser
+    would let a page on ``origin`` read the response; arguments as :func:`cors_report`.
+    Returns the verdict, for further checks such as ``readable_headers``."""
+    verdict = cors_verdict(
+        client,
+        url,
+        origin=origin,
+        method=method,
+        headers=headers,
+        credentials=credentials,
+        send=send,
+    )
+    if not verdict.allowed:
+        raise AssertionError(f"{method} {url} from {origin}: {verdict.explanation}")
+    return verdict
+
+
+def assert_cors_blocked(
+    client: Any,
+    url: str,
+    *,
+    origin: str,
+    error: str | None = None,
+    method: str = "GET",
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    credentials: bool = False,
+    send: bool = True,
+) -> Verdict:
+    """Fail unless a browser would block the response (with the ``Network.CorsError``
+    name ``error``, when given); arguments as :func:`cors_report`."""
+    verdict = cors_verdict(
+        client,
+        url,
+        origin=origin,
+        method=method,
+        headers=headers,
+        credentials=credentials,
+        send=send,
+    )
+    if verdict.allowed:
+        raise AssertionError(f"{method} {url} from {origin}: a browser would allow it")
+    if error is not None and verdict.error != error:
+        raise AssertionError(
+            f"{method} {url} from {origin}: expected {error}, got {verdict.explanation}"
+        )
+    return verdict
+
+
+__all__ = ["assert_cors_allowed", "assert_cors_blocked", "cors_report", "cors_verdict"]

@@ -1,0 +1,519 @@
+"""Write the API reference (docs/reference/) from the code itself.
+
+Every name in the ``__all__`` of ``corecors`` and of each public module under
+it (the adapters, and any module added later) gets its signature, with types
+and defaults as annotated, its docstring, and a description of each parameter
+from :data:`PARAMETERS` below. The error and warning codes page is generated
+from ``corecors.CODES`` and the Django adapter's ``DJANGO_CODES``: each core
+code's fix is what corecors itself says for the example configuration in
+:data:`EXAMPLES`.
+
+Run ``make docs`` (``python docs/generate.py``) after changing a public name;
+``tests/core/test_docs.py`` fails while the committed pages differ from what
+this script writes, or while a public name, parameter or code is undocumented.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import sys
+import typing
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "reference"
+
+# What each parameter (and NamedTuple field) means, with its unit. Keyed by
+# "Owner.name" where a name means different things, else by the name alone.
+PARAMETERS: dict[str, str] = {
+    "allow_origins": (
+        'Origins allowed to read responses: exact origins (`"https://app.example.com"`, '
+        'scheme://host[:port], no path), patterns (`"https://*.example.com"`, '
+        '`"http://localhost:*"`), `"*"` for any origin, `"null"` for opaque origins. '
+        "Empty: no origin is allowed. A single string is an error (E011)."
+    ),
+    "allow_origin_regex": (
+        "A regex, a compiled pattern, or a list of them; an origin is allowed when one "
+        "matches it *whole* (`re.fullmatch`)."
+    ),
+    "allow_origin_func": (
+        "A function called with the request's origin (`str`); return `True` to allow it. "
+        "Consulted after the lists and patterns; its answers are not cached."
+    ),
+    "allow_methods": (
+        'Methods a preflight may ask for; `["*"]` for any. Simple methods (GET, HEAD, '
+        "POST) never need listing for actual requests; CONNECT, TRACE, TRACK are refused "
+        "(E007)."
+    ),
+    "allow_headers": (
+        'Request headers a preflight may ask for (case-insensitive); `["*"]` for any. '
+        "CORS-safelisted request headers are always allowed."
+    ),
+    "allow_credentials": (
+        "Send `Access-Control-Allow-Credentials: true`: the browser then sends cookies and "
+        'reads the response. Never with `allow_origins=["*"]` (W001).'
+    ),
+    "expose_headers": (
+        "Response headers the page's JavaScript may read beyond the CORS-safelisted ones "
+        '(`Access-Control-Expose-Headers`). `["*"]` is an error with credentials (E009).'
+    ),
+    "max_age": (
+        "How long, in **seconds**, the browser may cache a preflight's answer "
+        "(`Access-Control-Max-Age`), from 0 to 86400; `None` omits the header. "
+        "Chromium caps it at 7200 (W004)."
+    ),
+    "allow_private_network": (
+        "Answer Private Network Access preflights (`Access-Control-Request-Private-Network: "
+        "true`) with `Access-Control-Allow-Private-Network: true`."
+    ),
+    "policy": (
+        "A ready `CORSPolicy`, or a `PathPolicies` for per-path policies; never together "
+        "with the options above (`CORSConfigError`)."
+    ),
+    "check_websocket_origin": (
+        "Refuse WebSocket handshakes (403) from origins the policy does not allow. Your own "
+        "origin must then be listed: same-origin pages send `Origin` too."
+    ),
+    "options": "The keyword options of `CORSPolicy` (`allow_origins=...`, `max_age=...`, ...).",
+    "app": "The application to wrap.",
+    "CORS.app": "The Flask app; `None` for an app factory (call `init_app` later).",
+    "CORS.init_app.app": "The Flask app whose `wsgi_app` is wrapped.",
+    "CORS.resolve.config": "A mapping like `app.config`: `CORS_ALLOW_ORIGINS`, ..., `CORS_POLICY`.",
+    "get_response": "Django's next handler (Django passes it).",
+    "problems": "Every problem found, in the order the options were checked.",
+    "problem": "The risky setting: its code, option, value, message and fix.",
+    "rules": (
+        "`(pattern, policy)` pairs, first match wins: a pattern ending in `*` matches by "
+        "prefix, a compiled `re.Pattern` by full match, any other string exactly; a `None` "
+        "policy means no CORS processing for those paths."
+    ),
+    "path": "The request path as the server decoded it (WSGI `PATH_INFO`, ASGI `path`).",
+    "method": "The request method, as received (`OPTIONS` with `request_method` is a preflight).",
+    "origin": "The `Origin` header's value, or `None` when the request has none.",
+    "request_method": "The `Access-Control-Request-Method` header's value, or `None`.",
+    "request_headers": (
+        "The `Access-Control-Request-Headers` value (several header lines joined with "
+        '`","`), or `None`.'
+    ),
+    "request_private_network": (
+        "Whether the request has `Access-Control-Request-Private-Network: true`."
+    ),
+    "apply_decision.headers": "The application's response headers, as `(name, value)` pairs.",
+    "decision": "What `CORSPolicy.decide` returned for this request.",
+    "existing": "The response's own `Vary` header values (one or more lines).",
+    "tokens": "The header names the response must also vary on.",
+    # ConfigProblem's fields.
+    "ConfigProblem.code": "The stable code, e.g. `E001` (see the codes page).",
+    "ConfigProblem.option": "The option at fault, e.g. `allow_origins`.",
+    "ConfigProblem.value": "The offending value, as given.",
+    "ConfigProblem.message": "What is wrong with it.",
+    "ConfigProblem.fix": "What to write instead.",
+    # Decision's fields.
+    "Decision.kind": (
+        '`"none"`: the request has no `Origin`, no CORS processing (the response still '
+        'varies on `Origin`); `"preflight"`: an `OPTIONS` request with `Origin` and '
+        "`Access-Control-Request-Method` (Fetch's CORS-preflight request), answered by the "
+        'middleware without reaching the application; `"actual"`: any other request with '
+        "an `Origin`, which reaches the application."
+    ),
+    "Decision.allowed": (
+        "Whether the origin (and, for a preflight, the method, headers and private-network "
+        "request) is allowed. A refused actual request still reaches the application, "
+        "without CORS headers: the browser then hides the response from the page."
+    ),
+    "Decision.status": (
+        "The preflight's response status: 200 when allowed, 400 when refused; `None` for "
+        "other kinds (the application's status stands)."
+    ),
+    "Decision.headers": (
+        "The `Access-Control-*` headers to add, as `(name, value)` `str` pairs; never `Vary`."
+    ),
+    "Decision.vary": "The header names the response varies on; merged into its `Vary`.",
+    "Decision.reason": (
+        "Why the request was refused, for the server log (`None` when allowed); never "
+        "sent to the client."
+    ),
+    "Decision.body": "The preflight response body: empty when allowed, a short reason when not.",
+    "Decision.raw_headers": "`headers` as lower-case latin-1 `bytes` pairs, for ASGI.",
+    "Decision.raw_vary": "`vary` as one latin-1 `bytes` value, for ASGI.",
+}
+
+# One configuration per core code, whose problem corecors reports with that code:
+# the codes page shows the message and fix that corecors itself gives for it.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "E001": {"allow_origins": ["app.example.com"]},
+    "E002": {"allow_origins": ["https://app.example.com/"]},
+    "E003": {"allow_origins": ["https://app.*.example.com"]},
+    "E004": {"allow_origin_regex": "https://(app.example.com"},
+    "E005": {"allow_origin_func": "https://app.example.com"},
+    "E006": {"allow_methods": ["GET,POST"]},
+    "E007": {"allow_methods": ["TRACE"]},
+    "E008": {"allow_headers": ["X-Token:"]},
+    "E009": {
+        "allow_origins": ["https://app.example.com"],
+        "allow_credentials": True,
+        "expose_headers": ["*"],
+    },
+    "E010": {"max_age": -1},
+    "E011": {"allow_origins": "https://app.example.com"},
+    "E012": {"rules": [("api/*", None)]},
+    "W001": {"allow_origins": ["*"], "allow_credentials": True},
+    "W002": {"allow_origins": ["null"], "allow_credentials": True},
+    "W003": {"allow_origins": ["http://app.example.com"], "allow_credentials": True},
+    "W004": {"max_age": 86400},
+}
+
+# The Django adapter's own check ids: what to change in settings.py.
+DJANGO_FIXES: dict[str, str] = {
+    "E101": "Make CORECORS_POLICY a dotted path to a CORSPolicy or PathPolicies that imports.",
+    "W101": "Add each origin allowed with credentials to CSRF_TRUSTED_ORIGINS.",
+    "W102": "Anchor the regex to match the whole origin (corecors uses a full match).",
+    "W103": "Remove the CORS_* settings, or CORECORS_POLICY: use one of the two.",
+    "W104": "Move corecors.adapters.django.CORSMiddleware above that middleware in MIDDLEWARE.",
+    "W105": "Remove corsheaders.middleware.CorsMiddleware from MIDDLEWARE.",
+}
+
+
+def public_modules() -> list[str]:
+    """``corecors`` and every module below it that declares ``__all__`` (none private)."""
+    import corecors
+    import corecors.adapters
+
+    names = ["corecors"]
+    for package in (corecors, corecors.adapters):
+        prefix = package.__name__ + "."
+        for info in pkgutil.walk_packages(package.__path__, prefix):
+            if any(part.startswith("_") for part in info.name.split(".")):
+                continue
+            module = importlib.import_module(info.name)
+            if "__all__" in vars(module) and info.name not in names:
+                names.append(info.name)
+    return sorted(names)
+
+
+def _text(doc: str) -> str:
+    """A docstring as Markdown: reST roles and double backticks become code spans."""
+    doc = re.sub(r"::$", ":", doc, flags=re.M)  # reST's literal-block marker
+    doc = re.sub(r":(?:class|func|meth|data|attr|mod|exc):`~?([^`]+)`", r"`\1`", doc)
+    return re.sub(r"``([^`]+)``", r"`\1`", doc)
+
+
+def _describe(owner: str, name: str) -> str:
+    for key in (f"{owner}.{name}", name):
+        if key in PARAMETERS:
+            return PARAMETERS[key]
+    raise LookupError(f"describe the parameter {owner}.{name} in docs/generate.py PARAMETERS")
+
+
+def _parameters(owner: str, signature: inspect.Signature) -> list[str]:
+    rows = []
+    for name, parameter in signature.parameters.items():
+        if name == "self":
+            continue
+        shown = f"**{name}" if parameter.kind is inspect.Parameter.VAR_KEYWORD else name
+        kind = "keyword-only" if parameter.kind is inspect.Parameter.KEYWORD_ONLY else ""
+        annotation = parameter.annotation
+        annotation = "" if annotation is inspect.Parameter.empty else _annotation(annotation)
+        default = "" if parameter.default is inspect.Parameter.empty else repr(parameter.default)
+        cells = [
+            f"`{shown}`",
+            f"`{annotation}`".replace("|", "\\|") if annotation else "",
+            f"`{default}`" if default else ("" if kind or shown.startswith("*") else "required"),
+            (f"{kind}. " if kind else "") + _describe(owner, name).replace("|", "\\|"),
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    return ["| Parameter | Type | Default | Meaning |", "| --- | --- | --- | --- |", *rows, ""]
+
+
+# The annotations shown on the page being written, for its "Type aliases" section.
+_SHOWN: list[str] = []
+
+
+def _annotation(annotation: object) -> str:
+    """An annotation as written in the source (they are strings there), or formatted."""
+    if not isinstance(annotation, str):
+        annotation = inspect.formatannotation(annotation).replace("typing.", "")
+    _SHOWN.append(annotation)
+    return annotation
+
+
+def _aliases(modules: set[str], documented: set[str]) -> list[str]:
+    """What the capitalised names in the page's annotations stand for, from the modules
+    that define the page's objects: a type alias's value, or where an import comes from."""
+    rows = []
+    names = sorted(set(re.findall(r"\b[A-Z]\w+", " ".join(_SHOWN))) - documented)
+    for name in names:
+        for module_name in sorted(modules):
+            module = sys.modules[module_name]
+            value = vars(module).get(name)
+            if value is not None and hasattr(value, "__args__"):  # an alias: X | Y, C[...]
+                text = re.sub(r"\b(?:[a-z_]+\.)+", "", inspect.formatannotation(value))
+                rows.append(f"- `{name} = {text}`")
+                break
+            source = inspect.getsource(module)
+            found = re.search(rf"^\s*from ([\w.]+) import [^\n]*\b{name}\b", source, re.M)
+            if found and not found.group(1).startswith(("collections", "typing", ".")):
+                rows.append(f"- `{name}`: `{found.group(1)}.{name}`")
+                break
+    return ["## Type aliases", "", *rows, ""] if rows else []
+
+
+def _signature(obj: Callable[..., Any]) -> tuple[inspect.Signature, str]:
+    """The signature without ``self``, and its text with annotations as written."""
+    signature = inspect.signature(obj)
+    signature = signature.replace(
+        parameters=[p for p in signature.parameters.values() if p.name != "self"]
+    )
+    parts = []
+    star = False
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        text = ("**" if parameter.kind is inspect.Parameter.VAR_KEYWORD else "") + parameter.name
+        star = star or parameter.kind is inspect.Parameter.VAR_KEYWORD
+        if parameter.annotation is not inspect.Parameter.empty:
+            text += f": {_annotation(parameter.annotation)}"
+        if parameter.default is not inspect.Parameter.empty:
+            text += f" = {parameter.default!r}"
+        parts.append(text)
+    returns = signature.return_annotation
+    tail = "" if returns is inspect.Signature.empty else f" -> {_annotation(returns)}"
+    text = f"({', '.join(parts)}){tail}"
+    if len(text) > 80:  # one parameter a line, as ruff would format it
+        text = "(\n" + "".join(f"    {part},\n" for part in parts) + f"){tail}"
+    return signature, text
+
+
+def _docstring(title: str, obj: object) -> str:
+    """The object's own docstring (not one inherited from a base class or builtin)."""
+    own = vars(obj).get("__doc__") if inspect.isclass(obj) else getattr(obj, "__doc__", None)
+    if not own or not own.strip():
+        raise LookupError(f"{title} has no docstring: write one (the reference shows it)")
+    return inspect.cleandoc(own)
+
+
+def callable_section(owner: str, title: str, obj: Callable[..., Any], level: str) -> list[str]:
+    signature, text = _signature(obj)
+    shown = f"class {title}{text.rsplit(' -> ', 1)[0]}" if inspect.isclass(obj) else title + text
+    lines = [f"{level} `{title}`", "", "```python", shown, "```", ""]
+    if inspect.isclass(obj):
+        bases = [b.__name__ for b in obj.__bases__ if b is not object]
+        if bases:
+            lines += [f"Subclass of `{'`, `'.join(bases)}`.", ""]
+    lines += [_text(_docstring(title, obj)), ""]
+    lines += _parameters(owner, signature)
+    if {"allow_origins", "options", "policy", "config"} & set(signature.parameters):
+        lines += [
+            "Raises `CORSConfigError` (listing every problem, see [the codes](codes.md)) for a"
+            " configuration that cannot work, when called; emits `CORSConfigWarning` for a"
+            " risky one.",
+            "",
+        ]
+    returns = _annotation(signature.return_annotation)
+    if not inspect.isclass(obj) and returns not in (str(inspect.Signature.empty), "None"):
+        lines += [f"Returns `{returns}`.", ""]
+    return lines
+
+
+def _named_tuple(name: str, cls: type) -> list[str]:
+    hints = typing.get_type_hints(cls)
+    defaults: dict[str, Any] = cls._field_defaults  # type: ignore[attr-defined]
+    rows = ["| Field | Type | Default | Meaning |", "| --- | --- | --- | --- |"]
+    for field in cls._fields:  # type: ignore[attr-defined]
+        annotation = _annotation(hints[field])  # aliases (Headers...) resolved
+        default = f"`{defaults[field]!r}`" if field in defaults else "required"
+        cells = [f"`{field}`", f"`{annotation}`", default, _describe(name, field)]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return [*rows, ""]
+
+
+def _class(name: str, cls: type) -> list[str]:
+    if hasattr(cls, "_fields"):  # a NamedTuple
+        lines = [f"## `{name}`", "", f"`class {name}(NamedTuple)`", ""]
+        lines += [_text(_docstring(name, cls)), "", *_named_tuple(name, cls)]
+    else:
+        lines = callable_section(name, name, cls, "##")
+    for member, value in vars(cls).items():
+        if member.startswith("_"):
+            continue
+        if inspect.isfunction(value):
+            lines += callable_section(f"{name}.{member}", f"{name}.{member}", value, "###")
+        elif isinstance(value, property):
+            returns = _annotation(inspect.signature(value.fget).return_annotation)
+            lines += [f"### `{name}.{member}`", "", f"Property: `{returns}`.", ""]
+            if value.__doc__:
+                lines += [_text(inspect.cleandoc(value.__doc__)), ""]
+    return lines
+
+
+def _data(module: ModuleType, name: str, value: object) -> list[str]:
+    """A constant: its type, its ``#:`` comment in the source, and its value."""
+    comment: list[str] = []
+    for candidate in list(sys.modules.values()):
+        if getattr(candidate, "__name__", "").startswith(module.__name__.split(".")[0]) and (
+            vars(candidate).get(name) is value
+        ):
+            source = inspect.getsource(candidate).splitlines()
+            for index, line in enumerate(source):
+                if re.match(rf"{name}\b.*=", line):
+                    above = index - 1
+                    while above >= 0 and source[above].startswith("#:"):
+                        comment.insert(0, source[above][2:].strip())
+                        above -= 1
+                    break
+            if comment:
+                break
+    if not comment:
+        raise LookupError(f"document {module.__name__}.{name} with a '#:' comment above it")
+    lines = [f"## `{name}`", "", f"`{type(value).__name__}`", "", " ".join(comment), ""]
+    if isinstance(value, dict):
+        lines += ["See [the error and warning codes](codes.md) for each entry.", ""]
+    return lines
+
+
+def _django_settings() -> list[str]:
+    """The settings the Django middleware reads, from the adapter's own list."""
+    from corecors.adapters.django.conf import ALIASES, CORS_SETTINGS
+
+    old = {alias: name for name, alias in ALIASES.items()}
+    names = [
+        f"`{name}`" + (f" (django-cors-headers' old name for `{old[name]}`)" if name in old else "")
+        for name in CORS_SETTINGS
+    ]
+    return [
+        "## Settings",
+        "",
+        "Read once, when Django builds the middleware: `CORECORS_POLICY` (a `CORSPolicy`, a",
+        "`PathPolicies`, or a dotted path to one), or else the django-cors-headers settings",
+        "below, with django-cors-headers' names and defaults; the README's",
+        "[Django section](https://github.com/corecors/corecors#django) gives each one's",
+        "default and the `CORSPolicy` option it sets. A configuration that cannot work raises",
+        "`CORSConfigError` naming the settings to change; `manage.py check` reports the",
+        "same problems and [the Django checks](codes.md#django-system-checks).",
+        "",
+        *(f"- {name}" for name in names),
+        "",
+    ]
+
+
+def module_page(module_name: str) -> str:
+    module = importlib.import_module(module_name)
+    lines = [f"# `{module_name}`", "", _text(inspect.getdoc(module) or ""), ""]
+    _SHOWN.clear()
+    defined_in = {module_name}
+    for name in module.__all__:
+        value = getattr(module, name)
+        defined_in.add(getattr(value, "__module__", module_name))
+        if inspect.isclass(value):
+            lines += _class(name, value)
+        elif callable(value):
+            lines += callable_section(name, name, value, "##")
+        else:
+            lines += _data(module, name, value)
+    if module_name == "corecors.adapters.django":
+        lines += _django_settings()
+    documented = {"CORSPolicy", "PathPolicies", "Decision", "ConfigProblem", *module.__all__}
+    lines += _aliases({m for m in defined_in if m in sys.modules}, documented)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _example_problem(code: str) -> Any:
+    from corecors import CORSConfigError, CORSPolicy, PathPolicies
+
+    options = EXAMPLES[code]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if "rules" in options:
+                PathPolicies(options["rules"])
+            else:
+                CORSPolicy(**options)
+        except CORSConfigError as error:
+            problems = list(error.problems)
+        else:
+            problems = [w.message.problem for w in caught if hasattr(w.message, "problem")]
+    found = [p for p in problems if p.code == code]
+    if not found:
+        raise LookupError(f"EXAMPLES[{code!r}] does not produce {code}: {problems}")
+    return found[0]
+
+
+def codes_page() -> str:
+    from corecors import CODES
+    from corecors.adapters.django.checks import DJANGO_CODES
+
+    lines = [
+        "# Error and warning codes",
+        "",
+        "Generated from `corecors.CODES` and `corecors.adapters.django.checks.DJANGO_CODES`.",
+        "An `E` code raises `CORSConfigError` when the policy is built (all problems at",
+        "once); a `W` code emits `CORSConfigWarning` and the policy works. Django's system",
+        "checks report both as `corecors.E001`, ... Codes are never renumbered.",
+        "",
+        "## corecors",
+        "",
+        "The example is one configuration with the problem; the message and fix are what",
+        "corecors says about it.",
+        "",
+        "| Code | Meaning | Example | corecors says | Fix |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for code, meaning in CODES.items():
+        if code not in EXAMPLES:
+            raise LookupError(f"add an example configuration for {code} to docs/generate.py")
+        problem = _example_problem(code)
+        example = ", ".join(f"{k}={v!r}" for k, v in EXAMPLES[code].items())
+        if "rules" in EXAMPLES[code]:
+            example = f"PathPolicies({EXAMPLES[code]['rules']!r})"
+        cells = [code, meaning, f"`{example}`", f"{problem.option}: {problem.message}", problem.fix]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines += [
+        "",
+        "## Django system checks",
+        "",
+        "Checks of the settings around the policy, as `corecors.E101`, ...",
+        "",
+        "| Code | Meaning | Fix |",
+        "| --- | --- | --- |",
+    ]
+    for code, meaning in DJANGO_CODES.items():
+        if code not in DJANGO_FIXES:
+            raise LookupError(f"add the fix for {code} to DJANGO_FIXES in docs/generate.py")
+        lines.append(f"| {code} | {meaning} | {DJANGO_FIXES[code]} |")
+    return "\n".join(lines) + "\n"
+
+
+def pages() -> dict[str, str]:
+    """Every reference page: file name in docs/reference/ -> Markdown."""
+    modules = public_modules()
+    index = ["# API reference", "", "Generated from the code by `docs/generate.py`.", ""]
+    index += [f"- [`{name}`]({name}.md)" for name in modules]
+    index += ["- [Error and warning codes](codes.md)", ""]
+    result = {"index.md": "\n".join(index)}
+    result.update({f"{name}.md": module_page(name) for name in modules})
+    result["codes.md"] = codes_page()
+    return result
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    wanted = pages()
+    for stale in set(p.name for p in OUT.glob("*.md")) - set(wanted):
+        (OUT / stale).unlink()
+    for name, text in wanted.items():
+        (OUT / name).write_text(text)
+    print(f"wrote {len(wanted)} pages to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""corecors.browser, the `corecors check` command and corecors.testing."""

@@ -1,0 +1,34 @@
+"""CORSMiddleware in frameworks beyond FastAPI, Flask and Django, each through its own test client.
+
+Each module builds the conformance table's reference application in one
+framework, runs the table through it, and runs the README's recipe for it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.servers import ROOT
+
+README = (ROOT / "README.md").read_text()
+SECTION = README.split("<!-- section: frameworks -->", 1)[1].split("<!-- section:", 1)[0]
+METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+FRONT = "https://app.example.com"  # the origin every recipe allows
+PREFLIGHT = {"Origin": FRONT, "Access-Control-Request-Method": "GET"}
+
+
+def run_recipe(framework: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """Run the README's recipe for ``framework`` in ``namespace``; return the namespace.
+
+    The recipe is the code block after the bold ``**framework**`` label; it must
+    stay short (the few lines a user adds to an app they already have).
+    """
+    found = re.search(
+        rf"\*\*{re.escape(framework)}\*\*[^\n]*\n\n```python\n(.*?)```", SECTION, re.S
+    )
+    assert found, f"no {framework} recipe in the README's frameworks section"
+    code = [line for line in found.group(1).splitlines() if line and not line.startswith("from ")]
+    assert len(code) <= 3, f"the {framework} recipe is {len(code)} lines besides imports"
+    exec(compile(found.group(1), f"README {framework}", "exec"), namespace)
+    return namespace
