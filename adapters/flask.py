@@ -7,7 +7,7 @@ gets the CORS headers.
 
 Per route: ``CORS(blueprint, ...)`` for a blueprint's routes and
 ``@cross_origin(...)`` for one view; the most specific policy wins (view, then
-blueprint, then app). See :mod:`corecors.adapters.flask_routes`.
+blueprint, then app). See :mod:`corecors.adapters._flask_routes`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy
 
 from ._common import Policy, policies_of, resolve_policy
-from .flask_routes import (
+from ._flask_routes import (
     RouteOptions,
     View,
     decorate_view,

@@ -10,7 +10,7 @@ Its ``CORS_*`` settings keep working with the same defaults (see ``conf``);
 gives full control. ``manage.py check`` reports configuration problems with
 stable ids (see ``checks``).
 
-``cross_origin`` gives one view its own policy (see ``decorators``).
+``cross_origin`` gives one view its own policy (see ``_decorators``).
 
 Importing this package needs no configured settings: the middleware is imported
 lazily, and settings are read only when Django builds the middleware.
@@ -28,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised in an environment wit
     ) from exc
 
 if TYPE_CHECKING:
-    from .decorators import cross_origin
+    from ._decorators import cross_origin
     from .middleware import CORSMiddleware
 
 __all__ = ["CORSMiddleware", "cross_origin"]
@@ -42,7 +42,7 @@ def __getattr__(name: str) -> Any:
 
         return CORSMiddleware
     if name == "cross_origin":
-        from .decorators import cross_origin
+        from ._decorators import cross_origin
 
         return cross_origin
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

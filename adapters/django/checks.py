@@ -20,8 +20,8 @@ from django.utils.module_loading import import_string
 from corecors import ConfigProblem, CORSConfigError
 
 from .._common import Routable, policies_of
+from ._decorators import decorated_views
 from .conf import CORS_SETTINGS, load_policy, read_setting
-from .decorators import decorated_views
 
 #: The ids only the Django adapter emits (the core's are in corecors.CODES).
 DJANGO_CODES: dict[str, str] = {

@@ -31,8 +31,8 @@ from corecors.decision import ACTUAL_RESPONSE_HEADERS
 from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
 
 from .._common import Router, decide_cgi
+from ._decorators import view_policy
 from .conf import is_cors_setting, load_policy
-from .decorators import view_policy
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 

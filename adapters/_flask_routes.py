@@ -35,7 +35,8 @@ try:
     from flask.sansio.blueprints import BlueprintSetupState
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise ImportError(
-        'corecors.adapters.flask_routes needs Flask; install it with: pip install "corecors[flask]"'
+        "corecors.adapters._flask_routes needs Flask; install it with: "
+        'pip install "corecors[flask]"'
     ) from exc
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
