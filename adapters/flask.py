@@ -7,7 +7,7 @@ gets the CORS headers.
 
 Per route: ``CORS(blueprint, ...)`` for a blueprint's routes and
 ``@cross_origin(...)`` for one view; the most specific policy wins (view, then
-blueprint, then app). See :mod:`corecors.adapters._flask_routes`.
+blueprint, then app).
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "reference"
 
+_FETCH_HEADERS = "The headers the page's `fetch()` sets, a mapping or `(name, value)` pairs."
+
 # What each parameter (and NamedTuple field) means, with its unit. Keyed by
 # "Owner.name" where a name means different things, else by the name alone.
 PARAMETERS: dict[str, str] = {
@@ -106,6 +108,116 @@ PARAMETERS: dict[str, str] = {
         "Whether the request has `Access-Control-Request-Private-Network: true`."
     ),
     "apply_decision.headers": "The application's response headers, as `(name, value)` pairs.",
+    "CORSPolicy.preflight.method": "The `Access-Control-Request-Method` header's value.",
+    "CORSPolicy.preflight.headers": (
+        "The `Access-Control-Request-Headers` value (several header lines joined with "
+        '`","`), or `None`.'
+    ),
+    "CORSPolicy.preflight.private_network": (
+        "Whether the request has `Access-Control-Request-Private-Network: true`."
+    ),
+    "ConfigProblem.template": (
+        "`(message, fix)` with each option name as a format field (`{max_age}`), so that "
+        "`render` can word the problem in an adapter's vocabulary; `None` when the text "
+        "names no option."
+    ),
+    "ConfigProblem.render.name": (
+        "Maps a `CORSPolicy` keyword to the user's spelling in the message and fix "
+        "(Django: `CORS_ALLOWED_ORIGINS`)."
+    ),
+    "ConfigProblem.render.option": (
+        "The same mapping for the `option` field; `None` (the default) uses `name`."
+    ),
+    "Decision.refusal": (
+        "`reason` in parts (`Refusal`), for adapters that word it themselves; `None` when allowed."
+    ),
+    # Refusal's fields.
+    "Refusal.what": (
+        'The part that failed: `"origin"`, `"method"`, `"headers"` or `"private-network"`.'
+    ),
+    "Refusal.text": "The reason worded with the `CORSPolicy` keywords (`Decision.reason`).",
+    "Refusal.template": (
+        "The reason with the fields `{value}` (the request's value, shortened and quoted) "
+        "and `{option}` (the option that would allow it)."
+    ),
+    "Refusal.value": "The request's value that was refused, already shortened and quoted.",
+    "Refusal.option": (
+        "The `CORSPolicy` keyword of the option that would allow it; `None` when there is "
+        "none to name."
+    ),
+    "Refusal.render.name": (
+        "Maps an option keyword to the user's spelling (e.g. Django's "
+        "`CORS_ALLOWED_ORIGINS`); `None` keeps the keywords."
+    ),
+    # corecors.browser: what a browser makes of an exchange.
+    "BrowserRequest.url": "The absolute URL the page fetches.",
+    "BrowserRequest.headers": (
+        "The headers the page's script sets, a mapping or `(name, value)` pairs; forbidden "
+        "request headers (`Cookie`, `Host`, `Sec-*`...) are ignored, as browsers never send "
+        "them."
+    ),
+    "BrowserRequest.credentials": (
+        '`True` for `credentials: "include"` (cookies, HTTP authentication).'
+    ),
+    "ServerResponse.status": "The response's HTTP status code.",
+    "ServerResponse.headers": (
+        "The response's header lines in order, a mapping or `(name, value)` pairs; repeated "
+        "lines are kept (a repeated `Access-Control-Allow-Origin` fails the check)."
+    ),
+    "ServerResponse.get.name": "The header name (case-insensitive).",
+    "Verdict.allowed": "Whether the page's script gets the response.",
+    "Verdict.error": (
+        "`None` when allowed, else the Chromium DevTools `Network.CorsError` name of the "
+        "failed check."
+    ),
+    "Verdict.step": 'The response that failed: `"preflight"` or `"actual"`.',
+    "Verdict.detail": "What was wrong.",
+    "Verdict.fix": "One sentence: what to change on the server.",
+    "Verdict.readable_headers": (
+        "The lower-cased response header names the script can read; `None` when the actual "
+        "response was not checked."
+    ),
+    "Verdict.redirect": (
+        "For an actual response that is a redirect and passed the CORS check, the URL the "
+        "browser fetches next (and checks again); `allowed` is then `False` and `error` "
+        "`None`."
+    ),
+    "Verdict.checked": "The responses the verdict looked at.",
+    "check.request": "What the page asks `fetch()` to do.",
+    "check.preflight": (
+        "The answer to the CORS-preflight request: required when the request needs a "
+        "preflight (`ValueError` otherwise), ignored when not."
+    ),
+    "check.actual": (
+        "The answer to the actual request, or `None` when it was not sent (the verdict "
+        "then covers the preflight only)."
+    ),
+    "check_actual.request": "What the page asks `fetch()` to do.",
+    "check_actual.response": "The actual request's response.",
+    "check_preflight.request": "What the page asks `fetch()` to do.",
+    "check_preflight.response": "The CORS-preflight request's response.",
+    "cors_check.request": "What the page asks `fetch()` to do.",
+    "cors_check.response": "The response to check.",
+    "cors_check.step": 'Which response it is: `"preflight"` or `"actual"`.',
+    "serialize_origin.url": "An absolute URL.",
+    # corecors.testing: the helpers' shared parameters.
+    "client": (
+        "The framework's test client (Starlette/FastAPI `TestClient`, an httpx client, "
+        "Flask's or Django's test client)."
+    ),
+    "url": "A path, or an absolute URL on the client's host.",
+    "credentials": '`True` for the page\'s `credentials: "include"`.',
+    "send": (
+        "Also send an actual request that is not GET or HEAD (default `True`: a test "
+        "client talks to a test database)."
+    ),
+    "cors_report.headers": _FETCH_HEADERS,
+    "cors_verdict.headers": _FETCH_HEADERS,
+    "assert_cors_allowed.headers": _FETCH_HEADERS,
+    "assert_cors_blocked.headers": _FETCH_HEADERS,
+    "assert_cors_blocked.error": (
+        "The `Network.CorsError` name the browser must report; `None` accepts any."
+    ),
     "decision": "What `CORSPolicy.decide` returned for this request.",
     "existing": "The response's own `Vary` header values (one or more lines).",
     "tokens": "The header names the response must also vary on.",

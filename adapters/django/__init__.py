@@ -10,7 +10,7 @@ Its ``CORS_*`` settings keep working with the same defaults (see ``conf``);
 gives full control. ``manage.py check`` reports configuration problems with
 stable ids (see ``checks``).
 
-``cross_origin`` gives one view its own policy (see ``_decorators``).
+``cross_origin`` gives one view its own policy, which replaces the settings' on that view.
 
 Importing this package needs no configured settings: the middleware is imported
 lazily, and settings are read only when Django builds the middleware.
