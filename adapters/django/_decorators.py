@@ -9,8 +9,8 @@
 
 On that view the policy replaces the one from the settings, preflights
 included. With the corecors middleware installed, the middleware finds the
-view first (``django.urls.resolve(request.path_info)``, done only once a view
-has been decorated) and applies the view's policy, also to the view's error
+view first (``django.urls.resolve(request.path_info)``, done only in a URLconf
+that routes to a decorated view) and applies the view's policy, also to the view's error
 pages; without it, the decorated view answers its own preflights and decorates
 its own responses.
 """
@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 
@@ -39,7 +39,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 VIEW_ATTRIBUTE = "corecors_policy"
 # Set on a request whose view policy the middleware has applied.
 _HANDLED = "_corecors_view_policy_applied"
-_decorated = False  # whether any view was decorated in this process
+# Whether a URLconf (its resolver) routes to any decorated view, found once each.
+_with_views: dict[object, bool] = {}
 _OPTION_NAMES = tuple(inspect.signature(CORSPolicy).parameters)
 #: How many (URLconf, path) the middleware remembers the view policy of.
 MEMO_SIZE = 256
@@ -76,8 +77,6 @@ def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callabl
     view_cors = built
 
     def decorator(view: View) -> View:
-        global _decorated
-        _decorated = True
         if iscoroutinefunction(view):
 
             @functools.wraps(view)
@@ -120,14 +119,18 @@ def _unknown_option(name: str, value: object) -> ConfigProblem:
 def view_policy(request: HttpRequest) -> CORSPolicy | None:
     """The policy of the decorated view ``request`` resolves to (None: not decorated).
 
-    Resolves only once a view has been decorated; marks the request so that the
-    view leaves the response to the middleware.
+    Resolves only in a URLconf that routes to a decorated view (looked for once
+    per URLconf); marks the request so that the view leaves the response to the
+    middleware.
     """
-    if not _decorated:
+    resolver = get_resolver(getattr(request, "urlconf", None))
+    with_views = _with_views.get(resolver)
+    if with_views is None:
+        with_views = _with_views[resolver] = any(True for _ in _walk(resolver.url_patterns))
+    if not with_views:
         return None
     # Resolving costs tens of microseconds: remember up to MEMO_SIZE paths per
     # URLconf (a changed ROOT_URLCONF is a new resolver, hence new keys).
-    resolver = get_resolver(getattr(request, "urlconf", None))
     key = (resolver, request.path_info)
     if key in _memo:
         policy = _memo[key]
@@ -154,12 +157,12 @@ def _walk(patterns: Any) -> Iterator[tuple[str, CORSPolicy]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             yield from _walk(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern):
-            policy = getattr(pattern.callback, VIEW_ATTRIBUTE, None)
-            if isinstance(policy, CORSPolicy):
-                callback = pattern.callback
-                named = getattr(callback, "view_class", callback)
-                yield f"{named.__module__}.{named.__qualname__}", policy
+            continue
+        callback = pattern.callback  # a URLPattern's view
+        policy = getattr(callback, VIEW_ATTRIBUTE, None)
+        if isinstance(policy, CORSPolicy):
+            named = getattr(callback, "view_class", callback)
+            yield f"{named.__module__}.{named.__qualname__}", policy
 
 
 def _decide(policy: CORSPolicy, request: HttpRequest) -> Decision:

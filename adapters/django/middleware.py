@@ -11,9 +11,9 @@ adapter toolkit, shared with WSGI), and the decision's precomputed header pairs
 written into the response (docs/architecture.md).
 
 A view decorated with :func:`corecors.adapters.django.cross_origin` has its own
-policy: once any view is decorated, requests are resolved to their view first
-(``django.urls.resolve``, remembered per path), and a decorated view's policy
-replaces the router's.
+policy: in a URLconf that routes to a decorated view, requests are resolved
+to their view first (``django.urls.resolve``, remembered per path), and a
+decorated view's policy replaces the router's.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class CORSMiddleware:
             router = self._reload()
         # The one place the path is read: path_info, below the script prefix. A
         # @cross_origin view's own policy replaces the router's (looked for only
-        # once a view has been decorated), preflights and error pages included.
+        # in a URLconf with decorated views), preflights and error pages included.
         policy = view_policy(request) or router.single or router.for_path(request.path_info)
         if policy is None:
             return None

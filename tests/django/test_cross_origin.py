@@ -200,6 +200,19 @@ def test_many_distinct_paths_keep_their_views_policy() -> None:
             assert partner["Access-Control-Allow-Origin"] == PARTNER, (round_, item)
 
 
+def test_a_urlconf_without_decorated_views_is_left_to_the_settings(settings: Settings) -> None:
+    undecorated = types.ModuleType("undecorated")
+    undecorated.urlpatterns = [  # type: ignore[attr-defined]
+        path("nested/", include([path("plain", plain)])),
+        re_path(r"^.*$", plain),
+    ]
+    settings.ROOT_URLCONF = undecorated
+    for url in ("/nested/plain", "/partner/function"):
+        got = Client().get(url, headers={"Origin": APP})
+        assert got["Access-Control-Allow-Origin"] == APP, url
+        assert "Access-Control-Allow-Origin" not in Client().get(url, headers={"Origin": PARTNER})
+
+
 def test_a_path_without_a_view_gets_the_settings_policy(settings: Settings) -> None:
     no_catch_all = types.ModuleType("no_catch_all")
     no_catch_all.urlpatterns = [path("partner/function", function_view)]  # type: ignore[attr-defined]
