@@ -224,19 +224,25 @@ def register_blueprint_options(blueprint: Blueprint, options: RouteOptions) -> N
         table.blueprints[name] = options.policy(app)
         add_preflight_layer(app, table)
 
-    blueprint.record(on_register)
-    blueprint.after_request(_decorate_route_response)
+    try:
+        blueprint.record(on_register)
+        blueprint.after_request(_decorate_route_response)
+    except AssertionError:  # Flask's "setup method can no longer be called"
+        raise RuntimeError(
+            f"CORS(blueprint) on {blueprint.name!r} after it was registered would not apply: "
+            "call CORS(blueprint, ...) before app.register_blueprint(...)"
+        ) from None
 
 
 def _decorate_route_response(response: Response) -> Response:
     """A blueprint's after-request function: apply the route's most specific policy."""
     environ = request.environ
     if ROUTE_HANDLED not in environ:
-        table = current_app.extensions.get(TABLE_KEY)
-        # A blueprint's hook runs only for its routes, which have an endpoint.
-        endpoint = request.endpoint or ""
-        policy = table.for_endpoint(endpoint) if isinstance(table, RouteTable) else None
-        if policy is not None:
+        table = cast(RouteTable, current_app.extensions[TABLE_KEY])  # made on registration
+        # Flask runs a blueprint's hook only for its routes (and its nested
+        # blueprints'), so the innermost blueprint with a policy is always found.
+        policy = table.for_endpoint(request.endpoint or "")
+        if policy is not None:  # pragma: no branch
             decorate(response, decide_cgi(policy, environ, request.method))
     return response
 

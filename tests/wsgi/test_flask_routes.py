@@ -390,3 +390,11 @@ def test_many_distinct_preflights_keep_their_route_policy() -> None:
             assert allow_origin(partner) == PARTNER, (round_, item)
             assert client.options(f"/items/{item}", headers=preflight(APP)).status_code == 200
     assert client.options("/partner/items/1", headers=preflight(APP)).status_code == 400
+
+
+def test_cors_on_a_blueprint_already_registered_says_to_call_it_first() -> None:
+    app = Flask(__name__)
+    blueprint = partner_blueprint([])
+    app.register_blueprint(blueprint)
+    with pytest.raises(RuntimeError, match=r"before app.register_blueprint"):
+        CORS(blueprint, allow_origins=[PARTNER])
