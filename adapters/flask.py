@@ -4,28 +4,41 @@
 so preflights are answered before Flask's routing (routes need no ``OPTIONS``)
 and every response Flask produces, its 404, 405 and 500 error pages included,
 gets the CORS headers.
+
+Per route: ``CORS(blueprint, ...)`` for a blueprint's routes and
+``@cross_origin(...)`` for one view; the most specific policy wins (view, then
+blueprint, then app).
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from typing import Any
 
 try:
-    from flask import Flask
+    from flask import Blueprint, Flask
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise ImportError(
         'corecors.adapters.flask needs Flask; install it with: pip install "corecors[flask]"'
     ) from exc
 
-from corecors import ConfigProblem, CORSConfigError, CORSPolicy
+from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy
 
 from ._common import Policy, policies_of, resolve_policy
+from ._flask_routes import (
+    RouteOptions,
+    View,
+    decorate_view,
+    not_one_policy,
+    register_blueprint_options,
+    route_table,
+)
 from .wsgi import CORSMiddleware
 
-__all__ = ["CORS"]
+__all__ = ["CORS", "cross_origin"]
 
 logger = logging.getLogger("corecors")
 
@@ -82,27 +95,41 @@ class CORS:
 
     The middleware of an initialised app is ``app.extensions["corecors"]``.
 
-    - ``app`` (``Flask | None``, default None): the app; None for an app factory
-      (call ``init_app`` later).
+    - ``app`` (``Flask | Blueprint | None``, default None): the app, or a blueprint
+      whose routes get their own policy; None for an app factory (call ``init_app``
+      later).
     - ``**options``: the keyword options of :class:`corecors.CORSPolicy`, or ``policy=``
       (a ``CORSPolicy`` or ``PathPolicies``); they win over ``app.config``.
 
     Raises :class:`corecors.CORSConfigError` for an unknown option (flask-cors'
     names get their corecors equivalent) and, through ``init_app``, for a bad
     configuration, naming the keyword or the ``app.config`` key.
+
+    ``CORS(blueprint, ...)`` gives the blueprint's routes their own policy on
+    every app the blueprint is registered with (any ``url_prefix``, under
+    another name, nested in another blueprint), whether or not the app has
+    ``CORS(app)``. The options are read with ``app.config`` when the blueprint
+    is registered (``CORS_POLICY`` aside: it is the app's own policy); errors
+    raise :class:`CORSConfigError` from ``register_blueprint``. Preflights for
+    those routes are answered before Flask runs; their responses, error pages
+    included, get the blueprint's policy instead of the app's.
     """
 
-    def __init__(self, app: Flask | None = None, **options: Any) -> None:
+    def __init__(self, app: Flask | Blueprint | None = None, **options: Any) -> None:
         problems = [
             _unknown_option(name, value, in_config=False)
             for name, value in options.items()
             if name not in _VALID
         ]
+        if isinstance(app, Blueprint):
+            problems = [_on_route(p, f"blueprint {app.name!r}") for p in problems]
         if problems:
             raise CORSConfigError(problems)
         # policy=None is the same as no policy= at all.
         self._options = {k: v for k, v in options.items() if not (k == "policy" and v is None)}
-        if app is not None:
+        if isinstance(app, Blueprint):
+            register_blueprint_options(app, self._route_options(f"blueprint {app.name!r}"))
+        elif app is not None:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
@@ -125,8 +152,14 @@ class CORS:
                 "allow_origins=[...] or set app.config['CORS_ALLOW_ORIGINS']",
                 app.name,
             )
-        middleware = CORSMiddleware(app.wsgi_app, policy=policy)
-        app.wsgi_app = middleware  # type: ignore[method-assign]
+        table = route_table(app)
+        if table.layer is None:  # the middleware answers route preflights too
+            middleware = CORSMiddleware(app.wsgi_app, policy=policy)
+            middleware.route_policy = table.preflight_policy
+            app.wsgi_app = middleware  # type: ignore[method-assign]
+        else:  # blueprints registered first: their preflight layer stays outermost
+            middleware = CORSMiddleware(table.layer.app, policy=policy)
+            table.layer.app = middleware
         app.extensions["corecors"] = middleware
 
     def resolve(self, config: Mapping[str, Any]) -> Policy:
@@ -162,8 +195,61 @@ class CORS:
                 [_config_problem(p) if p.option in from_config else p for p in exc.problems]
             ) from None
 
+    def _route_options(self, where: str) -> RouteOptions:
+        """These options for one route or blueprint; their values are checked now."""
+        policy = self._options.get("policy")
+        if policy is not None and not isinstance(policy, CORSPolicy):
+            raise CORSConfigError([not_one_policy(policy, where)])
+        if policy is None:  # the values alone, without app.config: errors surface at import
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", CORSConfigWarning)
+                CORSPolicy(**self._options)
+        return RouteOptions(self.resolve)
+
     def __repr__(self) -> str:
         return f"CORS({', '.join(f'{k}={v!r}' for k, v in self._options.items())})"
+
+
+def cross_origin(**options: Any) -> Callable[[View], View]:
+    """Decorate one view with its own CORS policy (flask-cors' decorator name).
+
+    ``@app.route(...)`` above ``@cross_origin(allow_origins=[...])``. The options
+    are :class:`corecors.CORSPolicy`'s, or ``policy=`` a ``CORSPolicy``; they are
+    merged with ``app.config`` as for ``CORS(app)`` (``CORS_POLICY`` aside), on
+    the first request that needs them. This policy replaces the blueprint's and
+    the app's on this view, preflights and error pages included, and works
+    without any ``CORS(app)``: the view then answers its own preflights (it
+    accepts ``OPTIONS``; Flask's automatic ``OPTIONS`` answer is turned off for
+    it). Sync and ``async`` views alike.
+
+    - ``**options``: the keyword options of :class:`corecors.CORSPolicy`, or
+      ``policy=`` (a ``CORSPolicy``).
+
+    Returns the decorator. Raises :class:`CORSConfigError` at decoration time for an
+    unknown option, flask-cors' option names (with the corecors name to use), or a
+    bad value.
+    """
+    try:
+        cors = CORS(**options)
+    except CORSConfigError as exc:
+        raise CORSConfigError([_on_route(p, "a view") for p in exc.problems]) from None
+    route_options = cors._route_options("a view")
+
+    def decorator(view: View) -> View:
+        return decorate_view(view, route_options)
+
+    return decorator
+
+
+def _on_route(problem: ConfigProblem, where: str) -> ConfigProblem:
+    """flask-cors' ``resources=`` on a blueprint or a view: per-path rules are the app's."""
+    if problem.option != "resources":
+        return problem
+    return problem._replace(
+        message=f"is flask-cors' per-path option; the policy of {where} covers its routes",
+        fix='remove it; per-path rules go on the app: CORS(app, policy=PathPolicies([("/api/*", '
+        "CORSPolicy(...))]))",
+    )
 
 
 def _config_problem(problem: ConfigProblem) -> ConfigProblem:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from corecors import CORSPolicy, Decision
 from corecors.response import apply_decision, preflight_parts
 
 from ._common import Policy, Router, decide_cgi, resolve_policy
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
     from _typeshed import OptExcInfo
 
 __all__ = ["CORSMiddleware"]
+
+#: Set in the WSGI environ by a route-level CORS (Flask's ``cross_origin`` or
+#: ``CORS(blueprint)``) that has applied its own policy to the response: the
+#: app-level middleware then leaves that response alone (most specific wins).
+ROUTE_HANDLED = "corecors.route_handled"
 
 
 class CORSMiddleware:
@@ -57,7 +63,12 @@ class CORSMiddleware:
     matched as ``/api/x``.
     """
 
-    __slots__ = ("_router", "app", "policy")
+    __slots__ = ("_router", "app", "policy", "route_policy")
+
+    #: Set by a framework adapter that knows per-route policies (Flask's
+    #: ``CORS(blueprint)``, ``cross_origin``): called for ``OPTIONS`` requests,
+    #: it returns the policy of the route a preflight asks about, or None.
+    route_policy: Callable[[WSGIEnvironment], CORSPolicy | None] | None
 
     def __init__(
         self, app: WSGIApplication, *, policy: Policy | None = None, **options: Any
@@ -71,6 +82,7 @@ class CORSMiddleware:
           for those not given).
         """
         self.app = app
+        self.route_policy = None
         self.policy: Policy = resolve_policy(policy, options)
         self._router = Router(self.policy)
 
@@ -80,17 +92,21 @@ class CORSMiddleware:
         # The one place the path is read: PATH_INFO, below the mount point (an
         # empty one, the mount point itself, routes as "/").
         policy = router.single or router.for_path(environ.get("PATH_INFO") or "/")
+        method = environ["REQUEST_METHOD"]
+        if method == "OPTIONS" and self.route_policy is not None:
+            # A route's own policy answers its preflights (most specific wins).
+            policy = self.route_policy(environ) or policy
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
-        decision = decide_cgi(policy, environ, environ["REQUEST_METHOD"])
+        decision = decide_cgi(policy, environ, method)
         if decision.status is not None:  # a preflight ends here (Fetch §4.8)
-            status, headers, body = preflight_parts(decision)
-            start_response(_STATUS_LINES[status], headers)
-            return [body]
+            return send_preflight(decision, start_response)
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
+            if ROUTE_HANDLED in environ:  # a route's own policy has answered
+                return start_response(status, headers, exc_info)
             # Passing exc_info on unchanged keeps PEP 3333's contract: the server
             # re-raises it if the first headers were already sent.
             return start_response(status, apply_decision(headers, decision), exc_info)
@@ -99,6 +115,13 @@ class CORSMiddleware:
 
     def __repr__(self) -> str:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"
+
+
+def send_preflight(decision: Decision, start_response: StartResponse) -> list[bytes]:
+    """Answer a preflight (Fetch §4.8): 200 when allowed, 400 with the reason when refused."""
+    status, headers, body = preflight_parts(decision)
+    start_response(_STATUS_LINES[status], headers)
+    return [body]
 
 
 # decide() only ever answers a preflight with 200 or 400.

@@ -7,6 +7,10 @@ the result to :func:`check`. The expectations come from the Fetch standard and
 docs/architecture.md ("The decision"), not from the implementation: header
 lists are checked by the tokens they must contain, and invariants are checked
 on every response.
+
+Per-route policies (which of the app's, a group's and a view's applies) have
+their own table in ``tests/routes.py``; mount points and proxy prefixes theirs
+in ``tests/mounts.py``.
 """
 
 from __future__ import annotations

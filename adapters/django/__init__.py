@@ -10,6 +10,8 @@ Its ``CORS_*`` settings keep working with the same defaults (see ``conf``);
 gives full control. ``manage.py check`` reports configuration problems with
 stable ids (see ``checks``).
 
+``cross_origin`` gives one view its own policy, which replaces the settings' on that view.
+
 Importing this package needs no configured settings: the middleware is imported
 lazily, and settings are read only when Django builds the middleware.
 """
@@ -26,9 +28,10 @@ except ImportError as exc:  # pragma: no cover - exercised in an environment wit
     ) from exc
 
 if TYPE_CHECKING:
+    from ._decorators import cross_origin
     from .middleware import CORSMiddleware
 
-__all__ = ["CORSMiddleware"]
+__all__ = ["CORSMiddleware", "cross_origin"]
 
 
 def __getattr__(name: str) -> Any:
@@ -38,4 +41,8 @@ def __getattr__(name: str) -> Any:
         from .middleware import CORSMiddleware
 
         return CORSMiddleware
+    if name == "cross_origin":
+        from ._decorators import cross_origin
+
+        return cross_origin
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

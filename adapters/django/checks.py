@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 from corecors import ConfigProblem, CORSConfigError
 
 from .._common import Routable, policies_of
+from ._decorators import decorated_views
 from .conf import CORS_SETTINGS, load_policy, read_setting
 
 #: The ids only the Django adapter emits (the core's are in corecors.CODES).
@@ -59,10 +60,27 @@ def check_cors_settings(
     else:
         messages.extend(_message(Warning, problem) for problem in loaded.warnings)
         messages.extend(_csrf_trusted_origins(loaded.policy))
+    messages.extend(_decorated_views())
     messages.extend(_prefix_regexes())
     messages.extend(_ignored_settings())
     messages.extend(_middleware_order())
     return messages
+
+
+def _decorated_views() -> list[CheckMessage]:
+    """The warnings of each ``@cross_origin`` view's policy in the URLconf.
+
+    Its errors raised CORSConfigError when the decorator ran, at import.
+    """
+    try:
+        views = list(decorated_views())
+    except Exception:  # a broken URLconf: Django's own URL checks report it
+        return []
+    return [
+        _message(Warning, problem._replace(option=f"@cross_origin({problem.option}=...) on {name}"))
+        for name, policy in views
+        for problem in policy.config_warnings
+    ]
 
 
 def _message(kind: type[Error | Warning], problem: ConfigProblem) -> CheckMessage:

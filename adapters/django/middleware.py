@@ -9,6 +9,11 @@ before it reaches this middleware.
 Per request: the router's policy, ``decide_cgi`` on ``request.META`` (the
 adapter toolkit, shared with WSGI), and the decision's precomputed header pairs
 written into the response (docs/architecture.md).
+
+A view decorated with :func:`corecors.adapters.django.cross_origin` has its own
+policy: in a URLconf that routes to a decorated view, requests are resolved
+to their view first (``django.urls.resolve``, remembered per path), and a
+decorated view's policy replaces the router's.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from corecors.decision import ACTUAL_RESPONSE_HEADERS
 from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
 
 from .._common import Router, decide_cgi
+from ._decorators import view_policy
 from .conf import is_cors_setting, load_policy
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
@@ -84,8 +90,10 @@ class CORSMiddleware:
         router = self._router
         if router is None:  # settings changed since the last request
             router = self._reload()
-        # The one place the path is read: path_info, below the script prefix.
-        policy = router.single or router.for_path(request.path_info)
+        # The one place the path is read: path_info, below the script prefix. A
+        # @cross_origin view's own policy replaces the router's (looked for only
+        # in a URLconf with decorated views), preflights and error pages included.
+        policy = view_policy(request) or router.single or router.for_path(request.path_info)
         if policy is None:
             return None
         return decide_cgi(policy, request.META, request.method or "")

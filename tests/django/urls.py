@@ -7,5 +7,8 @@ urlpatterns = [
     path("async/raise", views.async_explode),
     path("async/items", views.async_reference),
     path("stream", views.stream),
+    path("group/view-open", views.group_view_open),
+    path("group/view-closed", views.group_view_closed),
+    path("group/view-none", views.group_view),
     re_path(r"^.*$", views.reference),  # every other path: the reference application
 ]

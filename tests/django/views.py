@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 
+from corecors.adapters.django import cross_origin
 from tests.conformance import APP, EVIL, app_response
+from tests.routes import VIEW_POLICIES
 
 __all__ = ["APP", "EVIL"]
 
@@ -45,3 +47,13 @@ def stream(request: HttpRequest) -> StreamingHttpResponse:
         yield b"second\n"
 
     return StreamingHttpResponse(chunks(), content_type="text/plain")
+
+
+# The views of tests/routes.py: "/group/view-<kind>", with the view-level policies.
+def group_view(request: HttpRequest) -> HttpResponse:
+    """A view of the route table; ``X-App`` says the view ran."""
+    return HttpResponse(b"app", headers={"X-App": "1"})
+
+
+group_view_open = cross_origin(policy=VIEW_POLICIES["open"])(group_view)
+group_view_closed = cross_origin(policy=VIEW_POLICIES["closed"])(group_view)

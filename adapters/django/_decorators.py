@@ -1,0 +1,188 @@
+"""``cross_origin``: one Django view with its own CORS policy.
+
+::
+
+    from corecors.adapters.django import cross_origin
+
+    @cross_origin(allow_origins=["https://partner.example.com"])
+    def widget(request): ...
+
+On that view the policy replaces the one from the settings, preflights
+included. With the corecors middleware installed, the middleware finds the
+view first (``django.urls.resolve(request.path_info)``, done only in a URLconf
+that routes to a decorated view) and applies the view's policy, also to the view's error
+pages; without it, the decorated view answers its own preflights and decorates
+its own responses.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar, cast
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import URLResolver, get_resolver
+
+from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
+
+from .._common import decide_cgi, resolve_policy
+
+__all__ = ["cross_origin", "decorated_views", "view_policy"]
+
+View = TypeVar("View", bound=Callable[..., Any])
+#: The attribute of a decorated view holding its CORSPolicy.
+VIEW_ATTRIBUTE = "corecors_policy"
+# Set on a request whose view policy the middleware has applied.
+_HANDLED = "_corecors_view_policy_applied"
+# Whether a URLconf (its resolver) routes to any decorated view, found once each.
+_with_views: dict[object, bool] = {}
+_OPTION_NAMES = tuple(inspect.signature(CORSPolicy).parameters)
+#: How many (URLconf, path) the middleware remembers the view policy of.
+MEMO_SIZE = 256
+_memo: dict[tuple[object, str], object] = {}
+
+
+def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callable[[View], View]:
+    """Give one view its own policy: the keyword options of :class:`corecors.CORSPolicy`,
+    or ``policy=`` a ``CORSPolicy``.
+
+    Works on function views, ``async def`` views and ``as_view()`` results
+    (Django class-based views, Django REST framework's ``APIView``); put it
+    outermost, or under decorators that keep the view's attributes
+    (``functools.wraps``). The policy is built when the decorator runs:
+    a bad option raises :class:`corecors.CORSConfigError` at import, and a
+    risky one warns then (``CORSConfigWarning``) and in ``manage.py check``.
+
+    - ``policy`` (``CORSPolicy | None``, default None): the view's policy, instead of
+      the options (a ``PathPolicies`` is an error: per-path rules belong to
+      ``CORECORS_POLICY``).
+    - ``**options``: the keyword options of :class:`corecors.CORSPolicy`.
+
+    Returns the decorator; the decorated view keeps its name and attributes.
+    """
+    unknown = [name for name in options if name not in _OPTION_NAMES]
+    if unknown:
+        raise CORSConfigError([_unknown_option(name, options[name]) for name in unknown])
+    built = resolve_policy(policy, options)
+    if not isinstance(built, CORSPolicy):
+        raise CORSConfigError(
+            [
+                ConfigProblem(
+                    "E011",
+                    "policy",
+                    built,
+                    "must be a CORSPolicy on a view",
+                    "pass a CORSPolicy; per-path rules belong to CORECORS_POLICY",
+                )
+            ]
+        )
+    view_cors = built
+
+    def decorator(view: View) -> View:
+        if iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                if getattr(request, _HANDLED, False):
+                    return await view(request, *args, **kwargs)
+                decision = _decide(view_cors, request)
+                if decision.status is not None:
+                    return _preflight_response(decision)
+                response = await cast(Awaitable[HttpResponseBase], view(request, *args, **kwargs))
+                _decorate(response, decision)
+                return response
+
+            wrapper: Callable[..., Any] = markcoroutinefunction(async_wrapper)
+        else:
+
+            @functools.wraps(view)
+            def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                if getattr(request, _HANDLED, False):
+                    return view(request, *args, **kwargs)
+                decision = _decide(view_cors, request)
+                if decision.status is not None:
+                    return _preflight_response(decision)
+                response = view(request, *args, **kwargs)
+                _decorate(response, decision)
+                return response
+
+        setattr(wrapper, VIEW_ATTRIBUTE, view_cors)
+        return cast(View, wrapper)
+
+    return decorator
+
+
+def _unknown_option(name: str, value: object) -> ConfigProblem:
+    close = difflib.get_close_matches(name, _OPTION_NAMES, n=1)
+    fix = f"rename it {close[0]}" if close else f"use policy= or one of {', '.join(_OPTION_NAMES)}"
+    return ConfigProblem("E011", name, value, "is not a CORSPolicy option", fix)
+
+
+def view_policy(request: HttpRequest) -> CORSPolicy | None:
+    """The policy of the decorated view ``request`` resolves to (None: not decorated).
+
+    Resolves only in a URLconf that routes to a decorated view (looked for once
+    per URLconf); marks the request so that the view leaves the response to the
+    middleware.
+    """
+    resolver = get_resolver(getattr(request, "urlconf", None))
+    with_views = _with_views.get(resolver)
+    if with_views is None:
+        with_views = _with_views[resolver] = any(True for _ in _walk(resolver.url_patterns))
+    if not with_views:
+        return None
+    # Resolving costs tens of microseconds: remember up to MEMO_SIZE paths per
+    # URLconf (a changed ROOT_URLCONF is a new resolver, hence new keys).
+    key = (resolver, request.path_info)
+    if key in _memo:
+        policy = _memo[key]
+    else:
+        try:
+            policy = getattr(resolver.resolve(request.path_info).func, VIEW_ATTRIBUTE, None)
+        except Http404:  # Resolver404: no view at all
+            policy = None
+        if len(_memo) >= MEMO_SIZE:
+            _memo.clear()  # atomic, unlike evicting one entry while other threads read
+        _memo[key] = policy
+    if isinstance(policy, CORSPolicy):
+        setattr(request, _HANDLED, True)
+        return policy
+    return None
+
+
+def decorated_views() -> Iterator[tuple[str, CORSPolicy]]:
+    """(dotted name, policy) of each decorated view in the root URLconf."""
+    yield from _walk(get_resolver().url_patterns)
+
+
+def _walk(patterns: Any) -> Iterator[tuple[str, CORSPolicy]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns)
+            continue
+        callback = pattern.callback  # a URLPattern's view
+        policy = getattr(callback, VIEW_ATTRIBUTE, None)
+        if isinstance(policy, CORSPolicy):
+            named = getattr(callback, "view_class", callback)
+            yield f"{named.__module__}.{named.__qualname__}", policy
+
+
+def _decide(policy: CORSPolicy, request: HttpRequest) -> Decision:
+    return decide_cgi(policy, request.META, request.method or "")
+
+
+def _preflight_response(decision: Decision) -> HttpResponseBase:
+    from .middleware import _preflight_response as respond
+
+    return respond(decision)
+
+
+def _decorate(response: HttpResponseBase, decision: Decision) -> None:
+    from .middleware import _decorate as apply
+
+    apply(response, decision)
