@@ -82,6 +82,11 @@ class CORS:
 
     The middleware of an initialised app is ``app.extensions["corecors"]``.
 
+    Each refused request is logged on the ``corecors`` logger with its reason
+    and fix: at WARNING while ``app.debug`` is true (``flask run --debug``;
+    shown on the console with no logging set up), else at DEBUG; at most 50
+    lines a minute, then a count.
+
     Parameters: ``app`` (``Flask | None``, default None: call ``init_app``
     later) and ``**options`` (the ``CORSPolicy`` keywords, or ``policy=``).
     Raises :class:`corecors.CORSConfigError` for an unknown option (flask-cors'
@@ -122,7 +127,8 @@ class CORS:
                 "allow_origins=[...] or set app.config['CORS_ALLOW_ORIGINS']",
                 app.name,
             )
-        middleware = CORSMiddleware(app.wsgi_app, policy=policy)
+        # app.debug is read on each refusal: app.run(debug=True) sets it after CORS(app).
+        middleware = CORSMiddleware(app.wsgi_app, policy=policy, debug=lambda: app.debug)
         app.wsgi_app = middleware  # type: ignore[method-assign]
         app.extensions["corecors"] = middleware
 

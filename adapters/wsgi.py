@@ -10,10 +10,14 @@ Standard library only: importing this module never imports a web framework.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from corecors import CORSConfigError
+from corecors.memo import RefusalLog
+from corecors.options import flag_problem
 from corecors.response import apply_decision, preflight_parts
 
 from ._common import Policy, Router, decide_cgi, resolve_policy
@@ -55,19 +59,41 @@ class CORSMiddleware:
     written in that form, e.g. ``"/café".encode("utf-8").decode("latin-1")``.
     ``%2F`` is already decoded to ``/`` by the server, so ``/api%2Fx`` is
     matched as ``/api/x``.
+
+    Refusals: each refused request is logged on the ``corecors`` logger with
+    its reason and fix, at WARNING when ``debug`` is true (shown on the console
+    with no logging set up), else at DEBUG; at most 50 lines a minute, then a
+    count (:class:`corecors.memo.RefusalLog`).
     """
 
-    __slots__ = ("_router", "app", "policy")
+    __slots__ = ("_refusals", "_router", "app", "debug", "policy")
 
     def __init__(
-        self, app: WSGIApplication, *, policy: Policy | None = None, **options: Any
+        self,
+        app: WSGIApplication,
+        *,
+        policy: Policy | None = None,
+        debug: bool | Callable[[], bool] = False,
+        **options: Any,
     ) -> None:
         """``app``: the WSGI application; ``policy`` (``CORSPolicy | PathPolicies``,
         default None) or the :class:`corecors.CORSPolicy` keyword options.
-        Raises :class:`corecors.CORSConfigError` for a bad configuration."""
+
+        ``debug`` (``bool`` or a function returning one, asked on each refusal;
+        default False): log refusals at WARNING rather than DEBUG. A WSGI
+        middleware cannot see a framework's debug mode: pass your framework's
+        flag (Flask's ``CORS`` passes ``lambda: app.debug``).
+
+        Raises :class:`corecors.CORSConfigError` for a bad configuration, or a
+        ``debug`` that is neither a bool nor callable."""
+        if not isinstance(debug, bool) and not callable(debug):
+            fix = "use debug=True to log refusals at WARNING, or a function returning a bool"
+            raise CORSConfigError([flag_problem("debug", debug, fix)])
         self.app = app
+        self.debug = debug
         self.policy: Policy = resolve_policy(policy, options)
         self._router = Router(self.policy)
+        self._refusals = RefusalLog()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI call (PEP 3333); a preflight is answered here."""
@@ -78,6 +104,11 @@ class CORSMiddleware:
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
         decision = decide_cgi(policy, environ, environ["REQUEST_METHOD"])
+        if decision.refusal is not None:
+            debug = self.debug if isinstance(self.debug, bool) else self.debug()
+            self._refusals.log(
+                logging.WARNING if debug else logging.DEBUG, decision.kind, decision.refusal
+            )
         if decision.status is not None:  # a preflight ends here (Fetch §4.8)
             status, headers, body = preflight_parts(decision)
             start_response(_STATUS_LINES[status], headers)
