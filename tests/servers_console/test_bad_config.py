@@ -47,6 +47,10 @@ def _commands(root: Path) -> dict[str, tuple[list[str], Path]]:
     worker = "uvicorn.workers.UvicornWorker"
     commands.update(
         {
+            "uvicorn-lifespan-off": (
+                ["-m", "uvicorn", "main:app", "--lifespan", "off", "--port", str(free_port())],
+                fastapi,
+            ),
             "gunicorn-uvicorn-worker": (
                 ["-m", "gunicorn", "-k", worker, "-b", "127.0.0.1:0", "main:app"],
                 fastapi,
@@ -67,7 +71,8 @@ def consoles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Con
     runs: dict[str, Console] = {}
     with started([]) as all_runs:
         for name, (arguments, project) in _commands(root).items():
-            runs[name] = start(name, arguments, project)
+            port = int(arguments[-1]) if arguments[-2] == "--port" else None
+            runs[name] = start(name, arguments, project, port=port)
             all_runs.append(runs[name])
         yield runs
 
@@ -133,3 +138,18 @@ def test_runserver_shows_the_message_and_never_serves(consoles: dict[str, Consol
     assert "HINT: Use 'http://localhost:3000'." in text
     assert "Starting development server" not in text
     stop(console)
+
+
+def test_uvicorn_with_lifespan_off_answers_500_with_the_message(
+    consoles: dict[str, Console],
+) -> None:
+    """Without the lifespan start-up, the first request builds the stack: each request fails."""
+    console = consoles["uvicorn-lifespan-off"]
+    console.wait_answering("/todos")
+    for _ in range(2):
+        status, _, _ = console.server().request("GET", "/todos")
+        assert status == 500
+    console.wait_for("[E002]")
+    text = console.stderr()
+    assert "corecors.errors.CORSConfigError: invalid CORS configuration" in text
+    assert "an origin never ends with a slash. Fix: use 'http://localhost:3000' [E002]" in text
