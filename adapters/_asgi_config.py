@@ -48,17 +48,13 @@ def built_by_starlette() -> bool:
     """
     frame = inspect.currentframe()
     try:
-        for _ in range(8):  # this function, __init__ and a few subclass __init__s at most
-            if frame is None:
-                return False
-            code = frame.f_code
-            if code.co_name == "build_middleware_stack":
-                module = str(frame.f_globals.get("__name__", ""))
-                return module.split(".")[0] in ("starlette", "fastapi")
-            if code.co_name not in ("built_by_starlette", "__init__"):
-                return False
+        # Past this function, __init__ and any subclass __init__ (a short, finite chain).
+        while frame is not None and frame.f_code.co_name in ("built_by_starlette", "__init__"):
             frame = frame.f_back
-        return False
+        if frame is None or frame.f_code.co_name != "build_middleware_stack":
+            return False
+        module = str(frame.f_globals.get("__name__", ""))
+        return module.split(".")[0] in ("starlette", "fastapi")
     finally:
         del frame  # a frame refers to its locals: no reference cycle left behind
 
