@@ -44,7 +44,9 @@ def flask(directory: Path, options: str = GOOD_OPTIONS) -> Path:
     return directory
 
 
-def django(directory: Path, cors_settings: str = GOOD_SETTINGS, debug: bool = False) -> Path:
+def django(
+    directory: Path, cors_settings: str = GOOD_SETTINGS, debug: bool = False, extra: str = ""
+) -> Path:
     """A project as ``django-admin startproject`` lays it out, trimmed to what CORS needs."""
     package = directory / "project"
     package.mkdir(parents=True, exist_ok=True)
@@ -68,7 +70,7 @@ def django(directory: Path, cors_settings: str = GOOD_SETTINGS, debug: bool = Fa
         '    "django.middleware.common.CommonMiddleware",\n'
         "]\n"
         "DATABASES = {}\n"
-        f"{cors_settings}\n"
+        f"{cors_settings}\n{extra}"
     )
     (package / "urls.py").write_text(
         "from django.http import JsonResponse\n"

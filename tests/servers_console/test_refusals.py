@@ -8,12 +8,13 @@ waits, bounded, until its own server answers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, one
+from tests.servers import ROOT, free_port, one
 
 from . import projects
 from .console import EVIL, FRONT_END, Console, start, started
@@ -23,12 +24,21 @@ REQUEST_LINE = f"CORS request refused: origin {EVIL!r} is not allowed"
 UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
 
 
+def readme_logging() -> str:
+    """The README's Django LOGGING snippet, as written there."""
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"```python\n(LOGGING = \{.*?)```", readme, re.S)
+    assert found is not None, "the README lost its LOGGING snippet"
+    return found.group(1)
+
+
 def _commands(root: Path) -> dict[str, tuple[list[str], Path, int]]:
     fastapi_debug = projects.fastapi(root / "fastapi-debug", debug=True)
     fastapi = projects.fastapi(root / "fastapi")
     flask = projects.flask(root / "flask")
     django_debug = projects.django(root / "django-debug", debug=True)
     django = projects.django(root / "django")
+    django_logging = projects.django(root / "django-logging", extra=readme_logging())
     commands: dict[str, tuple[list[str], Path]] = {
         # FastAPI(debug=True) / FastAPI()
         "uvicorn-debug": (["-m", "uvicorn", "main:app", "--port", "{port}"], fastapi_debug),
@@ -44,6 +54,8 @@ def _commands(root: Path) -> dict[str, tuple[list[str], Path, int]]:
         # DEBUG = True / DEBUG = False
         "runserver-debug": (["manage.py", "runserver", "127.0.0.1:{port}"], django_debug),
         "runserver": (["manage.py", "runserver", "127.0.0.1:{port}"], django),
+        # DEBUG = False with the README's LOGGING snippet (production debugging)
+        "runserver-logging": (["manage.py", "runserver", "127.0.0.1:{port}"], django_logging),
         "gunicorn-django-debug": (
             ["-m", "gunicorn", "-b", "127.0.0.1:{port}", "project.wsgi"],
             django_debug,
@@ -84,17 +96,19 @@ def _refused_requests(console: Console) -> None:
     assert one(headers, "Access-Control-Allow-Origin") == FRONT_END
 
 
-DEBUG_SERVERS = (
+#: Debug mode on, no logging set up; and last, DEBUG = False with the README's LOGGING.
+PRINTING_SERVERS = (
     "uvicorn-debug",
     "gunicorn-uvicorn-worker-debug",
     "flask-run-debug",
     "runserver-debug",
     "gunicorn-django-debug",
+    "runserver-logging",
 )
 
 
-@pytest.mark.parametrize("name", DEBUG_SERVERS)
-def test_debug_mode_prints_each_refusal_with_its_fix(
+@pytest.mark.parametrize("name", PRINTING_SERVERS)
+def test_each_refusal_is_printed_with_its_fix(
     consoles: dict[str, Console], name: str
 ) -> None:
     console = consoles[name]
