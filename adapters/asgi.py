@@ -257,9 +257,8 @@ class CORSMiddleware:
         if self.config_error is not None:
             if scope["type"] != "lifespan":
                 raise CORSConfigError(self.config_error.problems)  # a fresh traceback each time
-            message = await receive()
-            if message["type"] == "lifespan.startup":  # ASGI: the start-up fails with a message
-                await send({"type": "lifespan.startup.failed", "message": str(self.config_error)})
+            await receive()  # lifespan.startup, always the lifespan scope's first message (ASGI)
+            await send({"type": "lifespan.startup.failed", "message": str(self.config_error)})
             return
         if scope["type"] == "websocket" and self.check_websocket_origin:
             await self._websocket(scope, receive, send)

@@ -120,3 +120,15 @@ def test_the_root_path_itself_routes_as_slash() -> None:
         "headers": [(b"origin", PARTNER.encode())],
     }
     assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "public"
+
+
+def test_a_path_that_only_starts_like_the_root_path_is_not_below_it() -> None:
+    # "/admin" is not the root of "/administration/x": the path is used as it is.
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/administration/x",
+        "root_path": "/admin",
+        "headers": [(b"origin", PARTNER.encode())],
+    }
+    assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "public"
