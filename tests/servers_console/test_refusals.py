@@ -108,9 +108,7 @@ PRINTING_SERVERS = (
 
 
 @pytest.mark.parametrize("name", PRINTING_SERVERS)
-def test_each_refusal_is_printed_with_its_fix(
-    consoles: dict[str, Console], name: str
-) -> None:
+def test_each_refusal_is_printed_with_its_fix(consoles: dict[str, Console], name: str) -> None:
     console = consoles[name]
     _refused_requests(console)
     # Logged before the response is sent; polled anyway, bounded, for slow consoles.
