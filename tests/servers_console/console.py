@@ -109,6 +109,15 @@ def start(
     environment = {k: v for k, v in os.environ.items() if k not in _LEAKY}
     # Prompt output on the console files; no other change to the servers' defaults.
     environment.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1", **(env or {}))
+    if arguments[:2] == ["-m", "gunicorn"]:
+        # gunicorn (27 here) opens a control socket at one path per user by default:
+        # each test's own, so that gunicorns running side by side never share it.
+        arguments = [
+            *arguments[:2],
+            "--control-socket",
+            str(project / f"{name}.ctl"),
+            *arguments[2:],
+        ]
     out, err = project / f"{name}.out", project / f"{name}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
