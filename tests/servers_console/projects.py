@@ -14,10 +14,14 @@ GOOD_OPTIONS = f"allow_origins=[{FRONT_END!r}]"
 GOOD_SETTINGS = f"CORS_ALLOWED_ORIGINS = [{FRONT_END!r}]"
 
 
-def fastapi(directory: Path, options: str = GOOD_OPTIONS, debug: bool = False) -> Path:
-    """``main.py``: the README's FastAPI snippet (``app.add_middleware``)."""
+def fastapi(
+    directory: Path, options: str = GOOD_OPTIONS, debug: bool = False, extra: str = ""
+) -> Path:
+    """``main.py``: the README's FastAPI snippet (``app.add_middleware``); ``extra``
+    (source) goes first."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "main.py").write_text(
+        f"{extra}\n"
         "from fastapi import FastAPI\n\n"
         "from corecors.adapters.asgi import CORSMiddleware\n\n"
         f"app = FastAPI({'debug=True' if debug else ''})\n"

@@ -24,11 +24,11 @@ REQUEST_LINE = f"CORS request refused: origin {EVIL!r} is not allowed"
 UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
 
 
-def readme_logging() -> str:
-    """The README's Django LOGGING snippet, as written there."""
+def readme_snippet(start: str) -> str:
+    """The README's Python block that starts with ``start``, as written there."""
     readme = (ROOT / "README.md").read_text()
-    found = re.search(r"```python\n(LOGGING = \{.*?)```", readme, re.S)
-    assert found is not None, "the README lost its LOGGING snippet"
+    found = re.search(rf"```python\n({re.escape(start)}.*?)```", readme, re.S)
+    assert found is not None, f"the README lost its snippet starting {start!r}"
     return found.group(1)
 
 
@@ -38,7 +38,9 @@ def _commands(root: Path) -> dict[str, tuple[list[str], Path, int]]:
     flask = projects.flask(root / "flask")
     django_debug = projects.django(root / "django-debug", debug=True)
     django = projects.django(root / "django")
-    django_logging = projects.django(root / "django-logging", extra=readme_logging())
+    django_logging = projects.django(root / "django-logging", extra=readme_snippet("LOGGING = {"))
+    basic_config = "import logging\n\nlogging.basicConfig()"
+    fastapi_logging = projects.fastapi(root / "fastapi-logging", extra=readme_snippet(basic_config))
     commands: dict[str, tuple[list[str], Path]] = {
         # FastAPI(debug=True) / FastAPI()
         "uvicorn-debug": (["-m", "uvicorn", "main:app", "--port", "{port}"], fastapi_debug),
@@ -54,7 +56,8 @@ def _commands(root: Path) -> dict[str, tuple[list[str], Path, int]]:
         # DEBUG = True / DEBUG = False
         "runserver-debug": (["manage.py", "runserver", "127.0.0.1:{port}"], django_debug),
         "runserver": (["manage.py", "runserver", "127.0.0.1:{port}"], django),
-        # DEBUG = False with the README's LOGGING snippet (production debugging)
+        # Debug mode off, with the README's snippets for production debugging
+        "uvicorn-logging": (["-m", "uvicorn", "main:app", "--port", "{port}"], fastapi_logging),
         "runserver-logging": (["manage.py", "runserver", "127.0.0.1:{port}"], django_logging),
         "gunicorn-django-debug": (
             ["-m", "gunicorn", "-b", "127.0.0.1:{port}", "project.wsgi"],
@@ -96,7 +99,7 @@ def _refused_requests(console: Console) -> None:
     assert one(headers, "Access-Control-Allow-Origin") == FRONT_END
 
 
-#: Debug mode on, no logging set up; and last, DEBUG = False with the README's LOGGING.
+#: Debug mode on, no logging set up; and last, debug mode off with the README's snippets.
 PRINTING_SERVERS = (
     "uvicorn-debug",
     "gunicorn-uvicorn-worker-debug",
@@ -104,6 +107,7 @@ PRINTING_SERVERS = (
     "runserver-debug",
     "gunicorn-django-debug",
     "runserver-logging",
+    "uvicorn-logging",
 )
 
 
