@@ -81,6 +81,12 @@ PARAMETERS: dict[str, str] = {
         "Refuse WebSocket handshakes (403) from origins the policy does not allow. Your own "
         "origin must then be listed: same-origin pages send `Origin` too."
     ),
+    "debug": (
+        "The level of the line logged for each refused request: WARNING when true (shown on "
+        "the console with no logging set up), else DEBUG. ASGI: `None` (the default) follows "
+        'the application\'s debug mode (`scope["app"].debug`, as FastAPI and Starlette set '
+        "it). WSGI: a bool, or a function returning one, asked on each refusal (default False)."
+    ),
     "options": "The keyword options of `CORSPolicy` (`allow_origins=...`, `max_age=...`, ...).",
     "app": "The application to wrap.",
     "CORS.app": "The Flask app; `None` for an app factory (call `init_app` later).",
@@ -176,7 +182,7 @@ DJANGO_FIXES: dict[str, str] = {
     "W101": "Add each origin allowed with credentials to CSRF_TRUSTED_ORIGINS.",
     "W102": "Anchor the regex to match the whole origin (corecors uses a full match).",
     "W103": "Remove the CORS_* settings, or CORECORS_POLICY: use one of the two.",
-    "W104": "Move corecors.adapters.django.CORSMiddleware above that middleware in MIDDLEWARE.",
+    "W104": "Move corecors.adapters.django.CORSMiddleware above CommonMiddleware in MIDDLEWARE.",
     "W105": "Remove corsheaders.middleware.CorsMiddleware from MIDDLEWARE.",
 }
 
