@@ -8,19 +8,16 @@ under ``bytes`` keys, so a repeated request costs one dict lookup
 
 from __future__ import annotations
 
-import logging
 from typing import NamedTuple
 
 from corecors import CORSPolicy, Decision
-from corecors.decision import MAX_METHOD_LENGTH
-from corecors.memo import Memo, log_refusal
+from corecors.decision import MAX_METHOD_LENGTH, Refusal
+from corecors.memo import Memo
 from corecors.origins import MAX_ORIGIN_LENGTH
 from corecors.response import preflight_parts
 from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
-
-logger = logging.getLogger("corecors")
 
 # Values longer than the core accepts are cut to one byte over the limit before
 # decoding, so a hostile 1 MiB header costs a slice, not a 1 MiB decode, and is
@@ -42,8 +39,8 @@ def _encode(headers: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> Raw
 class Actual(NamedTuple):
     """What any other request's response gets, ready to append (a memo value)."""
 
-    kind: str  # "actual", for the memo's refusal log
-    reason: str | None  # why it was refused, for the log
+    kind: str  # "actual", for the refusal log
+    refusal: Refusal | None  # why it was refused, for the middleware's refusal log
     grants: RawHeaders  # Access-Control-* (empty: refused, or no Origin)
     block: RawHeaders  # the grants and Vary, appended as they are
     vary: bytes  # empty for a public policy's answer: no Vary is added
@@ -53,7 +50,7 @@ class Preflight(NamedTuple):
     """A complete preflight response: status, header block, body (a memo value)."""
 
     kind: str  # "preflight"
-    reason: str | None
+    refusal: Refusal | None
     status: int
     headers: RawHeaders
     body: bytes
@@ -63,7 +60,7 @@ def _actual_of(decision: Decision) -> Actual:
     grants = _encode(decision.headers)
     vary = ", ".join(decision.vary).encode("latin-1")
     block = (*grants, (b"vary", vary)) if vary else grants  # no Vary: a public policy
-    return Actual("actual", decision.reason, grants, block, vary)
+    return Actual("actual", decision.refusal, grants, block, vary)
 
 
 def no_origin_answer(policy: CORSPolicy) -> Actual:
@@ -80,8 +77,6 @@ def actual_answer(policy: CORSPolicy, origin: bytes) -> Actual:
     if remembered:
         answer: Actual | None = memo.entries.get(origin)  # type: ignore[union-attr]
         if answer is not None:
-            if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                log_refusal(answer.kind, answer.reason)  # each refusal is logged
             return answer
     answer = _actual_of(policy.actual(origin[:ORIGIN_CUT].decode("latin-1")))
     if remembered:
@@ -100,8 +95,6 @@ def preflight_answer(
     if remembered:
         answer: Preflight | None = memo.entries.get(key)  # type: ignore[union-attr]
         if answer is not None:
-            if answer.reason is not None and logger.isEnabledFor(logging.DEBUG):
-                log_refusal(answer.kind, answer.reason)  # each refusal is logged
             return answer
     decision = policy.preflight(
         origin[:ORIGIN_CUT].decode("latin-1"),
@@ -129,4 +122,4 @@ def _encoded_preflight(memo: Memo | None, decision: Decision) -> Preflight:
         parts = Preflight("parts", None, status, _encode(block), body)
         if memo is not None:
             memo.put(key, parts)
-    return Preflight("preflight", decision.reason, parts.status, parts.headers, parts.body)
+    return Preflight("preflight", decision.refusal, parts.status, parts.headers, parts.body)

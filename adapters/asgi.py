@@ -23,10 +23,9 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from corecors import CORSConfigError, CORSPolicy
-from corecors.decision import ACTUAL_RESPONSE_HEADERS
-from corecors.options import flag_problem
+from corecors.decision import ACTUAL_RESPONSE_HEADERS, Refusal
+from corecors.memo import RefusalLog
 from corecors.response import vary_value
-from corecors.tokens import short_repr
 
 from ._asgi_answers import (
     METHOD_CUT,
@@ -39,6 +38,7 @@ from ._asgi_answers import (
     no_origin_answer,
     preflight_answer,
 )
+from ._asgi_config import Unconfigured, built_by_starlette, check_flags
 from ._common import Policy, Router, resolve_policy
 
 Scope = MutableMapping[str, Any]
@@ -46,8 +46,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-logger = logging.getLogger("corecors")
 
 # A granted decision replaces the application's own copies of these: a duplicate
 # Access-Control-Allow-Origin makes the browser fail the request (Fetch).
@@ -103,8 +101,24 @@ class CORSMiddleware:
       does not allow (off by default: same-origin pages send an ``Origin`` too,
       so turning it on needs your own origin listed).
 
+    - ``debug`` (``bool | None``, keyword only, default None): the level of
+      the line logged for each refused request on the ``corecors`` logger:
+      WARNING when true (shown on the console with no logging set up), DEBUG
+      when false. None follows the application's debug mode: the ``debug``
+      attribute of ``scope["app"]``, where Starlette and FastAPI put
+      themselves (``FastAPI(debug=True)``); an application that sets no
+      ``scope["app"]`` counts as not in debug mode. The volume is bounded
+      (:class:`corecors.memo.RefusalLog`: at most 50 lines a minute, then a
+      count).
+
     Raises :class:`corecors.CORSConfigError` for a bad option, for ``policy=``
-    together with options, or for a non-bool ``check_websocket_origin``.
+    together with options, or for a non-bool ``check_websocket_origin`` or
+    ``debug``. When Starlette's or FastAPI's ``build_middleware_stack``
+    constructs the middleware (``app.add_middleware``: built on the server's
+    first scope), the error is kept in ``config_error`` instead (``policy`` is
+    then not set): the ASGI lifespan start-up fails with its message (uvicorn
+    prints it and exits with status 3), and every HTTP or WebSocket request
+    raises it (a 500 under ``--lifespan off``).
     """
 
     def __init__(
@@ -122,7 +136,13 @@ class CORSMiddleware:
         policy: Policy | None = None,
         allow_origin_func: Callable[[str], bool] | None = None,
         check_websocket_origin: bool = False,
+        debug: bool | None = None,
     ) -> None:
+        self.app = app
+        self.check_websocket_origin = check_websocket_origin
+        self.debug = debug
+        self.config_error: CORSConfigError | None = None
+        self._refusals = RefusalLog()
         # Only the options that differ from their defaults (in type or value:
         # allow_credentials=0 is not the default False) count as given, so
         # that policy= can be combined with none of them.
@@ -141,20 +161,21 @@ class CORSMiddleware:
             )
             if type(value) is not type(default) or value != default
         }
-        if not isinstance(check_websocket_origin, bool):
-            raise CORSConfigError(
-                [
-                    flag_problem(
-                        "check_websocket_origin",
-                        check_websocket_origin,
-                        "use check_websocket_origin=True to refuse WebSocket handshakes "
-                        "from origins the policy does not allow",
-                    )
-                ]
-            )
-        self.app = app
-        self.policy: Policy = resolve_policy(policy, options)
-        self.check_websocket_origin = check_websocket_origin
+        try:
+            check_flags(check_websocket_origin, debug)
+            self.policy: Policy = resolve_policy(policy, options)
+        except CORSConfigError as error:
+            if not built_by_starlette():
+                raise
+            # Starlette and FastAPI build the middleware stack lazily, on the
+            # first scope the server sends, which under uvicorn's default
+            # --lifespan auto is the lifespan scope; an exception raised there
+            # reads as "lifespan unsupported" and the server starts anyway,
+            # answering 500. Kept, the error fails the start-up instead
+            # (lifespan.startup.failed, see _not_http) and every request.
+            self.config_error = error
+            self._router: Router | Unconfigured = Unconfigured(error)
+            return
         self._router = Router(self.policy)
         # A request without Origin: Vary: Origin only, or a public policy's grant
         # (the same answer for every request, with no Vary). One per policy.
@@ -181,6 +202,8 @@ class CORSMiddleware:
                 answer = preflight_answer(
                     policy, origin, request_method, request_headers, private_network
                 )
+                if answer.refusal is not None:
+                    self._log(scope, "preflight", answer.refusal)
                 await _send_preflight(send, answer)
                 return
         else:  # only Origin matters on any other method
@@ -191,7 +214,9 @@ class CORSMiddleware:
         if origin is None:  # PathRules list every policy they answer; built if not
             _, _, grants, block, vary = self._no_origin.get(policy) or no_origin_answer(policy)
         else:
-            _, _, grants, block, vary = actual_answer(policy, origin)
+            _, refusal, grants, block, vary = actual_answer(policy, origin)
+            if refusal is not None:
+                self._log(scope, "actual", refusal)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per
@@ -223,7 +248,20 @@ class CORSMiddleware:
                 await _send_error(send, block)
             raise
 
+    def _log(self, scope: Scope, kind: str, refusal: Refusal) -> None:
+        """Log a refusal: WARNING in debug mode (``debug=``, else the app's), else DEBUG."""
+        debug = self.debug
+        if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
+            debug = getattr(scope.get("app"), "debug", False) is True
+        self._refusals.log(logging.WARNING if debug else logging.DEBUG, kind, refusal)
+
     async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.config_error is not None:
+            if scope["type"] != "lifespan":
+                raise CORSConfigError(self.config_error.problems)  # a fresh traceback each time
+            await receive()  # lifespan.startup, always the lifespan scope's first message (ASGI)
+            await send({"type": "lifespan.startup.failed", "message": str(self.config_error)})
+            return
         if scope["type"] == "websocket" and self.check_websocket_origin:
             await self._websocket(scope, receive, send)
         else:  # lifespan, and websocket unless checked
@@ -238,13 +276,11 @@ class CORSMiddleware:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
-        if policy is None or origin is None or actual_answer(policy, origin).grants:  # allowed
+        answer = None if policy is None or origin is None else actual_answer(policy, origin)
+        if answer is None or answer.refusal is None:  # allowed
             await self.app(scope, receive, send)
             return
-        logger.debug(
-            "WebSocket handshake refused: origin %s is not allowed",
-            short_repr(origin[:ORIGIN_CUT].decode("latin-1")),
-        )
+        self._log(scope, "WebSocket handshake", answer.refusal)
         message = await receive()  # websocket.connect: the server awaits our answer
         if message["type"] != "websocket.connect":
             return  # the client is already gone

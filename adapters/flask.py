@@ -101,6 +101,11 @@ class CORS:
     - ``**options``: the keyword options of :class:`corecors.CORSPolicy`, or ``policy=``
       (a ``CORSPolicy`` or ``PathPolicies``); they win over ``app.config``.
 
+    Each refused request is logged on the ``corecors`` logger with its reason
+    and fix: at WARNING while ``app.debug`` is true (``flask run --debug``;
+    shown on the console with no logging set up), else at DEBUG; at most 50
+    lines a minute, then a count.
+
     Raises :class:`corecors.CORSConfigError` for an unknown option (flask-cors'
     names get their corecors equivalent) and, through ``init_app``, for a bad
     configuration, naming the keyword or the ``app.config`` key.
@@ -152,13 +157,15 @@ class CORS:
                 "allow_origins=[...] or set app.config['CORS_ALLOW_ORIGINS']",
                 app.name,
             )
+        # app.debug is read on each refusal: app.run(debug=True) sets it after CORS(app).
+        debug = lambda: app.debug  # noqa: E731
         table = route_table(app)
         if table.layer is None:  # the middleware answers route preflights too
-            middleware = CORSMiddleware(app.wsgi_app, policy=policy)
+            middleware = CORSMiddleware(app.wsgi_app, policy=policy, debug=debug)
             middleware.route_policy = table.preflight_policy
             app.wsgi_app = middleware  # type: ignore[method-assign]
         else:  # blueprints registered first: their preflight layer stays outermost
-            middleware = CORSMiddleware(table.layer.app, policy=policy)
+            middleware = CORSMiddleware(table.layer.app, policy=policy, debug=debug)
             table.layer.app = middleware
         app.extensions["corecors"] = middleware
 

@@ -10,11 +10,14 @@ Standard library only: importing this module never imports a web framework.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from corecors import CORSPolicy, Decision
+from corecors import CORSConfigError, CORSPolicy, Decision
+from corecors.memo import RefusalLog
+from corecors.options import flag_problem
 from corecors.response import apply_decision, preflight_parts
 
 from ._common import Policy, Router, decide_cgi, resolve_policy
@@ -61,9 +64,14 @@ class CORSMiddleware:
     written in that form, e.g. ``"/café".encode("utf-8").decode("latin-1")``.
     ``%2F`` is already decoded to ``/`` by the server, so ``/api%2Fx`` is
     matched as ``/api/x``.
+
+    Refusals: each refused request is logged on the ``corecors`` logger with
+    its reason and fix, at WARNING when ``debug`` is true (shown on the console
+    with no logging set up), else at DEBUG; at most 50 lines a minute, then a
+    count (:class:`corecors.memo.RefusalLog`).
     """
 
-    __slots__ = ("_router", "app", "policy", "route_policy")
+    __slots__ = ("_refusals", "_router", "app", "debug", "policy", "route_policy")
 
     #: Set by a framework adapter that knows per-route policies (Flask's
     #: ``CORS(blueprint)``, ``cross_origin``): called for ``OPTIONS`` requests,
@@ -71,20 +79,35 @@ class CORSMiddleware:
     route_policy: Callable[[WSGIEnvironment], CORSPolicy | None] | None
 
     def __init__(
-        self, app: WSGIApplication, *, policy: Policy | None = None, **options: Any
+        self,
+        app: WSGIApplication,
+        *,
+        policy: Policy | None = None,
+        debug: bool | Callable[[], bool] = False,
+        **options: Any,
     ) -> None:
-        """Wrap ``app``. Raises :class:`corecors.CORSConfigError` for a bad configuration.
+        """Wrap ``app``. Raises :class:`corecors.CORSConfigError` for a bad configuration,
+        or a ``debug`` that is neither a bool nor callable.
 
         - ``app`` (WSGI application): the application to wrap.
         - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default None): a
           prebuilt policy instead of the options; never together with them.
+        - ``debug`` (``bool`` or a function returning one, asked on each refusal; default
+          False): log refusals at WARNING rather than DEBUG. A WSGI middleware cannot see a
+          framework's debug mode: pass your framework's flag (Flask's ``CORS`` passes
+          ``lambda: app.debug``).
         - ``**options``: the keyword options of :class:`corecors.CORSPolicy` (its defaults
           for those not given).
         """
+        if not isinstance(debug, bool) and not callable(debug):
+            fix = "use debug=True to log refusals at WARNING, or a function returning a bool"
+            raise CORSConfigError([flag_problem("debug", debug, fix)])
         self.app = app
+        self.debug = debug
         self.route_policy = None
         self.policy: Policy = resolve_policy(policy, options)
         self._router = Router(self.policy)
+        self._refusals = RefusalLog()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI call (PEP 3333); a preflight is answered here."""
@@ -99,6 +122,11 @@ class CORSMiddleware:
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
         decision = decide_cgi(policy, environ, method)
+        if decision.refusal is not None:
+            debug = self.debug if isinstance(self.debug, bool) else self.debug()
+            self._refusals.log(
+                logging.WARNING if debug else logging.DEBUG, decision.kind, decision.refusal
+            )
         if decision.status is not None:  # a preflight ends here (Fetch §4.8)
             return send_preflight(decision, start_response)
 

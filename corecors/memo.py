@@ -1,4 +1,4 @@
-"""One bounded memo: the only cache in corecors, shared by the core and the adapters.
+"""One bounded memo: the only cache in corecors; and the one refusal log, bounded too.
 
 A policy's answers are a pure function of the request's CORS headers, unless
 ``allow_origin_func`` is set (its answer may change over time: an allow list kept
@@ -7,46 +7,110 @@ and nowhere else (see docs/architecture.md):
 
 - bounded: when full it is cleared (O(1) per request on average; hot entries
   come back at once), so hostile variety costs no memory;
-- callers never hash a huge key: they check the size before ``get``/``put``;
-- a refusal found here is logged again, so each refused request is logged.
+- callers never hash a huge key: they check the size before ``get``/``put``.
 
 Keys of different layers never collide: the core uses ``str`` keys and tuples of
 ``str``, the ASGI adapter ``bytes`` keys and tuples of ``bytes``.
+
+The core decides and never logs a refusal: each adapter logs every refused
+request it answers through its own :class:`RefusalLog`, at the level its
+framework's debug mode asks for, in its users' vocabulary, with a bounded
+volume (docs/architecture.md, "Refusal lines").
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
+import threading
+import time
+from collections.abc import Callable, Hashable
 from typing import Any, Protocol
 
 logger = logging.getLogger("corecors")
 
 
-class Remembered(Protocol):
-    """What a memo value says about itself: its kind, and why it was refused (or None)."""
+class Explained(Protocol):
+    """What a refusal line needs: :class:`corecors.Refusal` (``render``) is one."""
 
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def reason(self) -> str | None: ...
+    def render(self, name: Callable[[str], str] | None = None) -> str: ...
 
 
-def log_refusal(kind: str, reason: str) -> None:
-    """Log one refusal at DEBUG: the one format every layer uses.
+class RefusalLog:
+    """The refusal lines of one adapter instance on the ``corecors`` logger, bounded.
 
-    ``kind`` is ``"actual"`` (logged as "request") or ``"preflight"``.
+    ``name`` (``Callable[[str], str] | None``, default None: the ``CORSPolicy``
+    keywords) words the option a refusal's fix names in the user's vocabulary.
+    ``lines`` (``int``, default 50) and ``window`` (``float`` seconds, default
+    60.0): at most ``lines`` refusal lines per window. The next refusal in the
+    window logs one line saying that further refusals are not logged; the first
+    refusal of a later window first logs how many were left out. So a client
+    sending a million distinct refused origins adds at most ``lines + 2`` lines
+    per window, whatever the level. Each instance counts on its own (one per
+    middleware); thread-safe. Raises nothing.
+
+    No handler is ever added: a line is shown by the application's logging
+    configuration, or, with none, by Python's last-resort handler on stderr
+    (WARNING and above only).
     """
-    logger.debug("CORS %s refused: %s", "request" if kind == "actual" else kind, reason)
+
+    __slots__ = ("_left_out", "_lock", "_logged", "_start", "lines", "name", "window")
+
+    def __init__(
+        self, name: Callable[[str], str] | None = None, *, lines: int = 50, window: float = 60.0
+    ) -> None:
+        self.name = name
+        self.lines = lines
+        self.window = window
+        self._lock = threading.Lock()
+        self._start = time.monotonic()
+        self._logged = 0  # refusals seen in this window while the level was enabled
+        self._left_out = 0  # of those, not logged
+
+    def log(self, level: int, kind: str, refusal: Explained) -> None:
+        """Log one refusal at ``level`` (``logging.WARNING`` in a framework's debug
+        mode, else ``logging.DEBUG``): ``CORS <kind> refused: <reason and fix>``.
+
+        ``kind`` is a ``Decision.kind`` (``"actual"`` is written "request") or
+        another word (``"WebSocket handshake"``). Nothing is counted or rendered
+        while ``level`` is disabled on the ``corecors`` logger.
+        """
+        if not logger.isEnabledFor(level):
+            return
+        now = time.monotonic()
+        with self._lock:
+            left_out = 0
+            if now - self._start >= self.window:
+                left_out, self._left_out, self._logged, self._start = self._left_out, 0, 0, now
+            self._logged += 1
+            count = self._logged
+            if count > self.lines:
+                self._left_out += 1
+        if left_out:
+            logger.log(
+                level,
+                "CORS: %d refusals were not logged (more than %d within %g s)",
+                left_out,
+                self.lines,
+                self.window,
+            )
+        if count <= self.lines:
+            word = "request" if kind == "actual" else kind
+            logger.log(level, "CORS %s refused: %s", word, refusal.render(self.name))
+        elif count == self.lines + 1:
+            logger.log(
+                level,
+                "CORS: %d refusals logged within %g s; further refusals are not logged for "
+                "the rest of that time (their count follows)",
+                self.lines,
+                self.window,
+            )
 
 
 class Memo:
     """Answers already computed, by their inputs; at most ``LIMIT`` entries.
 
     ``entries`` is the dict itself, for the hot paths that look up without a
-    method call (then they log a remembered refusal themselves, with
-    :func:`log_refusal`, when DEBUG is enabled).
+    method call.
     """
 
     __slots__ = ("entries",)
@@ -61,13 +125,10 @@ class Memo:
         return len(self.entries)
 
     def get(self, key: Hashable) -> Any:
-        """The remembered answer for ``key`` or None; a remembered refusal is logged again."""
-        value = self.entries.get(key)
-        if value is not None and value.reason is not None:
-            log_refusal(value.kind, value.reason)
-        return value
+        """The remembered answer for ``key``, or None."""
+        return self.entries.get(key)
 
-    def put(self, key: Hashable, value: Remembered) -> None:
+    def put(self, key: Hashable, value: object) -> None:
         """Remember ``value``; clears everything first when ``LIMIT`` is reached."""
         entries = self.entries
         if len(entries) >= self.LIMIT:

@@ -24,7 +24,7 @@ from .decision import (
 )
 from .errors import CORSConfigError, CORSConfigWarning
 from .matching import OriginMatcher
-from .memo import Memo, log_refusal
+from .memo import Memo
 from .options import Options, RegexOption, validate
 from .origins import MAX_ORIGIN_LENGTH
 from .tokens import (
@@ -362,7 +362,6 @@ class CORSPolicy:
         value = short_repr(origin)
         reason = f"origin {value} is not allowed"
         refusal = Refusal("origin", reason, "origin {value} is not allowed", value)
-        log_refusal("actual", reason)
         return Decision(
             kind="actual",
             allowed=False,
@@ -375,7 +374,6 @@ class CORSPolicy:
 
     def _refuse(self, refusal: Refusal) -> Decision:
         reason = refusal.text
-        log_refusal("preflight", reason)
         return Decision(
             kind="preflight",
             allowed=False,

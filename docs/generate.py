@@ -64,7 +64,7 @@ DJANGO_FIXES: dict[str, str] = {
     "W101": "Add each origin allowed with credentials to CSRF_TRUSTED_ORIGINS.",
     "W102": "Anchor the regex to match the whole origin (corecors uses a full match).",
     "W103": "Remove the CORS_* settings, or CORECORS_POLICY: use one of the two.",
-    "W104": "Move corecors.adapters.django.CORSMiddleware above that middleware in MIDDLEWARE.",
+    "W104": "Move corecors.adapters.django.CORSMiddleware above CommonMiddleware in MIDDLEWARE.",
     "W105": "Remove corsheaders.middleware.CorsMiddleware from MIDDLEWARE.",
 }
 

@@ -29,7 +29,7 @@ DJANGO_CODES: dict[str, str] = {
     "W101": "an origin allowed with credentials is missing from CSRF_TRUSTED_ORIGINS",
     "W102": "a CORS_ALLOWED_ORIGIN_REGEXES regex relied on django-cors-headers' prefix match",
     "W103": "CORS_* settings are ignored because CORECORS_POLICY is set",
-    "W104": "CORSMiddleware comes after a middleware that answers preflights first",
+    "W104": "CORSMiddleware comes after CommonMiddleware, whose redirects then lack CORS headers",
     "W105": "django-cors-headers' CorsMiddleware is still in MIDDLEWARE",
 }
 
@@ -37,13 +37,13 @@ _OUR_MIDDLEWARE = (
     "corecors.adapters.django.CORSMiddleware",
     "corecors.adapters.django.middleware.CORSMiddleware",
 )
-# Middleware that answer an OPTIONS request themselves (a redirect for a missing
-# slash, a redirect to the login page); a preflight must never get those: it
-# fails on any non-2xx status, and it never carries cookies (Fetch).
-_ANSWER_FIRST = (
-    "django.middleware.common.CommonMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
-)
+# Middleware whose responses, sent outside a CORSMiddleware placed below them,
+# carry no CORS headers: CommonMiddleware's redirects (APPEND_SLASH's 301 of the
+# actual request, PREPEND_WWW's of the preflight too). A browser follows the
+# redirect of a CORS request only if it carries the grant (Fetch). Redirects from
+# process_view (LoginRequiredMiddleware) pass through CORSMiddleware in any order
+# (tests/django/test_redirects.py).
+_ANSWER_FIRST = ("django.middleware.common.CommonMiddleware",)
 _CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 _OLD_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
 
@@ -232,8 +232,10 @@ def _middleware_order() -> list[CheckMessage]:
             if name in _ANSWER_FIRST:
                 messages.append(
                     Warning(
-                        f"CORSMiddleware comes after {name}, which can answer a preflight "
-                        "with a redirect: browsers fail preflights that are not 2xx",
+                        f"CORSMiddleware comes after {name}, so its redirects carry no CORS "
+                        "headers: APPEND_SLASH's 301 for a URL without its trailing slash "
+                        "(and PREPEND_WWW's, preflights included) is reported by the browser "
+                        "as a CORS error instead of being followed",
                         hint=f"Move {middleware[ours]!r} above {name!r} in MIDDLEWARE "
                         "(as high as possible; after SecurityMiddleware is fine).",
                         obj="MIDDLEWARE",

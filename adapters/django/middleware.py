@@ -18,16 +18,19 @@ decorated view's policy replaces the router's.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase, ResponseHeaders
 
 from corecors import Decision
 from corecors.decision import ACTUAL_RESPONSE_HEADERS
+from corecors.memo import RefusalLog
 from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
 
 from .._common import Router, decide_cgi
@@ -45,6 +48,11 @@ class CORSMiddleware:
     :class:`corecors.CORSConfigError` at construction (start-up) for a bad
     configuration; a configuration changed later (``override_settings``) is
     rebuilt on the next request, which then raises it.
+
+    Each refused request is logged on the ``corecors`` logger with its reason
+    and fix: at WARNING when ``settings.DEBUG`` is true (``runserver``'s
+    console shows it with Django's default logging), else at DEBUG; at most
+    50 lines a minute per process, then a count.
     """
 
     sync_capable = True
@@ -59,6 +67,7 @@ class CORSMiddleware:
         if self.async_mode:
             markcoroutinefunction(self)
         self._router: Router | None = None
+        self._refusals = RefusalLog()
         self._reload()  # read the settings now: a bad configuration fails at start-up
         # A weak reference: a middleware that Django drops also drops its receiver.
         setting_changed.connect(self._setting_changed)
@@ -96,7 +105,11 @@ class CORSMiddleware:
         policy = view_policy(request) or router.single or router.for_path(request.path_info)
         if policy is None:
             return None
-        return decide_cgi(policy, request.META, request.method or "")
+        decision = decide_cgi(policy, request.META, request.method or "")
+        if decision.refusal is not None:
+            level = logging.WARNING if settings.DEBUG else logging.DEBUG
+            self._refusals.log(level, decision.kind, decision.refusal)
+        return decision
 
     def _reload(self) -> Router:
         router = self._router = Router(load_policy().policy)
@@ -121,8 +134,8 @@ def _preflight_response(decision: Decision) -> HttpResponse:
     _write(response.headers, headers)
     if not decision.allowed:
         # Django logs every 4xx as a WARNING ("Bad Request: /path"): anyone could
-        # flood the log with refused preflights. corecors already logged the
-        # reason at DEBUG (logger "corecors"); this is Django's own opt-out flag.
+        # flood the log with refused preflights. The middleware logged the reason
+        # (logger "corecors", bounded); this is Django's own opt-out flag.
         response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 

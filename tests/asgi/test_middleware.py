@@ -70,7 +70,12 @@ def test_same_parameters_and_defaults_as_starlette() -> None:
     for name, parameter in theirs.items():
         assert ours[name].default == parameter.default, name
     extras = {name: parameter for name, parameter in ours.items() if name not in theirs}
-    expected = {"policy": None, "allow_origin_func": None, "check_websocket_origin": False}
+    expected = {
+        "policy": None,
+        "allow_origin_func": None,
+        "check_websocket_origin": False,
+        "debug": None,
+    }
     if "allow_private_network" in theirs:
         # The current Starlette: its positional order is ours too.
         assert list(ours)[: len(theirs)] == list(theirs)

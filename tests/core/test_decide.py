@@ -10,6 +10,7 @@ import pytest
 
 from corecors import CORSConfigWarning, CORSPolicy, Decision
 from corecors import tokens as tokens_module
+from corecors.memo import RefusalLog
 
 from .support import actual, header, preflight
 
@@ -192,17 +193,23 @@ def test_refused_preflight(
     assert decision.body.startswith(f"CORS preflight refused: {word} not allowed".encode())
     assert decision.reason is not None
     assert reason in decision.reason
-    assert [r.getMessage() for r in caplog.records] == [
-        f"CORS preflight refused: {decision.reason}"
-    ]
-    assert all(r.levelno == logging.DEBUG for r in caplog.records)
+    assert decision.refusal is not None
+    assert decision.refusal.text == decision.reason
+    # The core decides and logs nothing: each adapter logs its refusals
+    # (corecors.memo.RefusalLog), at the level its framework's debug mode asks for.
+    assert not caplog.records
 
 
-def test_refused_actual_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="corecors"):
-        actual(CORSPolicy(allow_origins=[APP]), EVIL)
+@pytest.mark.parametrize("level", [logging.DEBUG, logging.WARNING])
+def test_a_refusal_line_says_what_was_refused_at_the_level_asked(
+    level: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    decision = actual(CORSPolicy(allow_origins=[APP]), EVIL)
+    assert decision.refusal is not None
+    with caplog.at_level(level, logger="corecors"):
+        RefusalLog().log(level, decision.kind, decision.refusal)
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
-        (logging.DEBUG, f"CORS request refused: origin {EVIL!r} is not allowed")
+        (level, f"CORS request refused: origin {EVIL!r} is not allowed")
     ]
 
 
@@ -214,18 +221,22 @@ def test_request_values_are_escaped_in_reasons_and_logs(
     hostile: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     policy = CORSPolicy(allow_origins=[APP], allow_headers=["*"])
+    decisions = [
+        actual(policy, hostile),
+        preflight(policy, hostile),
+        preflight(policy, APP, hostile),
+        preflight(policy, APP, "GET", "x-a," + hostile),
+    ]
+    refusals = RefusalLog()
     with caplog.at_level(logging.DEBUG, logger="corecors"):
-        decisions = [
-            actual(policy, hostile),
-            preflight(policy, hostile),
-            preflight(policy, APP, hostile),
-            preflight(policy, APP, "GET", "x-a," + hostile),
-        ]
-    for decision in decisions:
-        assert not decision.allowed
-        assert decision.reason is not None
-        assert repr(hostile)[1:-1] in decision.reason or "..." in decision.reason
-        assert hostile not in decision.reason
+        for decision in decisions:
+            assert not decision.allowed
+            assert decision.reason is not None
+            assert decision.refusal is not None
+            assert repr(hostile)[1:-1] in decision.reason or "..." in decision.reason
+            assert hostile not in decision.reason
+            refusals.log(logging.DEBUG, decision.kind, decision.refusal)
+    assert len(caplog.records) == len(decisions)
     for record in caplog.records:
         message = record.getMessage()
         assert "\n" not in message
