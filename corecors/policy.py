@@ -28,8 +28,10 @@ from .matching import OriginMatcher
 from .memo import Memo, log_refusal
 from .options import Options, RegexOption, validate
 from .origins import MAX_ORIGIN_LENGTH
+from .refusals import NearMisses, refused_origin, worded
 from .tokens import (
     MAX_REQUEST_HEADERS_LENGTH,
+    SAFELISTED_METHODS,
     TOKEN,
     is_forbidden_method,
     parse_request_headers,
@@ -64,6 +66,10 @@ class CORSPolicy:
       cache lifetime; None omits ``Access-Control-Max-Age``.
     - ``allow_private_network`` (``bool``, default False): answer Private Network
       Access preflights.
+    - ``vocabulary`` (``Callable[[str], str] | None``, keyword only, default None):
+      how refusal reasons (``Decision.reason``, the log lines) name an option,
+      given its keyword; adapters pass the user's spelling (Django:
+      ``CORS_ALLOWED_ORIGINS``). None names the keywords.
 
     Raises :class:`CORSConfigError` listing every problem (option, value, fix);
     emits :class:`CORSConfigWarning` for risky settings (also kept in
@@ -83,6 +89,8 @@ class CORSPolicy:
         "_max_age_block",
         "_methods",
         "_methods_value",
+        "_name",
+        "_near",
         "_options",
         "_preflight_vary",
         "_private_network",
@@ -103,6 +111,8 @@ class CORSPolicy:
         expose_headers: Iterable[str] = (),
         max_age: int | None = 600,
         allow_private_network: bool = False,
+        *,
+        vocabulary: Callable[[str], str] | None = None,
     ) -> None:
         options, problems, notices = validate(
             allow_origins,
@@ -120,6 +130,7 @@ class CORSPolicy:
         for notice in notices:
             warnings.warn(CORSConfigWarning(notice), stacklevel=2)
         self.config_warnings = tuple(notices)
+        self._name = vocabulary
         self._precompute(options)
         self._frozen = True
 
@@ -158,6 +169,8 @@ class CORSPolicy:
         self.granted: dict[str, Decision] = {}
         for origin in options.exact_origins:
             self.granted[origin] = self._granted(matcher.allow_origin(origin) or origin)
+        # Near misses of the configured origins, for refusals only (built on the first).
+        self._near = NearMisses(options.exact_origins, options.origin_patterns)
         # The one memo (corecors.memo), or none with allow_origin_func.
         self.memo: Memo | None = None if options.allow_origin_func is not None else Memo()
 
@@ -273,28 +286,18 @@ class CORSPolicy:
     ) -> Decision:
         allow_origin = self.matcher.allow_origin(origin)
         if allow_origin is None:
-            return self._refuse(
-                Refusal(
-                    "origin",
-                    f"origin {(value := short_repr(origin))} is not allowed; "
-                    "add it to allow_origins",
-                    "origin {value} is not allowed; add it to {option}",
-                    value,
-                    "allow_origins",
-                )
-            )
+            return self._refuse(refused_origin(origin, self._near, "allow_origins", self._name))
         # With credentials, "*" in the Allow-* headers is taken literally (Fetch).
         credentials = self._credentials and allow_origin != "*"
         allow_methods = self._allow_methods(request_method, credentials)
         if allow_methods is None:
             return self._refuse(
-                Refusal(
+                worded(
                     "method",
-                    f"method {(value := short_repr(request_method))} is not allowed; "
-                    "add it to allow_methods",
                     "method {value} is not allowed; add it to {option}",
-                    value,
+                    short_repr(request_method),
                     "allow_methods",
+                    self._name,
                 )
             )
         allow_headers = self._allow_headers(request_headers, credentials)
@@ -302,12 +305,12 @@ class CORSPolicy:
             return self._refuse(allow_headers)
         if private_network and not self._private_network:
             return self._refuse(
-                Refusal(
+                worded(
                     "private-network",
-                    "private network access was requested; set allow_private_network=True",
                     "private network access was requested; set {option}=True",
                     "",
                     "allow_private_network",
+                    self._name,
                 )
             )
         headers: list[tuple[str, str]] = [(_ALLOW_ORIGIN, allow_origin)]
@@ -342,6 +345,10 @@ class CORSPolicy:
         ):
             # With credentials "*" is taken literally (Fetch): name the validated method.
             return request_method if credentials else "*"
+        if request_method in SAFELISTED_METHODS:
+            # Fetch, CORS-preflight fetch: a browser never checks a CORS-safelisted
+            # method against Access-Control-Allow-Methods, so it always passes.
+            return self._methods_value or request_method
         return None
 
     def _allow_headers(self, request_headers: str | None, credentials: bool) -> str | Refusal:
@@ -358,41 +365,37 @@ class CORSPolicy:
             return "*, authorization" if "authorization" in names else "*"
         for name in names:
             if name not in self._headers:
-                value = short_repr(name)
-                return Refusal(
+                return worded(
                     "headers",
-                    f"header {value} is not allowed; add it to allow_headers",
                     "header {value} is not allowed; add it to {option}",
-                    value,
+                    short_repr(name),
                     "allow_headers",
+                    self._name,
                 )
         return self._headers_value if names else ""
 
     def _refuse_actual(self, origin: str) -> Decision:
-        value = short_repr(origin)
-        reason = f"origin {value} is not allowed"
-        refusal = Refusal("origin", reason, "origin {value} is not allowed", value)
-        log_refusal("actual", reason)
+        refusal = refused_origin(origin, self._near, None, self._name)
+        log_refusal("actual", refusal.text)
         return Decision(
             kind="actual",
             allowed=False,
             status=None,
             headers=(),
             vary=ACTUAL_VARY,
-            reason=reason,
+            reason=refusal.text,
             refusal=refusal,
         )
 
     def _refuse(self, refusal: Refusal) -> Decision:
-        reason = refusal.text
-        log_refusal("preflight", reason)
+        log_refusal("preflight", refusal.text)
         return Decision(
             kind="preflight",
             allowed=False,
             status=400,
             headers=(),
             vary=self._preflight_vary,
-            reason=reason,
+            reason=refusal.text,
             body=REFUSAL_BODIES[refusal.what],
             refusal=refusal,
         )
