@@ -26,7 +26,7 @@ from corecors.decision import ACTUAL_RESPONSE_HEADERS
 from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
 
 from .._common import Router, decide_cgi
-from .conf import is_cors_setting, load_policy
+from .conf import is_cors_setting, load_policy, warn_if_not_installed
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -54,6 +54,7 @@ class CORSMiddleware:
             markcoroutinefunction(self)
         self._router: Router | None = None
         self._reload()  # read the settings now: a bad configuration fails at start-up
+        warn_if_not_installed()
         # A weak reference: a middleware that Django drops also drops its receiver.
         setting_changed.connect(self._setting_changed)
 
