@@ -82,7 +82,7 @@ def regex_origin(item: str) -> ConfigProblem | None:
         "E001",
         "allow_origins",
         item,
-        "is a regex, and allow_origins takes exact origins and the patterns "
+        "is a regex, and {allow_origins} takes exact origins and the patterns "
         "'https://*.example.com' and 'http://localhost:*'",
         f"move it to {{allow_origin_regex}}=[{_literal(_raw(item))}] "
         "(matched against the whole origin)",
@@ -95,7 +95,7 @@ def compiled_origin(item: re.Pattern[str] | re.Pattern[bytes]) -> ConfigProblem:
         "E011",
         "allow_origins",
         item,
-        "is a compiled regex, and allow_origins takes origins as strings",
+        "is a compiled regex, and {allow_origins} takes origins as strings",
         "move it to {allow_origin_regex}",
     )
 
