@@ -56,9 +56,10 @@ class CORSPolicy:
     - ``allow_origin_func`` (``Callable[[str], bool]``, default None): asked last,
       per request (no memo then); only ``True`` allows; an exception refuses.
     - ``allow_methods`` (``Iterable[str]``, default ``("GET",)``): method tokens,
-      or ``"*"``; CONNECT, TRACE and TRACK are errors.
+      or ``"*"``; CONNECT, TRACE and TRACK are errors. GET, HEAD and POST always
+      pass a preflight's method check (Fetch: browsers never check them).
     - ``allow_headers`` (``Iterable[str]``, default ``()``): request header names,
-      or ``"*"`` (which never covers Authorization); safelisted names always allowed.
+      or ``"*"`` (any, Authorization named when asked); safelisted names always allowed.
     - ``allow_credentials`` (``bool``, default False): send
       ``Access-Control-Allow-Credentials: true``.
     - ``expose_headers`` (``Iterable[str]``, default ``()``): response header names.
@@ -67,9 +68,8 @@ class CORSPolicy:
     - ``allow_private_network`` (``bool``, default False): answer Private Network
       Access preflights.
     - ``vocabulary`` (``Callable[[str], str] | None``, keyword only, default None):
-      how refusal reasons (``Decision.reason``, the log lines) name an option,
-      given its keyword; adapters pass the user's spelling (Django:
-      ``CORS_ALLOWED_ORIGINS``). None names the keywords.
+      an option's name in refusal reasons and log lines, from its keyword (Django:
+      ``CORS_ALLOWED_ORIGINS``); None names the keywords.
 
     Raises :class:`CORSConfigError` listing every problem (option, value, fix);
     emits :class:`CORSConfigWarning` for risky settings (also kept in
@@ -169,8 +169,7 @@ class CORSPolicy:
         self.granted: dict[str, Decision] = {}
         for origin in options.exact_origins:
             self.granted[origin] = self._granted(matcher.allow_origin(origin) or origin)
-        # Near misses of the configured origins, for refusals only (built on the first).
-        self._near = NearMisses(options.exact_origins, options.origin_patterns)
+        self._near = NearMisses(options.exact_origins, options.origin_patterns)  # refusals only
         # The one memo (corecors.memo), or none with allow_origin_func.
         self.memo: Memo | None = None if options.allow_origin_func is not None else Memo()
 
