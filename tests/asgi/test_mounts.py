@@ -69,6 +69,20 @@ def test_raw_scope_without_root_path_in_path() -> None:
     assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "none"
 
 
+def test_a_root_path_that_is_only_a_prefix_of_the_first_segment_is_not_the_root() -> None:
+    # "/api" is not the mount point of "/apiv2/admin/x": the path is used as it is.
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/apiv2/admin/x",
+        "root_path": "/api",
+        "headers": [(b"origin", PARTNER.encode())],
+    }
+    middleware = CORSMiddleware(reference_asgi_app, policy=RULES)
+    assert applied(raw_get(middleware, scope)) == "public"  # not the "/admin/*" carve-out
+    assert applied(raw_get(middleware, {**scope, "root_path": ""})) == "public"
+
+
 @pytest.mark.parametrize("row", ROWS, ids=ids)
 def test_starlette_mount(row: Row) -> None:
     app = mounted(row.prefix, CORSMiddleware(reference_asgi_app, policy=RULES))

@@ -100,6 +100,12 @@ def test_origins_that_look_like_regexes_but_are_not_keep_their_own_message() -> 
     assert "regex" not in only_problem(allow_origins=["https://exa mple.com"]).message
 
 
+def test_a_regex_that_a_raw_string_cannot_hold_is_written_as_a_plain_literal() -> None:
+    for regex in ["^https://o'brien\\.example$", "https://(a|b)\\"]:
+        problem = only_problem(allow_origins=[regex])
+        assert suggested(problem, "allow_origin_regex") == [regex]
+
+
 def test_a_compiled_pattern_in_allow_origins_is_moved_to_allow_origin_regex() -> None:
     pattern = re.compile(r"https://[a-z]+\.example\.com")
     problem = only_problem(allow_origins=[pattern])

@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from pytest_django import Settings
 
+from corecors.adapters.django import CORSMiddleware
 from tests.django.policies import ROOT
 from tests.django.test_checks import corecors_ids, run_check
 
@@ -135,6 +137,19 @@ def test_an_old_alias_in_error_is_named_in_its_message(settings: Settings) -> No
     output = run_check()
     assert corecors_ids(output) == ["E002", "W107"], output
     assert "CORS_ORIGIN_WHITELIST: (corecors.E002)" in output
+
+
+def test_the_middleware_warns_when_the_app_is_not_installed(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Django's own mechanism: INSTALLED_APPS overridden re-populates the app registry.
+    settings.INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+    caplog.set_level(logging.WARNING, logger="corecors")
+    CORSMiddleware(lambda request: HttpResponse())
+    CORSMiddleware(lambda request: HttpResponse())
+    lines = [r.getMessage() for r in caplog.records if r.name == "corecors"]
+    assert len(lines) == 1, lines  # once per process, however many middlewares
+    assert "add 'corecors.adapters.django' to INSTALLED_APPS" in lines[0]
 
 
 _NOT_INSTALLED = """
