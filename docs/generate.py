@@ -73,6 +73,11 @@ PARAMETERS: dict[str, str] = {
         "Answer Private Network Access preflights (`Access-Control-Request-Private-Network: "
         "true`) with `Access-Control-Allow-Private-Network: true`."
     ),
+    "vocabulary": (
+        "How refusal reasons and log lines name an option, given its keyword (an adapter "
+        "passes the user's spelling, e.g. Django's `CORS_ALLOWED_ORIGINS`); None names the "
+        "keywords."
+    ),
     "policy": (
         "A ready `CORSPolicy`, or a `PathPolicies` for per-path policies; never together "
         "with the options above (`CORSConfigError`)."
