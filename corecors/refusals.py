@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .decision import Refusal
-from .origins import SERIALISED_ORIGIN, OriginSpec
+from .origins import MAX_ORIGIN_LENGTH, SERIALISED_ORIGIN, OriginSpec
 from .tokens import short_repr
 
 Name = Callable[[str], str]
@@ -74,14 +74,20 @@ class NearMisses:
 
     def suggest(self, origin: str) -> str | None:
         """``"'configured'? its port is ..."`` for a near miss of ``origin``, or None."""
-        asked = _parse(origin)
-        if asked is None:
+        if len(origin) > MAX_ORIGIN_LENGTH:  # a hostile size is never scanned
+            return None
+        match = SERIALISED_ORIGIN.fullmatch(origin)
+        if match is None:
             return None
         index = self._index
         if index is None:
             index = self._index = self._build()
+        candidates = index.get(_key(match.group(2)))
+        if not candidates:  # the usual refusal: no configured origin is near
+            return None
+        asked = _Parts(match.group(1), match.group(2), match.group(3) or "")
         best: tuple[int, str, list[str]] | None = None
-        for configured, parts in index.get(_key(asked.host), ()):
+        for configured, parts in candidates:
             differences = _differences(asked, parts)
             if differences and (best is None or len(differences) < best[0]):
                 best = (len(differences), configured, differences)

@@ -185,6 +185,17 @@ def test_no_near_miss_for_an_unrelated_origin() -> None:
     assert policy.actual("not an origin").reason == "origin 'not an origin' is not allowed"
 
 
+def test_an_origin_over_the_size_limit_gets_no_near_miss() -> None:
+    # Refused before it is scanned, even when it is a near miss of a configured origin.
+    host = "a" * 1000 + ".example"
+    configured = f"https://{host}"  # 1016 characters: within the limit
+    policy = CORSPolicy(allow_origins=[configured])
+    near = f"https://www.{host}"  # within the limit: named
+    assert f"did you mean {configured!r}?" in (policy.actual(near).reason or "")
+    huge = f"https://www.{host}:8443"  # 1025 characters: over it
+    assert policy.actual(huge).reason == f"origin {huge[:80]!r}... (1025 chars) is not allowed"
+
+
 def test_the_closest_configured_origin_is_named() -> None:
     policy = CORSPolicy(allow_origins=["https://localhost:8443", "http://localhost:3000"])
     reason = policy.actual("http://127.0.0.1:3000").reason
