@@ -99,8 +99,10 @@ class CORS:
     Parameters: ``app`` (``Flask | None``, default None: call ``init_app``
     later) and ``**options`` (the ``CORSPolicy`` keywords, or ``policy=``).
     Raises :class:`corecors.CORSConfigError` for an unknown option (flask-cors'
-    names get their corecors equivalent) and, through ``init_app``, for a bad
-    configuration, naming the keyword or the ``app.config`` key.
+    names get their corecors equivalent, others the closest option) and, through
+    ``init_app``, for a bad configuration or an unknown ``CORS_*`` key in
+    ``app.config`` (Django's names get their Flask key), naming the keyword or
+    the ``app.config`` key. Refusal log lines name the options the same way.
     """
 
     def __init__(self, app: Flask | None = None, **options: Any) -> None:
