@@ -108,14 +108,22 @@ def _braces(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
+_ORIGIN = "origin {value} is not allowed"
+_ORIGIN_FIX = "origin {value} is not allowed; add it to {option}"
+
+
 def refused_origin(origin: str, near: NearMisses, option: str | None, name: Name | None) -> Refusal:
     """The refusal of an origin; ``option`` names the fix ("add it to allow_origins")
     for a preflight, None for an actual request (which may be same-origin)."""
     value = short_repr(origin)
     suggestion = near.suggest(origin)
-    template = "origin {value} is not allowed"
-    if suggestion is not None:
-        template += f" (did you mean {_braces(suggestion)})"
+    if suggestion is None:  # the usual refusal, and every hostile one: no formatting
+        if option is None:
+            return Refusal("origin", f"origin {value} is not allowed", _ORIGIN, value)
+        shown = option if name is None else name(option)
+        text = f"origin {value} is not allowed; add it to {shown}"
+        return Refusal("origin", text, _ORIGIN_FIX, value, option)
+    template = f"origin {{value}} is not allowed (did you mean {_braces(suggestion)})"
     if option is not None:
         template += "; add it to {option}"
     return worded("origin", template, value, option, name)
