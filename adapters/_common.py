@@ -11,7 +11,7 @@ An adapter only translates: its protocol's request into these calls, and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
@@ -44,14 +44,18 @@ REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
 
 
-def resolve_policy(policy: object, options: Mapping[str, Any]) -> Policy:
+def resolve_policy(
+    policy: object, options: Mapping[str, Any], vocabulary: Callable[[str], str] | None = None
+) -> Policy:
     """``policy=`` (a CORSPolicy or PathPolicies) or CORSPolicy keyword options, never both.
 
-    Raises :class:`CORSConfigError` (E011) for both at once or a wrong ``policy``
-    type, and whatever :class:`CORSPolicy` raises for the options.
+    ``vocabulary`` names options in the refusals of a policy built from
+    ``options`` (``CORSPolicy(vocabulary=...)``; None: the keywords). Raises
+    :class:`CORSConfigError` (E011) for both at once or a wrong ``policy`` type,
+    and whatever :class:`CORSPolicy` raises for the options.
     """
     if policy is None:
-        return CORSPolicy(**options)
+        return CORSPolicy(**options, vocabulary=vocabulary)
     if options:
         raise CORSConfigError(
             [

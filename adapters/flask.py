@@ -12,6 +12,7 @@ blueprint, then app).
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import logging
 import warnings
@@ -43,7 +44,11 @@ __all__ = ["CORS", "cross_origin"]
 logger = logging.getLogger("corecors")
 
 #: The CORSPolicy keyword arguments; each is also read from ``app.config`` upper-cased.
-OPTION_NAMES: tuple[str, ...] = tuple(inspect.signature(CORSPolicy).parameters)
+OPTION_NAMES: tuple[str, ...] = tuple(
+    name
+    for name, parameter in inspect.signature(CORSPolicy).parameters.items()
+    if parameter.kind is not inspect.Parameter.KEYWORD_ONLY  # vocabulary: the adapter's
+)
 #: ``app.config`` key -> option name; ``CORS_POLICY`` holds a CORSPolicy or PathPolicies.
 CONFIG_KEYS: dict[str, str] = {f"CORS_{name.upper()}": name for name in ("policy", *OPTION_NAMES)}
 _VALID = frozenset(CONFIG_KEYS.values())
@@ -67,6 +72,14 @@ _FLASK_CORS_DROPPED: dict[str, str] = {
 _FLASK_CORS_CONFIG_KEYS = tuple(
     f"CORS_{name.upper()}" for name in (*_FLASK_CORS_RENAMED, *_FLASK_CORS_DROPPED)
 )
+# Django's setting names (django-cors-headers') written in a Flask app's config.
+_DJANGO_NAMES: dict[str, str] = {
+    "CORS_ALLOWED_ORIGINS": "CORS_ALLOW_ORIGINS",
+    "CORS_ALLOWED_ORIGIN_REGEXES": "CORS_ALLOW_ORIGIN_REGEX",
+    "CORS_ALLOW_ALL_ORIGINS": "CORS_ALLOW_ORIGINS = ['*']",
+    "CORS_PREFLIGHT_MAX_AGE": "CORS_MAX_AGE",
+    "CORS_URLS_REGEX": "CORS_POLICY = PathPolicies([...])",
+}
 _RENAME_NOTES = {
     "allow_origins": " (exact origins and https://*.example.com patterns; regexes go in {regex})",
     "policy": ' with a PathPolicies, e.g. PathPolicies([("/api/*", CORSPolicy(...))])',
@@ -107,8 +120,10 @@ class CORS:
     lines a minute, then a count.
 
     Raises :class:`corecors.CORSConfigError` for an unknown option (flask-cors'
-    names get their corecors equivalent) and, through ``init_app``, for a bad
-    configuration, naming the keyword or the ``app.config`` key.
+    names get their corecors equivalent, others the closest option) and, through
+    ``init_app``, for a bad configuration or an unknown ``CORS_*`` key in
+    ``app.config`` (Django's names get their Flask key), naming the keyword or
+    the ``app.config`` key. Refusal log lines name the options the same way.
 
     ``CORS(blueprint, ...)`` gives the blueprint's routes their own policy on
     every app the blueprint is registered with (any ``url_prefix``, under
@@ -178,8 +193,8 @@ class CORS:
         """
         problems = [
             _unknown_option(key, config[key], in_config=True)
-            for key in _FLASK_CORS_CONFIG_KEYS
-            if key in config
+            for key in config
+            if isinstance(key, str) and key.startswith("CORS_") and key not in CONFIG_KEYS
         ]
         if problems:
             raise CORSConfigError(problems)
@@ -193,14 +208,23 @@ class CORS:
         else:
             merged = dict(configured)
         policy = merged.pop("policy", None)
+        # Name the app.config key the user actually wrote, not the option name.
+        from_config = {name for name in configured if name not in kwargs}
+        vocabulary = _vocabulary(from_config, by_config=bool(configured) and not kwargs)
         try:
-            return resolve_policy(policy, merged)
+            with warnings.catch_warnings():
+                # Re-issued below, in the vocabulary of what the user wrote.
+                warnings.simplefilter("ignore", CORSConfigWarning)
+                resolved = resolve_policy(policy, merged, vocabulary)
         except CORSConfigError as exc:
-            # Name the app.config key the user actually wrote, not the option name.
-            from_config = {name for name in configured if name not in kwargs}
             raise CORSConfigError(
                 [_config_problem(p) if p.option in from_config else p for p in exc.problems]
             ) from None
+        if policy is None:  # a policy= object warned when it was built
+            for notice in policies_of(resolved)[0].config_warnings:
+                shown = _config_problem(notice) if notice.option in from_config else notice
+                warnings.warn(CORSConfigWarning(shown), stacklevel=3)
+        return resolved
 
     def _route_options(self, where: str) -> RouteOptions:
         """These options for one route or blueprint; their values are checked now."""
@@ -261,11 +285,25 @@ def _on_route(problem: ConfigProblem, where: str) -> ConfigProblem:
 
 def _config_problem(problem: ConfigProblem) -> ConfigProblem:
     """A core problem in app.config's vocabulary (``app.config['CORS_MAX_AGE']``)."""
-    return problem.render(_config_key, option=lambda name: f"app.config[{_config_key(name)!r}]")
+    return problem.render(_config_item)
 
 
 def _config_key(option: str) -> str:
     return f"CORS_{option.upper()}"
+
+
+def _config_item(option: str) -> str:
+    return f"app.config[{_config_key(option)!r}]"
+
+
+def _vocabulary(from_config: set[str], by_config: bool) -> Any:
+    """How refusals name an option: its ``app.config`` key when the user configured it
+    there (every option, when the app is configured through ``app.config`` only)."""
+
+    def name(option: str) -> str:
+        return _config_item(option) if option in from_config or by_config else option
+
+    return name
 
 
 def _unknown_option(name: str, value: object, in_config: bool) -> ConfigProblem:
@@ -285,12 +323,17 @@ def _unknown_option(name: str, value: object, in_config: bool) -> ConfigProblem:
         return ConfigProblem(
             "E011", shown, value, "is a flask-cors option that corecors does not need", fix
         )
+    if in_config and name in _DJANGO_NAMES:
+        fix = (
+            f"use {_DJANGO_NAMES[name]}: a Flask app's keys are the CORSPolicy options upper-cased"
+        )
+        return ConfigProblem("E011", shown, value, "is Django's setting name", fix)
+    known = [f"{prefix}{option.upper()}" if in_config else option for option in _VALID]
+    close = difflib.get_close_matches(name, known, n=1)
+    fix = f"did you mean {close[0]}?" if close else "remove it"
+    choices = ", ".join(sorted(known))
     return ConfigProblem(
-        "E011",
-        shown,
-        value,
-        "is not a corecors option",
-        f"use one of policy, {', '.join(OPTION_NAMES)}",
+        "E011", shown, value, "is not a corecors option", f"{fix} (the options: {choices})"
     )
 
 

@@ -12,14 +12,14 @@ from typing import NamedTuple
 
 #: Stable codes: what each one means. The Django checks and the README cite them.
 CODES: dict[str, str] = {
-    "E001": "an origin is malformed (scheme, host or port)",
+    "E001": "an origin is malformed (scheme, host or port), is file://, a regex, or several",
     "E002": "an origin has a path, query, fragment or trailing slash",
     "E003": "a wildcard is misused in an origin pattern",
     "E004": "allow_origin_regex does not compile",
     "E005": "allow_origin_func is not callable",
     "E006": "a method is not a valid HTTP token",
     "E007": "a forbidden method (CONNECT, TRACE, TRACK) is allowed",
-    "E008": "a header name is not a valid HTTP token",
+    "E008": "a header name is not a valid HTTP token, or is a regex",
     "E009": 'expose_headers=["*"] together with allow_credentials=True',
     "E010": "max_age is not an integer from 0 to 86400, or None",
     "E011": "an option has the wrong type",

@@ -15,7 +15,14 @@ from typing import NamedTuple
 
 from .catalogue import null_with_credentials, plain_http_with_credentials, star_with_credentials
 from .errors import ConfigProblem
-from .origins import OriginSpec, parse_origin
+from .hints import (
+    header_problem,
+    parse_origin_item,
+    regex_header,
+    strings,
+    token_fix,
+)
+from .origins import OriginSpec
 from .tokens import SAFELISTED_REQUEST_HEADERS, TOKEN, is_forbidden_method, normalise_method
 
 MAX_AGE_LIMIT = 86400  # Firefox's cap; Chromium caps at 7200
@@ -144,7 +151,7 @@ def _check_allow_origins(
             if credentials:
                 notices.append(null_with_credentials(item))
             continue
-        spec = parse_origin(item)
+        spec = parse_origin_item(item)
         if isinstance(spec, ConfigProblem):
             problems.append(spec)
             continue
@@ -255,7 +262,7 @@ def _check_allow_methods(
         elif TOKEN.fullmatch(item) is None:
             problems.append(
                 ConfigProblem(
-                    "E006", "allow_methods", item, "is not an HTTP method token", _token_fix(item)
+                    "E006", "allow_methods", item, "is not an HTTP method token", token_fix(item)
                 )
             )
         elif is_forbidden_method(item):
@@ -281,12 +288,8 @@ def _check_allow_headers(
     for item in strings("allow_headers", value, problems):
         if item == "*":
             any_header = True
-        elif TOKEN.fullmatch(item) is None:
-            problems.append(
-                ConfigProblem(
-                    "E008", "allow_headers", item, "is not a header name", _token_fix(item)
-                )
-            )
+        elif TOKEN.fullmatch(item) is None or regex_header("allow_headers", item):
+            problems.append(header_problem("allow_headers", item))
         else:
             headers[item.lower()] = None
     headers.update(dict.fromkeys(SAFELISTED_REQUEST_HEADERS))
@@ -308,12 +311,10 @@ def _check_expose_headers(
                     "list the response headers to expose by name",
                 )
             )
-        elif item != "*" and TOKEN.fullmatch(item) is None:
-            problems.append(
-                ConfigProblem(
-                    "E008", "expose_headers", item, "is not a header name", _token_fix(item)
-                )
-            )
+        elif item != "*" and (
+            TOKEN.fullmatch(item) is None or regex_header("expose_headers", item)
+        ):
+            problems.append(header_problem("expose_headers", item))
         else:
             exposed[item] = None
     return tuple(exposed)
@@ -358,50 +359,3 @@ def _check_flag(option: str, value: object, problems: list[ConfigProblem]) -> bo
 def flag_problem(option: str, value: object, fix: str) -> ConfigProblem:
     """E011 for an option that must be True or False: the one wording every layer uses."""
     return ConfigProblem("E011", option, value, "must be True or False", fix)
-
-
-def strings(option: str, value: object, problems: list[ConfigProblem]) -> list[str]:
-    """The items of a list-of-strings option; a bare string is the classic mistake."""
-    if isinstance(value, str | bytes):
-        problems.append(
-            ConfigProblem.templated(
-                "E011",
-                option,
-                value,
-                "must be a list of strings, not one string",
-                f"write {{{option}}}=[{_literal(repr(value))}]",
-            )
-        )
-        return []
-    if not isinstance(value, Iterable):
-        problems.append(
-            ConfigProblem.templated(
-                "E011", option, value, "must be a list of strings", f"write {{{option}}}=[]"
-            )
-        )
-        return []
-    good = []
-    for item in value:
-        if isinstance(item, str):
-            good.append(item)
-        else:
-            problems.append(
-                ConfigProblem(
-                    "E011", option, item, "every item must be a string", "write it in quotes"
-                )
-            )
-    return good
-
-
-def _literal(text: str) -> str:
-    """``text`` inside a problem template: its braces doubled."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def _token_fix(value: str) -> str:
-    """How to write a method or header name that is not a token."""
-    parts = [part for part in re.split(r"[\s,]+", value) if part]
-    if len(parts) > 1 and all(TOKEN.fullmatch(part) for part in parts):
-        return f"list each name as its own item: {parts!r}"  # "GET, POST" -> ["GET", "POST"]
-    cleaned = "".join(TOKEN.findall(value))
-    return f"use {cleaned!r}" if cleaned else "use a name made of letters, digits and '-'"

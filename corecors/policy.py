@@ -27,12 +27,13 @@ from .matching import OriginMatcher
 from .memo import Memo
 from .options import Options, RegexOption, validate
 from .origins import MAX_ORIGIN_LENGTH
+from .refusals import NearMisses, not_allowed, refused_origin, worded
 from .tokens import (
     MAX_REQUEST_HEADERS_LENGTH,
+    SAFELISTED_METHODS,
     TOKEN,
     is_forbidden_method,
     parse_request_headers,
-    short_repr,
 )
 
 _ALLOW_ORIGIN = "Access-Control-Allow-Origin"
@@ -53,9 +54,10 @@ class CORSPolicy:
     - ``allow_origin_func`` (``Callable[[str], bool]``, default None): called with the origin,
       asked last, per request (no memo then); only ``True`` allows; an exception refuses.
     - ``allow_methods`` (``Iterable[str]``, default ``("GET",)``): method tokens a preflight may
-      ask for, or ``"*"``; GET, HEAD, POST never need listing; CONNECT, TRACE, TRACK are E007.
+      ask for, or ``"*"``; GET, HEAD, POST always pass (Fetch: browsers never check them);
+      CONNECT, TRACE, TRACK are E007.
     - ``allow_headers`` (``Iterable[str]``, default ``()``): request header names, or ``"*"``
-      (never covers Authorization); CORS-safelisted request headers are always allowed.
+      (Authorization is named when asked: ``*`` never covers it); safelisted names always pass.
     - ``allow_credentials`` (``bool``, default False): send ``Access-Control-Allow-Credentials:
       true`` (the page may read responses to requests with cookies); with ``"*"``: W001.
     - ``expose_headers`` (``Iterable[str]``, default ``()``): response header names the page may
@@ -64,6 +66,8 @@ class CORSPolicy:
       None omits ``Access-Control-Max-Age``; Chromium caps it at 7200 (W004).
     - ``allow_private_network`` (``bool``, default False): answer Private Network Access
       preflights with ``Access-Control-Allow-Private-Network: true``.
+    - ``vocabulary`` (``Callable[[str], str] | None``, keyword only, default None): an option's
+      name in refusal reasons and log lines, from its keyword (Django: ``CORS_ALLOWED_ORIGINS``).
 
     Raises :class:`CORSConfigError` listing every problem (option, value, fix); emits
     :class:`CORSConfigWarning` for risky settings (also kept in ``config_warnings``).
@@ -81,6 +85,8 @@ class CORSPolicy:
         "_max_age_block",
         "_methods",
         "_methods_value",
+        "_name",
+        "_near",
         "_none",
         "_options",
         "_preflight_vary",
@@ -103,6 +109,8 @@ class CORSPolicy:
         expose_headers: Iterable[str] = (),
         max_age: int | None = 600,
         allow_private_network: bool = False,
+        *,
+        vocabulary: Callable[[str], str] | None = None,
     ) -> None:
         options, problems, notices = validate(
             allow_origins,
@@ -120,6 +128,7 @@ class CORSPolicy:
         for notice in notices:
             warnings.warn(CORSConfigWarning(notice), stacklevel=2)
         self.config_warnings = tuple(notices)
+        self._name = vocabulary
         self._precompute(options)
         self._frozen = True
 
@@ -163,6 +172,7 @@ class CORSPolicy:
         self.granted: dict[str, Decision] = {}
         for origin in options.exact_origins:
             self.granted[origin] = self._granted(matcher.allow_origin(origin) or origin)
+        self._near = NearMisses(options.exact_origins, options.origin_patterns)  # refusals only
         # The one memo (corecors.memo), or none with allow_origin_func.
         self.memo: Memo | None = None if options.allow_origin_func is not None else Memo()
 
@@ -288,23 +298,25 @@ class CORSPolicy:
     ) -> Decision:
         allow_origin = self.matcher.allow_origin(origin)
         if allow_origin is None:
-            return self._refuse(_not_allowed("origin", "origin", origin, "allow_origins"))
+            return self._refuse(refused_origin(origin, self._near, "allow_origins", self._name))
         # With credentials, "*" in the Allow-* headers is taken literally (Fetch).
         credentials = self._credentials and allow_origin != "*"
         allow_methods = self._allow_methods(request_method, credentials)
         if allow_methods is None:
-            return self._refuse(_not_allowed("method", "method", request_method, "allow_methods"))
+            return self._refuse(
+                not_allowed("method", "method", request_method, "allow_methods", self._name)
+            )
         allow_headers = self._allow_headers(request_headers, credentials)
         if isinstance(allow_headers, Refusal):
             return self._refuse(allow_headers)
         if private_network and not self._private_network:
             return self._refuse(
-                Refusal(
+                worded(
                     "private-network",
-                    "private network access was requested; set allow_private_network=True",
                     "private network access was requested; set {option}=True",
                     "",
                     "allow_private_network",
+                    self._name,
                 )
             )
         headers: list[tuple[str, str]] = [(_ALLOW_ORIGIN, allow_origin)]
@@ -339,6 +351,10 @@ class CORSPolicy:
         ):
             # With credentials "*" is taken literally (Fetch): name the validated method.
             return request_method if credentials else "*"
+        if request_method in SAFELISTED_METHODS:
+            # Fetch, CORS-preflight fetch: a browser never checks a CORS-safelisted
+            # method against Access-Control-Allow-Methods, so it always passes.
+            return self._methods_value or request_method
         return None
 
     def _allow_headers(self, request_headers: str | None, credentials: bool) -> str | Refusal:
@@ -355,44 +371,29 @@ class CORSPolicy:
             return "*, authorization" if "authorization" in names else "*"
         for name in names:
             if name not in self._headers:
-                return _not_allowed("headers", "header", name, "allow_headers")
+                return not_allowed("headers", "header", name, "allow_headers", self._name)
         return self._headers_value if names else ""
 
     def _refuse_actual(self, origin: str) -> Decision:
-        value = short_repr(origin)
-        reason = f"origin {value} is not allowed"
-        refusal = Refusal("origin", reason, "origin {value} is not allowed", value)
+        refusal = refused_origin(origin, self._near, None, self._name)
         return Decision(
             kind="actual",
             allowed=False,
             status=None,
             headers=(),
             vary=ACTUAL_VARY,
-            reason=reason,
+            reason=refusal.text,
             refusal=refusal,
         )
 
     def _refuse(self, refusal: Refusal) -> Decision:
-        reason = refusal.text
         return Decision(
             kind="preflight",
             allowed=False,
             status=400,
             headers=(),
             vary=self._preflight_vary,
-            reason=reason,
+            reason=refusal.text,
             body=REFUSAL_BODIES[refusal.what],
             refusal=refusal,
         )
-
-
-def _not_allowed(what: str, word: str, value: str, option: str) -> Refusal:
-    """``<word> <value> is not allowed; add it to <option>``, as a Refusal of ``what``."""
-    value = short_repr(value)
-    return Refusal(
-        what,
-        f"{word} {value} is not allowed; add it to {option}",
-        f"{word} {{value}} is not allowed; add it to {{option}}",
-        value,
-        option,
-    )

@@ -11,6 +11,9 @@ TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # method is case-sensitive (so "patch" never allows "PATCH").
 NORMALISED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
 
+# Fetch "CORS-safelisted method": a preflight's method check always passes them.
+SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
+
 # Fetch "forbidden method": a browser never sends these cross-origin.
 FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
 

@@ -66,6 +66,8 @@ DJANGO_FIXES: dict[str, str] = {
     "W103": "Remove the CORS_* settings, or CORECORS_POLICY: use one of the two.",
     "W104": "Move corecors.adapters.django.CORSMiddleware above CommonMiddleware in MIDDLEWARE.",
     "W105": "Remove corsheaders.middleware.CorsMiddleware from MIDDLEWARE.",
+    "W106": "Rename the setting to the corecors setting the hint names (the closest known one).",
+    "W107": "Rename the old setting to its current name, or remove a setting that was removed.",
 }
 
 

@@ -228,6 +228,17 @@ SCENARIOS: list[Scenario] = [
         absent=(*NO_CORS, "Access-Control-Allow-Methods"),
         **REFUSED_PREFLIGHT,
     ),
+    # Fetch: a CORS-safelisted method (GET, HEAD, POST) always passes the method
+    # check, as browsers never check it against Access-Control-Allow-Methods.
+    Scenario(
+        "preflight-safelisted-method-unlisted",
+        {"allow_origins": [APP], "allow_methods": ["PUT"], "allow_headers": ["X-Token"]},
+        method="OPTIONS",
+        headers=_pre(APP, "POST", "x-token,content-type"),
+        reaches_app=False,
+        equal={"Access-Control-Allow-Origin": APP, "Access-Control-Allow-Methods": "PUT"},
+        vary=PREFLIGHT_VARY,
+    ),
     Scenario(
         "preflight-lowercase-method-is-other-method",
         {**CRED, "allow_methods": ["PATCH"]},

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -21,7 +22,7 @@ from corecors import ConfigProblem, CORSConfigError
 
 from .._common import Routable, policies_of
 from ._decorators import decorated_views
-from .conf import CORS_SETTINGS, load_policy, read_setting
+from .conf import ALIASES, CORS_SETTINGS, load_policy, read_setting
 
 #: The ids only the Django adapter emits (the core's are in corecors.CODES).
 DJANGO_CODES: dict[str, str] = {
@@ -31,6 +32,22 @@ DJANGO_CODES: dict[str, str] = {
     "W103": "CORS_* settings are ignored because CORECORS_POLICY is set",
     "W104": "CORSMiddleware comes after CommonMiddleware, whose redirects then lack CORS headers",
     "W105": "django-cors-headers' CorsMiddleware is still in MIDDLEWARE",
+    "W106": "a CORS_* or CORECORS_* setting that corecors does not know (a typo?)",
+    "W107": "a django-cors-headers setting under its old name, or one it removed",
+}
+
+#: Every setting corecors reads, under its current name.
+KNOWN_SETTINGS = (
+    *(name for name in CORS_SETTINGS if name not in ALIASES.values()),
+    "CORECORS_POLICY",
+)
+
+# django-cors-headers' removed settings: what to do instead.
+_REMOVED = {
+    "CORS_MODEL": "Remove it: for origins kept in the database, set CORECORS_POLICY = "
+    "CORSPolicy(allow_origin_func=...) with a function that looks the origin up.",
+    "CORS_REPLACE_HTTPS_REFERER": "Remove it: Django checks the Origin of a cross-origin "
+    "HTTPS POST against CSRF_TRUSTED_ORIGINS; list your front end's origin there.",
 }
 
 _OUR_MIDDLEWARE = (
@@ -63,6 +80,7 @@ def check_cors_settings(
     messages.extend(_decorated_views())
     messages.extend(_prefix_regexes())
     messages.extend(_ignored_settings())
+    messages.extend(_unknown_settings())
     messages.extend(_middleware_order())
     return messages
 
@@ -220,6 +238,47 @@ def _ignored_settings() -> list[CheckMessage]:
             id="corecors.W103",
         )
     ]
+
+
+def _unknown_settings() -> list[CheckMessage]:
+    """W106 (an unknown CORS_*/CORECORS_* setting: nothing reads it) and W107 (an old
+    django-cors-headers name, which still works, or a setting it removed)."""
+    messages: list[CheckMessage] = []
+    renamed = {alias: name for name, alias in ALIASES.items()}
+    for name in sorted(dir(settings)):
+        if not name.startswith(("CORS_", "CORECORS_")) or name in KNOWN_SETTINGS:
+            continue
+        if name in renamed:
+            messages.append(
+                Warning(
+                    f"{name} is django-cors-headers' old name for {renamed[name]}",
+                    hint=f"Rename it {renamed[name]} (the old name still works, unless "
+                    f"{renamed[name]} is also set).",
+                    obj=name,
+                    id="corecors.W107",
+                )
+            )
+        elif name in _REMOVED:
+            messages.append(
+                Warning(
+                    f"{name} was removed from django-cors-headers and corecors ignores it",
+                    hint=_REMOVED[name],
+                    obj=name,
+                    id="corecors.W107",
+                )
+            )
+        else:
+            close = difflib.get_close_matches(name, KNOWN_SETTINGS, n=1)
+            hint = f"Did you mean {close[0]}?" if close else "Remove it if it is not a typo."
+            messages.append(
+                Warning(
+                    f"{name} is not a corecors setting: nothing reads it",
+                    hint=f"{hint} The settings: {', '.join(KNOWN_SETTINGS)}.",
+                    obj=name,
+                    id="corecors.W106",
+                )
+            )
+    return messages
 
 
 def _middleware_order() -> list[CheckMessage]:

@@ -12,11 +12,13 @@ Never at import time.
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from django.apps import apps
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -61,6 +63,12 @@ CORS_SETTINGS = (
 )
 
 _MISSING = object()
+
+logger = logging.getLogger("corecors")
+
+#: The app whose ready() registers the system checks (apps.py).
+APP_NAME = "corecors.adapters.django"
+_not_installed_warned: list[bool] = []  # one warning per process, not per middleware
 
 
 class LoadedPolicy(NamedTuple):
@@ -123,6 +131,20 @@ def load_policy(source: Any = None, *, emit_warnings: bool = True) -> LoadedPoli
     return loaded
 
 
+def warn_if_not_installed() -> None:
+    """Log one WARNING (once per process) when the app is not in INSTALLED_APPS: then
+    ``manage.py check`` never checks the CORS settings, and says "no issues"."""
+    if _not_installed_warned or not apps.ready or apps.is_installed(APP_NAME):
+        return
+    _not_installed_warned.append(True)
+    logger.warning(
+        "%r is not in INSTALLED_APPS, so 'manage.py check' does not check the CORS "
+        "settings (it reports no issues even for a typo): add %r to INSTALLED_APPS",
+        APP_NAME,
+        APP_NAME,
+    )
+
+
 def read_setting(source: Any, name: str, default: object) -> tuple[str, Any]:
     """(the name actually set, its value): the setting, else its old alias, else the default."""
     value = getattr(source, name, _MISSING)
@@ -145,7 +167,8 @@ def _from_cors_settings(source: Any) -> LoadedPolicy:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CORSConfigWarning)
         try:
-            policy = CORSPolicy(**options)
+            # Refusals (log lines) name the settings, e.g. CORS_ALLOWED_ORIGINS.
+            policy = CORSPolicy(**options, vocabulary=lambda option: names.get(option, option))
         except CORSConfigError as exc:
             problems.extend(_in_settings_terms(p, names, all_name) for p in exc.problems)
     if problems or policy is None:
@@ -176,7 +199,7 @@ def _options_from_settings(
     if not isinstance(allow_all, bool):
         problems.append(flag_problem(all_name, allow_all, "use a bool"))
         allow_all = False
-    origins = _origins_setting(origins_name, origins, allow_all, problems)
+    origins = _origins_setting(origins, allow_all)
     if isinstance(regexes, str | bytes):
         problems.append(
             ConfigProblem(
@@ -215,28 +238,10 @@ def _options_from_settings(
     return options, names
 
 
-def _origins_setting(
-    name: str, origins: Any, allow_all: bool, problems: list[ConfigProblem]
-) -> Any:
-    """CORS_ALLOWED_ORIGINS without ``file://`` (E001), with "*" for CORS_ALLOW_ALL_ORIGINS."""
-    if isinstance(origins, Iterable) and not isinstance(origins, str | bytes):
-        origins = list(origins)
-        if "file://" in origins:
-            # django-cors-headers accepted it for old Chrome on Android; browsers
-            # now send "Origin: null" for file: pages.
-            problems.append(
-                ConfigProblem(
-                    "E001",
-                    name,
-                    "file://",
-                    "is not an origin: browsers send 'Origin: null' for file: pages",
-                    "remove 'file://'; list 'null' only if you must (any sandboxed page "
-                    "can send it)",
-                )
-            )
-            origins = [o for o in origins if o != "file://"]
-        if allow_all:
-            origins = ["*", *origins]
+def _origins_setting(origins: Any, allow_all: bool) -> Any:
+    """CORS_ALLOWED_ORIGINS, with "*" for CORS_ALLOW_ALL_ORIGINS."""
+    if allow_all and isinstance(origins, Iterable) and not isinstance(origins, str | bytes):
+        return ["*", *origins]
     return origins
 
 

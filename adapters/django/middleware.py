@@ -35,7 +35,7 @@ from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_valu
 
 from .._common import Router, decide_cgi
 from ._decorators import view_policy
-from .conf import is_cors_setting, load_policy
+from .conf import is_cors_setting, load_policy, warn_if_not_installed
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -69,6 +69,7 @@ class CORSMiddleware:
         self._router: Router | None = None
         self._refusals = RefusalLog()
         self._reload()  # read the settings now: a bad configuration fails at start-up
+        warn_if_not_installed()
         # A weak reference: a middleware that Django drops also drops its receiver.
         setting_changed.connect(self._setting_changed)
 

@@ -123,7 +123,9 @@ def test_star_for_development_without_credentials() -> None:
     response = preflight(client, "http://localhost:5173", "GET")
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
-    assert preflight(client, "http://localhost:5173", "POST").status_code == 400  # default: GET
+    # Default: GET; POST always passes (a safelisted method), PUT does not.
+    assert preflight(client, "http://localhost:5173", "POST").status_code == 200
+    assert preflight(client, "http://localhost:5173", "PUT").status_code == 400
 
 
 def test_production_list_with_explicit_methods_and_headers() -> None:

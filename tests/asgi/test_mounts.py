@@ -69,17 +69,18 @@ def test_raw_scope_without_root_path_in_path() -> None:
     assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "none"
 
 
-def test_a_root_path_that_is_only_a_string_prefix_is_not_stripped() -> None:
-    # "/api" is not the root of "/apiv2/x": the path is used as it is (the public
-    # rule), not cut to "v2/x" (which no rule matches).
+def test_a_root_path_that_is_only_a_prefix_of_the_first_segment_is_not_the_root() -> None:
+    # "/api" is not the mount point of "/apiv2/admin/x": the path is used as it is.
     scope = {
         "type": "http",
         "method": "GET",
-        "path": "/apiv2/x",
+        "path": "/apiv2/admin/x",
         "root_path": "/api",
         "headers": [(b"origin", PARTNER.encode())],
     }
-    assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "public"
+    middleware = CORSMiddleware(reference_asgi_app, policy=RULES)
+    assert applied(raw_get(middleware, scope)) == "public"  # not the "/admin/*" carve-out
+    assert applied(raw_get(middleware, {**scope, "root_path": ""})) == "public"
 
 
 @pytest.mark.parametrize("row", ROWS, ids=ids)

@@ -378,10 +378,16 @@ def test_other_methods_are_case_sensitive(configured: str, requested: str, allow
         assert header(decision, "Access-Control-Allow-Methods") == configured
 
 
-def test_default_methods_are_get_only() -> None:
+def test_default_methods_are_get_and_the_safelisted_methods() -> None:
+    # Fetch, CORS-preflight fetch: GET, HEAD and POST always pass the method
+    # check (a browser never checks them against Access-Control-Allow-Methods).
     policy = CORSPolicy(allow_origins=[APP])
-    assert preflight(policy, APP, "GET").allowed
-    assert not preflight(policy, APP, "POST").allowed
+    for method in ("GET", "HEAD", "POST"):
+        decision = preflight(policy, APP, method)
+        assert decision.allowed, method
+        assert header(decision, "Access-Control-Allow-Methods") == "GET"
+    assert not preflight(policy, APP, "PUT").allowed
+    assert not preflight(policy, APP, "DELETE").allowed
 
 
 @pytest.mark.parametrize(

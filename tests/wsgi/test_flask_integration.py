@@ -158,7 +158,7 @@ def test_both_policy_and_options_in_config_is_an_error() -> None:
         ({"automatic_options": True}, "remove it"),
         (
             {"alow_origins": [APP]},
-            "is not a corecors option. Fix: use one of policy, allow_origins",
+            "is not a corecors option. Fix: did you mean allow_origins? (the options: ",
         ),
     ],
 )

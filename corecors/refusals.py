@@ -1,0 +1,141 @@
+"""Refusals, worded: why a request was refused and what to change, in the user's vocabulary.
+
+Called only on the refusal path, never for an allowed request. A refused
+origin that differs from a configured one only by its scheme, port, a
+``www.`` or the loopback name (localhost, 127.0.0.1, [::1]) is named in the
+reason ("did you mean"): a browser sends the page's exact origin (Fetch
+§3.2.1), so any of these differences is another origin. The index from such
+variants to the configured origins is built on the first refusal, not at
+construction, and never consulted for an allowed request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from .decision import Refusal
+from .origins import MAX_ORIGIN_LENGTH, SERIALISED_ORIGIN, OriginSpec
+from .tokens import short_repr
+
+Name = Callable[[str], str]
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+class _Parts(NamedTuple):
+    scheme: str
+    host: str
+    port: str  # "" for the scheme's default, or "*"
+
+
+def _key(host: str) -> str:
+    """The host with the differences a near miss may have taken out."""
+    if host in _LOOPBACK:
+        return "localhost"
+    return host.removeprefix("www.")
+
+
+def _differences(asked: _Parts, configured: _Parts) -> list[str]:
+    """How a refused origin differs from a configured one: "its port is 5174, not 5173"."""
+    found = []
+    if asked.scheme != configured.scheme:
+        found.append(f"its scheme is {asked.scheme}, not {configured.scheme}")
+    if configured.port != "*" and asked.port != configured.port:
+        found.append(
+            f"its port is {asked.port or 'the default'}, not {configured.port or 'the default'}"
+        )
+    if asked.host != configured.host:
+        found.append(f"its host is {asked.host}, not {configured.host}")
+    return found
+
+
+class NearMisses:
+    """Configured exact origins and any-port patterns by their near-miss key (built lazily)."""
+
+    __slots__ = ("_index", "_origins", "_patterns")
+
+    def __init__(self, exact: tuple[str, ...], patterns: tuple[OriginSpec, ...]) -> None:
+        self._origins = exact
+        self._patterns = patterns
+        self._index: dict[str, list[tuple[str, _Parts]]] | None = None
+
+    def _build(self) -> dict[str, list[tuple[str, _Parts]]]:
+        index: dict[str, list[tuple[str, _Parts]]] = {}
+        for origin in self._origins:
+            parts = _parse(origin)
+            if parts is not None:
+                index.setdefault(_key(parts.host), []).append((origin, parts))
+        for spec in self._patterns:
+            if not spec.subdomains:  # "http://localhost:*"
+                parts = _Parts(spec.scheme, spec.host, "*")
+                index.setdefault(_key(spec.host), []).append((spec.serialise(), parts))
+        return index
+
+    def suggest(self, origin: str) -> str | None:
+        """``"'configured'? its port is ..."`` for a near miss of ``origin``, or None."""
+        if len(origin) > MAX_ORIGIN_LENGTH:  # a hostile size is never scanned
+            return None
+        match = SERIALISED_ORIGIN.fullmatch(origin)
+        if match is None:
+            return None
+        index = self._index
+        if index is None:
+            index = self._index = self._build()
+        candidates = index.get(_key(match.group(2)))
+        if not candidates:  # the usual refusal: no configured origin is near
+            return None
+        asked = _Parts(match.group(1), match.group(2), match.group(3) or "")
+        best: tuple[int, str, list[str]] | None = None
+        for configured, parts in candidates:
+            differences = _differences(asked, parts)
+            if differences and (best is None or len(differences) < best[0]):
+                best = (len(differences), configured, differences)
+        if best is None:
+            return None
+        return f"{best[1]!r}? {'; '.join(best[2])}"
+
+
+def _parse(origin: str) -> _Parts | None:
+    match = SERIALISED_ORIGIN.fullmatch(origin)
+    if match is None:
+        return None
+    scheme, host, port = match.group(1, 2, 3)
+    return _Parts(scheme, host, port or "")
+
+
+def _braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+_ORIGIN = "origin {value} is not allowed"
+_ORIGIN_FIX = "origin {value} is not allowed; add it to {option}"
+
+
+def refused_origin(origin: str, near: NearMisses, option: str | None, name: Name | None) -> Refusal:
+    """The refusal of an origin; ``option`` names the fix ("add it to allow_origins")
+    for a preflight, None for an actual request (which may be same-origin)."""
+    value = short_repr(origin)
+    suggestion = near.suggest(origin)
+    if suggestion is None:  # the usual refusal, and every hostile one: no formatting
+        if option is None:
+            return Refusal("origin", f"origin {value} is not allowed", _ORIGIN, value)
+        shown = option if name is None else name(option)
+        text = f"origin {value} is not allowed; add it to {shown}"
+        return Refusal("origin", text, _ORIGIN_FIX, value, option)
+    template = f"origin {{value}} is not allowed (did you mean {_braces(suggestion)})"
+    if option is not None:
+        template += "; add it to {option}"
+    return worded("origin", template, value, option, name)
+
+
+def worded(what: str, template: str, value: str, option: str | None, name: Name | None) -> Refusal:
+    """A :class:`Refusal` whose text names ``option`` through ``name`` (None: the keyword)."""
+    shown = "" if option is None else (option if name is None else name(option))
+    return Refusal(what, template.format(value=value, option=shown), template, value, option)
+
+
+def not_allowed(what: str, word: str, value: str, option: str, name: Name | None) -> Refusal:
+    """``<word> <value> is not allowed; add it to <option>``, the option worded by ``name``."""
+    template = word + " {value} is not allowed; add it to {option}"
+    return worded(what, template, short_repr(value), option, name)
