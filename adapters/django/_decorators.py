@@ -24,9 +24,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLResolver, get_resolver
+from django.utils import translation
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 
@@ -142,10 +144,7 @@ def view_policy(request: HttpRequest) -> CORSPolicy | None:
     if key in _memo:
         policy = _memo[key]
     else:
-        try:
-            policy = getattr(resolver.resolve(request.path_info).func, VIEW_ATTRIBUTE, None)
-        except Http404:  # Resolver404: no view at all
-            policy = None
+        policy = _resolved_policy(resolver, request.path_info)
         if len(_memo) >= MEMO_SIZE:
             _memo.clear()  # atomic, unlike evicting one entry while other threads read
         _memo[key] = policy
@@ -153,6 +152,23 @@ def view_policy(request: HttpRequest) -> CORSPolicy | None:
         setattr(request, _HANDLED, True)
         return policy
     return None
+
+
+def _resolved_policy(resolver: URLResolver, path: str) -> object:
+    """The ``VIEW_ATTRIBUTE`` of the view ``path`` resolves to (None: no view).
+
+    ``i18n_patterns`` match only the active language's prefix, and the
+    middleware runs before ``LocaleMiddleware`` activates the request's: resolve
+    in the language of the path's prefix, as ``LocaleMiddleware`` will (the
+    default language for a path without one), so that ``/fr/...`` finds its view
+    and the answer depends on the path alone.
+    """
+    language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+    try:
+        with translation.override(language):
+            return getattr(resolver.resolve(path).func, VIEW_ATTRIBUTE, None)
+    except Http404:  # Resolver404: no view at all
+        return None
 
 
 def decorated_views() -> Iterator[tuple[str, CORSPolicy]]:

@@ -13,6 +13,7 @@ import types
 import warnings
 
 import pytest
+from django.conf.urls.i18n import i18n_patterns
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.test import AsyncClient, Client
@@ -220,6 +221,35 @@ def test_a_path_without_a_view_gets_the_settings_policy(settings: Settings) -> N
     missing = Client().get("/missing", headers={"Origin": APP})
     assert missing.status_code == 404
     assert missing["Access-Control-Allow-Origin"] == APP
+
+
+@pytest.mark.parametrize("prefix_default_language", [True, False])
+def test_a_decorated_view_under_i18n_patterns_in_every_language(
+    prefix_default_language: bool, settings: Settings
+) -> None:
+    """The middleware runs before LocaleMiddleware: ``/fr/...`` still finds its view."""
+    localized = types.ModuleType(f"localized_{prefix_default_language}")
+    localized.urlpatterns = [  # type: ignore[attr-defined]
+        *i18n_patterns(
+            path("partner/function", function_view),
+            prefix_default_language=prefix_default_language,
+        ),
+        re_path(r"^.*$", plain),
+    ]
+    settings.ROOT_URLCONF = localized
+    settings.LANGUAGE_CODE = "en"
+    settings.LANGUAGES = [("en", "English"), ("fr", "French")]
+    settings.MIDDLEWARE = [*MIDDLEWARE, "django.middleware.locale.LocaleMiddleware"]
+    english = "/en/partner/function" if prefix_default_language else "/partner/function"
+    client = Client()
+    for url in ("/fr/partner/function", english, "/fr/partner/function"):
+        pre = client.options(url, headers=preflight())
+        assert pre.status_code == 200, url
+        assert pre["Access-Control-Allow-Origin"] == PARTNER
+        assert client.options(url, headers=preflight(APP)).status_code == 400, url
+        got = client.get(url, headers={"Origin": APP})
+        assert "Access-Control-Allow-Origin" not in got, url
+    assert ran == ["function", "function", "function"]
 
 
 @pytest.mark.parametrize(
