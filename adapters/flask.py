@@ -28,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy
 
-from ._common import Policy, policies_of, resolve_policy
+from ._common import Policy, policies_of, positional_problem, resolve_policy
 from ._flask_routes import (
     RouteOptions,
     View,
@@ -242,7 +242,7 @@ class CORS:
         return f"CORS({', '.join(f'{k}={v!r}' for k, v in self._options.items())})"
 
 
-def cross_origin(**options: Any) -> Callable[[View], View]:
+def cross_origin(*args: object, **options: Any) -> Callable[[View], View]:
     """Decorate one view with its own CORS policy (flask-cors' decorator name).
 
     ``@app.route(...)`` above ``@cross_origin(allow_origins=[...])``. The options
@@ -254,13 +254,17 @@ def cross_origin(**options: Any) -> Callable[[View], View]:
     accepts ``OPTIONS``; Flask's automatic ``OPTIONS`` answer is turned off for
     it). Sync and ``async`` views alike.
 
+    - ``*args``: none; any positional argument raises :class:`corecors.CORSConfigError`
+      (the options are keywords only).
     - ``**options``: the keyword options of :class:`corecors.CORSPolicy`, or
       ``policy=`` (a ``CORSPolicy``).
 
     Returns the decorator. Raises :class:`CORSConfigError` at decoration time for an
     unknown option, flask-cors' option names (with the corecors name to use), or a
-    bad value.
+    bad value, and for positional arguments (``@cross_origin`` without parentheses).
     """
+    if args:
+        raise positional_problem(args)
     try:
         cors = CORS(**options)
     except CORSConfigError as exc:

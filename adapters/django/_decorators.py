@@ -32,7 +32,7 @@ from django.utils import translation
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 
-from .._common import decide_cgi, resolve_policy
+from .._common import decide_cgi, positional_problem, resolve_policy
 
 __all__ = ["cross_origin", "decorated_views", "view_policy"]
 
@@ -49,7 +49,9 @@ MEMO_SIZE = 256
 _memo: dict[tuple[object, str], object] = {}
 
 
-def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callable[[View], View]:
+def cross_origin(
+    *args: object, policy: CORSPolicy | None = None, **options: Any
+) -> Callable[[View], View]:
     """Give one view its own policy: the keyword options of :class:`corecors.CORSPolicy`,
     or ``policy=`` a ``CORSPolicy``.
 
@@ -63,10 +65,16 @@ def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callabl
     - ``policy`` (``CORSPolicy | None``, default None): the view's policy, instead of
       the options (a ``PathPolicies`` is an error: per-path rules belong to
       ``CORECORS_POLICY``).
+    - ``*args``: none; any positional argument raises :class:`corecors.CORSConfigError`
+      (the options are keywords only).
     - ``**options``: the keyword options of :class:`corecors.CORSPolicy`.
 
     Returns the decorator; the decorated view keeps its name and attributes.
+    Positional arguments (``@cross_origin`` without parentheses) raise
+    :class:`corecors.CORSConfigError`.
     """
+    if args:
+        raise positional_problem(args)
     unknown = [name for name in options if name not in _OPTION_NAMES]
     if unknown:
         raise CORSConfigError([_unknown_option(name, options[name]) for name in unknown])

@@ -299,3 +299,10 @@ def test_system_checks_name_a_class_based_view_by_its_class(settings: Settings) 
 def test_a_broken_urlconf_is_left_to_djangos_own_checks(settings: Settings) -> None:
     settings.ROOT_URLCONF = "tests.django.no_such_urls"
     assert not [m for m in check_cors_settings() if "@cross_origin" in str(m.obj)]
+
+
+def test_cross_origin_without_parentheses_or_with_a_positional_origin_says_how() -> None:
+    with pytest.raises(CORSConfigError, match=r"cross_origin=.*without parentheses"):
+        cross_origin(plain)
+    with pytest.raises(CORSConfigError, match=r"by position.*allow_origins=\[\.\.\.\]"):
+        cross_origin(PARTNER)

@@ -434,3 +434,17 @@ def test_a_route_policy_allowing_no_origin_says_so(
         assert lines[1].startswith("@cross_origin on view ")
         assert "allow_origins=[...]" in lines[1]
         assert "app.config['CORS_ALLOW_ORIGINS']" in lines[1]
+
+
+def test_cross_origin_without_parentheses_or_with_a_positional_origin_says_how() -> None:
+    def view() -> ResponseReturnValue:
+        return "view"
+
+    with pytest.raises(
+        CORSConfigError, match=r"cross_origin=.*without parentheses.*@cross_origin\("
+    ):
+        cross_origin(view)
+    with pytest.raises(CORSConfigError, match=r"by position.*allow_origins=\[\.\.\.\]"):
+        cross_origin(PARTNER)
+    with pytest.raises(CORSConfigError, match=r"cross_origin=\('a', 'b'\)"):
+        cross_origin("a", "b")
