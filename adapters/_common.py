@@ -130,3 +130,21 @@ def decide_cgi(policy: CORSPolicy, meta: Mapping[str, Any], method: str) -> Deci
         meta.get(REQUEST_HEADERS),
         meta.get(REQUEST_PRIVATE_NETWORK) == "true",
     )
+
+
+def positional_problem(args: tuple[object, ...]) -> CORSConfigError:
+    """The error for ``cross_origin`` given positional arguments.
+
+    A bare ``@cross_origin`` (no parentheses) passes the view itself; flask-cors'
+    users also write ``@cross_origin("https://app.example.com")``. Both are
+    mistakes that would otherwise surface as a ``TypeError`` about positional
+    arguments, or a route that silently disappears.
+    """
+    value = args[0] if len(args) == 1 else args
+    if callable(value):
+        message = "is the view: cross_origin was used without parentheses"
+        fix = "write @cross_origin(allow_origins=[...]) with parentheses and keyword options"
+    else:
+        message = "was given by position; cross_origin takes keyword options only"
+        fix = "pass the origins by keyword: @cross_origin(allow_origins=[...])"
+    return CORSConfigError([ConfigProblem("E011", "cross_origin", value, message, fix)])

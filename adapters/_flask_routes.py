@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -60,6 +61,7 @@ VIEW_ATTRIBUTE = "corecors_route"
 #: ``app.extensions`` key of an app's :class:`RouteTable`.
 TABLE_KEY = "corecors.routes"
 _ACRM = REQUEST_METHOD  # Access-Control-Request-Method, as CGI names it
+logger = logging.getLogger("corecors")
 #: How many preflight routes an app remembers (see :meth:`RouteTable.for_preflight`).
 MEMO_SIZE = 256
 
@@ -69,13 +71,16 @@ class RouteOptions:
 
     ``resolve`` turns an ``app.config`` into a policy (keyword options win,
     option by option, as for ``CORS(app)``); a route ignores ``CORS_POLICY``,
-    which is the app's own policy.
+    which is the app's own policy. ``where`` names the route in the log line of a
+    policy that allows no origin (``@cross_origin()`` without options allows
+    every origin in flask-cors and none in corecors).
     """
 
-    __slots__ = ("_by_app", "_resolve")
+    __slots__ = ("_by_app", "_resolve", "where")
 
-    def __init__(self, resolve: Callable[[Mapping[str, Any]], object]) -> None:
+    def __init__(self, resolve: Callable[[Mapping[str, Any]], object], where: str) -> None:
         self._resolve = resolve
+        self.where = where
         self._by_app: weakref.WeakKeyDictionary[Flask, CORSPolicy] = weakref.WeakKeyDictionary()
 
     def policy(self, app: Flask) -> CORSPolicy:
@@ -85,6 +90,19 @@ class RouteOptions:
             config = {k: v for k, v in app.config.items() if k != "CORS_POLICY"}
             # Options without policy= (checked when given) always make one CORSPolicy.
             policy = self._by_app[app] = cast(CORSPolicy, self._resolve(config))
+            options = policy.options
+            if not (
+                policy.allow_origins
+                or options["allow_origin_regex"]
+                or options["allow_origin_func"]
+            ):
+                logger.warning(
+                    "%s on %r allows no origin, so every cross-origin request to it is refused "
+                    "(corecors allows nothing until configured, unlike flask-cors): pass "
+                    "allow_origins=[...] or set app.config['CORS_ALLOW_ORIGINS']",
+                    self.where,
+                    app.name,
+                )
         return policy
 
 

@@ -28,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy
 
-from ._common import Policy, policies_of, resolve_policy
+from ._common import Policy, policies_of, positional_problem, resolve_policy
 from ._flask_routes import (
     RouteOptions,
     View,
@@ -148,7 +148,8 @@ class CORS:
         # policy=None is the same as no policy= at all.
         self._options = {k: v for k, v in options.items() if not (k == "policy" and v is None)}
         if isinstance(app, Blueprint):
-            register_blueprint_options(app, self._route_options(f"blueprint {app.name!r}"))
+            where = f"blueprint {app.name!r}"
+            register_blueprint_options(app, self._route_options(where, f"CORS({where})"))
         elif app is not None:
             self.init_app(app)
 
@@ -226,7 +227,7 @@ class CORS:
                 warnings.warn(CORSConfigWarning(shown), stacklevel=3)
         return resolved
 
-    def _route_options(self, where: str) -> RouteOptions:
+    def _route_options(self, where: str, shown: str) -> RouteOptions:
         """These options for one route or blueprint; their values are checked now."""
         policy = self._options.get("policy")
         if policy is not None and not isinstance(policy, CORSPolicy):
@@ -235,13 +236,13 @@ class CORS:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CORSConfigWarning)
                 CORSPolicy(**self._options)
-        return RouteOptions(self.resolve)
+        return RouteOptions(self.resolve, shown)
 
     def __repr__(self) -> str:
         return f"CORS({', '.join(f'{k}={v!r}' for k, v in self._options.items())})"
 
 
-def cross_origin(**options: Any) -> Callable[[View], View]:
+def cross_origin(*args: object, **options: Any) -> Callable[[View], View]:
     """Decorate one view with its own CORS policy (flask-cors' decorator name).
 
     ``@app.route(...)`` above ``@cross_origin(allow_origins=[...])``. The options
@@ -253,21 +254,26 @@ def cross_origin(**options: Any) -> Callable[[View], View]:
     accepts ``OPTIONS``; Flask's automatic ``OPTIONS`` answer is turned off for
     it). Sync and ``async`` views alike.
 
+    - ``*args``: none; any positional argument raises :class:`corecors.CORSConfigError`
+      (the options are keywords only).
     - ``**options``: the keyword options of :class:`corecors.CORSPolicy`, or
       ``policy=`` (a ``CORSPolicy``).
 
     Returns the decorator. Raises :class:`CORSConfigError` at decoration time for an
     unknown option, flask-cors' option names (with the corecors name to use), or a
-    bad value.
+    bad value, and for positional arguments (``@cross_origin`` without parentheses).
     """
+    if args:
+        raise positional_problem(args)
     try:
         cors = CORS(**options)
     except CORSConfigError as exc:
         raise CORSConfigError([_on_route(p, "a view") for p in exc.problems]) from None
-    route_options = cors._route_options("a view")
+    cors._route_options("a view", "a view")  # the values are checked here, at import
 
     def decorator(view: View) -> View:
-        return decorate_view(view, route_options)
+        shown = f"@cross_origin on view {getattr(view, '__qualname__', view)!r}"
+        return decorate_view(view, cors._route_options("a view", shown))
 
     return decorator
 

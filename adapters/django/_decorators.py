@@ -24,13 +24,15 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLResolver, get_resolver
+from django.utils import translation
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 
-from .._common import decide_cgi, resolve_policy
+from .._common import decide_cgi, positional_problem, resolve_policy
 
 __all__ = ["cross_origin", "decorated_views", "view_policy"]
 
@@ -47,7 +49,9 @@ MEMO_SIZE = 256
 _memo: dict[tuple[object, str], object] = {}
 
 
-def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callable[[View], View]:
+def cross_origin(
+    *args: object, policy: CORSPolicy | None = None, **options: Any
+) -> Callable[[View], View]:
     """Give one view its own policy: the keyword options of :class:`corecors.CORSPolicy`,
     or ``policy=`` a ``CORSPolicy``.
 
@@ -61,10 +65,16 @@ def cross_origin(*, policy: CORSPolicy | None = None, **options: Any) -> Callabl
     - ``policy`` (``CORSPolicy | None``, default None): the view's policy, instead of
       the options (a ``PathPolicies`` is an error: per-path rules belong to
       ``CORECORS_POLICY``).
+    - ``*args``: none; any positional argument raises :class:`corecors.CORSConfigError`
+      (the options are keywords only).
     - ``**options``: the keyword options of :class:`corecors.CORSPolicy`.
 
     Returns the decorator; the decorated view keeps its name and attributes.
+    Positional arguments (``@cross_origin`` without parentheses) raise
+    :class:`corecors.CORSConfigError`.
     """
+    if args:
+        raise positional_problem(args)
     unknown = [name for name in options if name not in _OPTION_NAMES]
     if unknown:
         raise CORSConfigError([_unknown_option(name, options[name]) for name in unknown])
@@ -142,10 +152,7 @@ def view_policy(request: HttpRequest) -> CORSPolicy | None:
     if key in _memo:
         policy = _memo[key]
     else:
-        try:
-            policy = getattr(resolver.resolve(request.path_info).func, VIEW_ATTRIBUTE, None)
-        except Http404:  # Resolver404: no view at all
-            policy = None
+        policy = _resolved_policy(resolver, request.path_info)
         if len(_memo) >= MEMO_SIZE:
             _memo.clear()  # atomic, unlike evicting one entry while other threads read
         _memo[key] = policy
@@ -153,6 +160,23 @@ def view_policy(request: HttpRequest) -> CORSPolicy | None:
         setattr(request, _HANDLED, True)
         return policy
     return None
+
+
+def _resolved_policy(resolver: URLResolver, path: str) -> object:
+    """The ``VIEW_ATTRIBUTE`` of the view ``path`` resolves to (None: no view).
+
+    ``i18n_patterns`` match only the active language's prefix, and the
+    middleware runs before ``LocaleMiddleware`` activates the request's: resolve
+    in the language of the path's prefix, as ``LocaleMiddleware`` will (the
+    default language for a path without one), so that ``/fr/...`` finds its view
+    and the answer depends on the path alone.
+    """
+    language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+    try:
+        with translation.override(language):
+            return getattr(resolver.resolve(path).func, VIEW_ATTRIBUTE, None)
+    except Http404:  # Resolver404: no view at all
+        return None
 
 
 def decorated_views() -> Iterator[tuple[str, CORSPolicy]]:

@@ -13,6 +13,7 @@ import types
 import warnings
 
 import pytest
+from django.conf.urls.i18n import i18n_patterns
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.test import AsyncClient, Client
@@ -222,6 +223,35 @@ def test_a_path_without_a_view_gets_the_settings_policy(settings: Settings) -> N
     assert missing["Access-Control-Allow-Origin"] == APP
 
 
+@pytest.mark.parametrize("prefix_default_language", [True, False])
+def test_a_decorated_view_under_i18n_patterns_in_every_language(
+    prefix_default_language: bool, settings: Settings
+) -> None:
+    """The middleware runs before LocaleMiddleware: ``/fr/...`` still finds its view."""
+    localized = types.ModuleType(f"localized_{prefix_default_language}")
+    localized.urlpatterns = [  # type: ignore[attr-defined]
+        *i18n_patterns(
+            path("partner/function", function_view),
+            prefix_default_language=prefix_default_language,
+        ),
+        re_path(r"^.*$", plain),
+    ]
+    settings.ROOT_URLCONF = localized
+    settings.LANGUAGE_CODE = "en"
+    settings.LANGUAGES = [("en", "English"), ("fr", "French")]
+    settings.MIDDLEWARE = [*MIDDLEWARE, "django.middleware.locale.LocaleMiddleware"]
+    english = "/en/partner/function" if prefix_default_language else "/partner/function"
+    client = Client()
+    for url in ("/fr/partner/function", english, "/fr/partner/function"):
+        pre = client.options(url, headers=preflight())
+        assert pre.status_code == 200, url
+        assert pre["Access-Control-Allow-Origin"] == PARTNER
+        assert client.options(url, headers=preflight(APP)).status_code == 400, url
+        got = client.get(url, headers={"Origin": APP})
+        assert "Access-Control-Allow-Origin" not in got, url
+    assert ran == ["function", "function", "function"]
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -269,3 +299,10 @@ def test_system_checks_name_a_class_based_view_by_its_class(settings: Settings) 
 def test_a_broken_urlconf_is_left_to_djangos_own_checks(settings: Settings) -> None:
     settings.ROOT_URLCONF = "tests.django.no_such_urls"
     assert not [m for m in check_cors_settings() if "@cross_origin" in str(m.obj)]
+
+
+def test_cross_origin_without_parentheses_or_with_a_positional_origin_says_how() -> None:
+    with pytest.raises(CORSConfigError, match=r"cross_origin=.*without parentheses"):
+        cross_origin(plain)
+    with pytest.raises(CORSConfigError, match=r"by position.*allow_origins=\[\.\.\.\]"):
+        cross_origin(PARTNER)

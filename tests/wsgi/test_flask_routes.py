@@ -398,3 +398,53 @@ def test_cors_on_a_blueprint_already_registered_says_to_call_it_first() -> None:
     app.register_blueprint(blueprint)
     with pytest.raises(RuntimeError, match=r"before app.register_blueprint"):
         CORS(blueprint, allow_origins=[PARTNER])
+
+
+@pytest.mark.parametrize("configured", [False, True])
+def test_a_route_policy_allowing_no_origin_says_so(
+    configured: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """flask-cors' ``@cross_origin()`` allows every origin; corecors' allows none: warn."""
+    app = Flask(__name__)
+    if configured:
+        app.config["CORS_ALLOW_ORIGINS"] = [PARTNER]
+    blueprint = Blueprint("widgets", __name__)
+    CORS(blueprint)
+
+    @blueprint.route("/listed")
+    def listed() -> ResponseReturnValue:
+        return "listed"
+
+    @app.route("/widget")
+    @cross_origin()
+    def widget() -> ResponseReturnValue:
+        return "widget"
+
+    with caplog.at_level("WARNING", logger="corecors"):
+        app.register_blueprint(blueprint)
+        got = app.test_client().get("/widget", headers={"Origin": PARTNER})
+    assert allow_origin(got) == (PARTNER if configured else None)
+    lines = [r.getMessage() for r in caplog.records if r.name == "corecors"]
+    if configured:
+        assert lines == []
+    else:
+        assert len(lines) == 2
+        assert lines[0].startswith("CORS(blueprint 'widgets') on ")
+        assert "widget" in lines[1]
+        assert lines[1].startswith("@cross_origin on view ")
+        assert "allow_origins=[...]" in lines[1]
+        assert "app.config['CORS_ALLOW_ORIGINS']" in lines[1]
+
+
+def test_cross_origin_without_parentheses_or_with_a_positional_origin_says_how() -> None:
+    def view() -> ResponseReturnValue:
+        return "view"
+
+    with pytest.raises(
+        CORSConfigError, match=r"cross_origin=.*without parentheses.*@cross_origin\("
+    ):
+        cross_origin(view)
+    with pytest.raises(CORSConfigError, match=r"by position.*allow_origins=\[\.\.\.\]"):
+        cross_origin(PARTNER)
+    with pytest.raises(CORSConfigError, match=r"cross_origin=\('a', 'b'\)"):
+        cross_origin("a", "b")
