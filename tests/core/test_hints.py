@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import logging
 import re
 import time
 from typing import Any
@@ -40,6 +39,19 @@ SPLITS: list[tuple[str, dict[str, Any], str, list[str]]] = [
         "allow_origins",
         ["https://app.example.com"],
     ),
+    (
+        "origins-string-without-scheme",
+        {"allow_origins": "localhost:5173, 127.0.0.1:5173"},
+        "allow_origins",
+        ["http://localhost:5173", "http://127.0.0.1:5173"],
+    ),
+    (
+        "origins-string-with-path",
+        {"allow_origins": "http://localhost:5173/app"},
+        "allow_origins",
+        ["http://localhost:5173"],
+    ),
+    ("origins-string-file", {"allow_origins": "file://"}, "allow_origins", ["null"]),
     (
         "origins-joined-item",
         {"allow_origins": ["http://a.example, http://b.example"]},
@@ -91,6 +103,24 @@ def test_a_regex_in_allow_origins_is_moved_to_allow_origin_regex(regex: str) -> 
     moved = suggested(problem, "allow_origin_regex")
     assert moved == [regex]
     CORSPolicy(allow_origin_regex=moved)  # the fix compiles
+
+
+def test_a_regex_written_as_the_whole_allow_origins_string_is_moved_in_one_step() -> None:
+    regex = r"^https://.*\.example\.com$"
+    problem = only_problem(allow_origins=regex)
+    assert (problem.option, problem.value) == ("allow_origins", regex)
+    moved = suggested(problem, "allow_origin_regex")
+    assert moved == [regex]
+    assert CORSPolicy(allow_origin_regex=moved).matcher.allow_origin("https://a.example.com")
+
+
+def test_regexes_among_a_joined_string_of_origins_go_to_allow_origin_regex() -> None:
+    regex = r"^https://.*\.example\.com$"
+    problem = only_problem(allow_origins=f"http://localhost:5173, {regex}")
+    origins = suggested(problem, "allow_origins")
+    regexes = suggested(problem, "allow_origin_regex")
+    assert (origins, regexes) == (["http://localhost:5173"], [regex])
+    CORSPolicy(allow_origins=origins, allow_origin_regex=regexes)
 
 
 def test_origins_that_look_like_regexes_but_are_not_keep_their_own_message() -> None:
@@ -205,17 +235,17 @@ def test_the_closest_configured_origin_is_named() -> None:
     )
 
 
-def test_the_allowed_path_never_builds_the_near_miss_index(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_the_allowed_path_never_builds_the_near_miss_index() -> None:
     # 20 000 origins: building their index costs milliseconds; the first allowed
     # requests cost microseconds because the index is built on the first refusal only.
     origins = [f"https://app{i}.example.com" for i in range(20_000)]
     policy = CORSPolicy(allow_origins=origins)
     allowed = min(_seconds(lambda: policy.actual(origins[-1])) for _ in range(5))
-    caplog.set_level(logging.DEBUG, logger="corecors")
-    first_refusal = _seconds(lambda: policy.actual("http://app7.example.com"))
-    assert "did you mean 'https://app7.example.com'?" in caplog.text
+    reasons: list[str | None] = []
+    first_refusal = _seconds(
+        lambda: reasons.append(policy.actual("http://app7.example.com").reason)
+    )
+    assert "did you mean 'https://app7.example.com'?" in (reasons[0] or "")
     assert first_refusal > 20 * allowed, (first_refusal, allowed)
 
 
@@ -225,9 +255,8 @@ def _seconds(call: Any) -> float:
     return time.perf_counter() - start
 
 
-def test_refusals_name_options_through_the_vocabulary(caplog: pytest.LogCaptureFixture) -> None:
+def test_refusals_name_options_through_the_vocabulary() -> None:
     policy = CORSPolicy(allow_origins=[APP], vocabulary=lambda option: f"CORS_{option.upper()}")
-    caplog.set_level(logging.DEBUG, logger="corecors")
     assert preflight(policy, "http://evil.example", "GET").reason == (
         "origin 'http://evil.example' is not allowed; add it to CORS_ALLOW_ORIGINS"
     )
@@ -240,8 +269,6 @@ def test_refusals_name_options_through_the_vocabulary(caplog: pytest.LogCaptureF
     assert preflight(policy, APP, "GET", None, True).reason == (
         "private network access was requested; set CORS_ALLOW_PRIVATE_NETWORK=True"
     )
-    assert "add it to CORS_ALLOW_METHODS" in caplog.text
-    assert "allow_methods" not in caplog.text
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "POST"])
