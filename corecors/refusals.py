@@ -139,3 +139,24 @@ def not_allowed(what: str, word: str, value: str, option: str, name: Name | None
     """``<word> <value> is not allowed; add it to <option>``, the option worded by ``name``."""
     template = word + " {value} is not allowed; add it to {option}"
     return worded(what, template, short_repr(value), option, name)
+
+
+def refused_method(method: str, allowed: frozenset[str], name: Name | None) -> Refusal:
+    """The refusal of a preflight's method; one allowed in another case is named.
+
+    Methods are compared case-sensitively (Fetch, CORS-preflight fetch), and
+    ``fetch()`` upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT, so a
+    page's ``method: "patch"`` asks for ``patch``, which ``PATCH`` does not allow.
+    """
+    same = sorted(m for m in allowed if m.upper() == method.upper())
+    if not same:
+        return not_allowed("method", "method", method, "allow_methods", name)
+    template = (
+        "method {value} is not allowed: methods are case-sensitive, and "
+        + _braces(repr(same[0]))
+        + " is allowed (fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT); "
+        + "send "
+        + _braces(repr(same[0]))
+        + " from the page, or add {value} to {option}"
+    )
+    return worded("method", template, short_repr(method), "allow_methods", name)

@@ -283,3 +283,22 @@ def test_safelisted_methods_always_pass_the_method_check(method: str) -> None:
     empty = CORSPolicy(allow_origins=[APP], allow_methods=[])
     assert dict(preflight(empty, APP, method).headers)["Access-Control-Allow-Methods"] == method
     assert not preflight(empty, APP, method.lower() + "x").allowed
+
+
+def test_a_method_allowed_in_another_case_is_named_and_both_fixes_work() -> None:
+    # fetch(url, {method: "patch"}) asks for "patch": methods are case-sensitive.
+    policy = CORSPolicy(allow_origins=[APP], allow_methods=["GET", "PATCH"])
+    refused = preflight(policy, APP, "patch")
+    assert not refused.allowed
+    assert refused.reason == (
+        "method 'patch' is not allowed: methods are case-sensitive, and 'PATCH' is allowed "
+        "(fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT); send 'PATCH' "
+        "from the page, or add 'patch' to allow_methods"
+    )
+    assert preflight(policy, APP, "PATCH").allowed  # the first fix
+    assert preflight(
+        CORSPolicy(allow_origins=[APP], allow_methods=["PATCH", "patch"]), APP, "patch"
+    ).allowed  # the second fix
+    assert preflight(policy, APP, "PUT").reason == (
+        "method 'PUT' is not allowed; add it to allow_methods"
+    )
