@@ -189,6 +189,14 @@ NEAR: list[tuple[str, str, str]] = [
         "its port is 8443, not the default; its host is example.com, not www.example.com",
     ),
     ("http://localhost:*", "http://127.0.0.1:3000", "its host is 127.0.0.1, not localhost"),
+    # A subdomain pattern never covers its apex, nor another scheme or port.
+    (
+        "https://*.example.com",
+        "https://example.com",
+        "its host is example.com, not a subdomain of example.com",
+    ),
+    ("https://*.example.com", "http://api.example.com", "its scheme is http, not https"),
+    ("https://*.example.com:8443", "https://a.b.example.com", "its port is the default, not 8443"),
 ]
 
 
@@ -213,6 +221,10 @@ def test_no_near_miss_for_an_unrelated_origin() -> None:
         == "origin 'https://evil.example' is not allowed"
     )
     assert policy.actual("not an origin").reason == "origin 'not an origin' is not allowed"
+    # A subdomain pattern is near only the hosts under its base.
+    wildcard = CORSPolicy(allow_origins=["https://*.example.com"])
+    for origin in ["https://example.org", "https://notexample.com", "http://[::1]:3000"]:
+        assert wildcard.actual(origin).reason == f"origin {origin!r} is not allowed"
 
 
 def test_an_origin_over_the_size_limit_gets_no_near_miss() -> None:
