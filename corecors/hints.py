@@ -167,6 +167,21 @@ def regex_header(option: str, item: str, code: str = "E008") -> ConfigProblem | 
     )
 
 
+def slash_regex(item: object, pattern: str) -> ConfigProblem:
+    """E004 for an allow_origin_regex ending with '/': no origin ends with a slash."""
+    end = "$" if pattern.endswith("$") else ""
+    body = pattern.removesuffix("$").rstrip("/")
+    fixed = body.removesuffix("\\") + end  # r"...\/": the escape goes with the slash
+    return ConfigProblem(
+        "E004",
+        "allow_origin_regex",
+        item,
+        "ends with '/', and no origin does (an origin is scheme://host[:port]), so it never "
+        "matches",
+        f"use {_raw(fixed)}",
+    )
+
+
 def _raw(text: str) -> str:
     """``text`` as a string literal, raw when it can be (a regex reads best that way)."""
     if "'" not in text and not text.endswith("\\"):

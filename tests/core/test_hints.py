@@ -314,3 +314,25 @@ def test_a_method_allowed_in_another_case_is_named_and_both_fixes_work() -> None
     assert preflight(policy, APP, "PUT").reason == (
         "method 'PUT' is not allowed; add it to allow_methods"
     )
+
+
+@pytest.mark.parametrize(
+    ("regex", "fixed"),
+    [
+        (r"https://.*\.example\.com/", r"https://.*\.example\.com"),
+        (r"^https://app\.example\.com/$", r"^https://app\.example\.com$"),
+        (r"https://app\.example\.com\/", r"https://app\.example\.com"),
+    ],
+)
+def test_an_origin_regex_ending_with_a_slash_is_an_error_whose_fix_matches(
+    regex: str, fixed: str
+) -> None:
+    # It compiles, and never matches: no origin ends with a slash.
+    problem = only_problem(allow_origin_regex=[regex])
+    assert (problem.code, problem.option, problem.value) == ("E004", "allow_origin_regex", regex)
+    assert "never matches" in problem.message
+    assert problem.fix == f"use r'{fixed}'"
+    policy = CORSPolicy(allow_origin_regex=[fixed])
+    assert policy.matcher.allow_origin("https://app.example.com") == "https://app.example.com"
+    compiled = only_problem(allow_origin_regex=re.compile(regex))
+    assert (compiled.code, compiled.fix) == ("E004", f"use r'{fixed}'")

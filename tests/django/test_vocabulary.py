@@ -200,3 +200,11 @@ def test_the_middleware_warns_once_when_the_app_is_not_installed(installed: bool
         "'corecors.adapters.django' to INSTALLED_APPS"
     )
     assert done.stderr.count(warning) == (0 if installed else 1), done.stderr
+
+
+def test_an_origin_regex_ending_with_a_slash_names_the_setting(settings: Settings) -> None:
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://\w+\.example\.com/$"]
+    output = run_check()
+    assert corecors_ids(output) == ["E004"], output
+    assert "CORS_ALLOWED_ORIGIN_REGEXES: (corecors.E004)" in output
+    assert "HINT: Use r'^https://\\w+\\.example\\.com$'." in output
