@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from .errors import ConfigProblem
-from .origins import OriginSpec, parse_origin
+from .origins import OriginSpec, guess_scheme, parse_origin
 from .tokens import TOKEN, normalise_method
 
 # What separates items that were meant as a list: commas and whitespace.
@@ -44,14 +44,47 @@ def normalised_item(option: str, item: str) -> str:
     ``"http://a.example"``); methods as Fetch does; anything else as written.
     """
     if option == "allow_origins" and item not in ("*", "null"):
-        # The trailing slash is the usual slip: "http://a.example/" -> "http://a.example".
-        for candidate in (item, item.rstrip("/")):
-            spec = parse_origin(candidate)
-            if isinstance(spec, OriginSpec):
-                return spec.serialise()
+        return _closest_origin(item) or item
     if option == "allow_methods":
         return normalise_method(item)
     return item
+
+
+def _closest_origin(item: str) -> str | None:
+    """The origin ``item`` was meant as, normalised: ``"localhost:5173"`` ->
+    ``"http://localhost:5173"``, ``"https://a.example/app"`` -> ``"https://a.example"``,
+    ``"file://"`` -> ``"null"``; None when there is no such origin."""
+    if item.lower().startswith("file:"):
+        return "null"
+    scheme, sep, rest = item.partition("://")
+    if not sep:
+        scheme, rest = guess_scheme(item), item
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    spec = parse_origin(f"{scheme}://{authority}")
+    return spec.serialise() if isinstance(spec, OriginSpec) else None
+
+
+def _is_regex_origin(item: str) -> bool:
+    """Whether an allow_origins item is a regex: not an origin, and regex-like."""
+    if isinstance(parse_origin(item), OriginSpec) or item.lower().startswith("file:"):
+        return False
+    return _REGEX_ORIGIN.search(item) is not None
+
+
+def one_string(option: str, value: str | bytes, items: list[str]) -> ConfigProblem:
+    """E011 for one string where a list belongs, with the list (and, for regexes
+    among the origins, the allow_origin_regex) to write instead."""
+    regexes = [item for item in items if option == "allow_origins" and _is_regex_origin(item)]
+    if regexes == items and len(items) == 1:  # allow_origins=r"^https://.*\.example\.com$"
+        return _moved_regex(items[0])._replace(value=value)
+    kept = [item for item in items if item not in regexes]
+    fix = f"write {{{option}}}={list_literal(option, kept)}"
+    if regexes:
+        moved = ", ".join(_literal(_raw(item)) for item in regexes)
+        fix += f" and {{allow_origin_regex}}=[{moved}]"
+    return ConfigProblem.templated(
+        "E011", option, value, "must be a list of strings, not one string", fix
+    )
 
 
 def list_literal(option: str, items: list[str]) -> str:
@@ -78,6 +111,10 @@ def regex_origin(item: str) -> ConfigProblem | None:
     """E001 for a regex written in allow_origins (once it failed to parse as an origin)."""
     if _REGEX_ORIGIN.search(item) is None:
         return None
+    return _moved_regex(item)
+
+
+def _moved_regex(item: str) -> ConfigProblem:
     return ConfigProblem.templated(
         "E001",
         "allow_origins",
@@ -130,6 +167,21 @@ def regex_header(option: str, item: str, code: str = "E008") -> ConfigProblem | 
     )
 
 
+def slash_regex(item: object, pattern: str) -> ConfigProblem:
+    """E004 for an allow_origin_regex ending with '/': no origin ends with a slash."""
+    end = "$" if pattern.endswith("$") else ""
+    body = pattern.removesuffix("$").rstrip("/")
+    fixed = body.removesuffix("\\") + end  # r"...\/": the escape goes with the slash
+    return ConfigProblem(
+        "E004",
+        "allow_origin_regex",
+        item,
+        "ends with '/', and no origin does (an origin is scheme://host[:port]), so it never "
+        "matches",
+        f"use {_raw(fixed)}",
+    )
+
+
 def _raw(text: str) -> str:
     """``text`` as a string literal, raw when it can be (a regex reads best that way)."""
     if "'" not in text and not text.endswith("\\"):
@@ -162,15 +214,7 @@ def strings(option: str, value: object, problems: list[ConfigProblem]) -> list[s
     """The items of a list-of-strings option; a bare string is the classic mistake."""
     if isinstance(value, str | bytes):
         text = value if isinstance(value, str) else value.decode("latin-1")
-        problems.append(
-            ConfigProblem.templated(
-                "E011",
-                option,
-                value,
-                "must be a list of strings, not one string",
-                f"write {{{option}}}={list_literal(option, split_items(text))}",
-            )
-        )
+        problems.append(one_string(option, value, split_items(text)))
         return []
     if not isinstance(value, Iterable):
         problems.append(

@@ -19,6 +19,7 @@ from .hints import (
     header_problem,
     parse_origin_item,
     regex_header,
+    slash_regex,
     strings,
     token_fix,
 )
@@ -179,6 +180,8 @@ def _check_allow_origin_regex(
         regex = compile_regex("allow_origin_regex", item, problems)
         if regex is not None:
             compiled.append(regex)
+            if regex.pattern.removesuffix("$").endswith("/"):  # r"https://.*\.example\.com/"
+                problems.append(slash_regex(item, regex.pattern))
     return tuple(compiled)
 
 

@@ -87,8 +87,7 @@ def parse_origin(value: str, option: str = "allow_origins") -> OriginSpec | Conf
         if slashless:
             guess, rest = slashless.group(1), slashless.group(2)
         else:
-            local = value.lower().startswith(("localhost", "127.", "[::1]"))
-            guess, rest = ("http" if local else "https"), value
+            guess, rest = guess_scheme(value), value
         host_part = rest.partition("/")[0]
         return problem(
             "E001", "an origin starts with a scheme and '://'", _suggest(f"{guess}://{host_part}")
@@ -118,6 +117,11 @@ def parse_origin(value: str, option: str = "allow_origins") -> OriginSpec | Conf
             f"use {corrected}",
         )
     return spec
+
+
+def guess_scheme(value: str) -> str:
+    """The scheme an origin written without one most likely has: http for loopback."""
+    return "http" if value.lower().startswith(("localhost", "127.", "[::1]")) else "https"
 
 
 def _suggest(candidate: str) -> str:

@@ -27,7 +27,7 @@ from .matching import OriginMatcher
 from .memo import Memo
 from .options import Options, RegexOption, validate
 from .origins import MAX_ORIGIN_LENGTH
-from .refusals import NearMisses, not_allowed, refused_origin, worded
+from .refusals import NearMisses, not_allowed, refused_method, refused_origin, worded
 from .tokens import (
     MAX_REQUEST_HEADERS_LENGTH,
     SAFELISTED_METHODS,
@@ -303,9 +303,7 @@ class CORSPolicy:
         credentials = self._credentials and allow_origin != "*"
         allow_methods = self._allow_methods(request_method, credentials)
         if allow_methods is None:
-            return self._refuse(
-                not_allowed("method", "method", request_method, "allow_methods", self._name)
-            )
+            return self._refuse(refused_method(request_method, self._methods, self._name))
         allow_headers = self._allow_headers(request_headers, credentials)
         if isinstance(allow_headers, Refusal):
             return self._refuse(allow_headers)

@@ -3,7 +3,8 @@
 Called only on the refusal path, never for an allowed request. A refused
 origin that differs from a configured one only by its scheme, port, a
 ``www.`` or the loopback name (localhost, 127.0.0.1, [::1]) is named in the
-reason ("did you mean"): a browser sends the page's exact origin (Fetch
+reason ("did you mean"), and so is a subdomain pattern for its apex or for another
+scheme or port: a browser sends the page's exact origin (Fetch
 §3.2.1), so any of these differences is another origin. The index from such
 variants to the configured origins is built on the first refusal, not at
 construction, and never consulted for an allowed request.
@@ -50,15 +51,21 @@ def _differences(asked: _Parts, configured: _Parts) -> list[str]:
     return found
 
 
+# How many trailing labels of a refused host are looked up as a pattern's base.
+_DEPTH = 8
+
+
 class NearMisses:
     """Configured exact origins and any-port patterns by their near-miss key (built lazily)."""
 
-    __slots__ = ("_index", "_origins", "_patterns")
+    __slots__ = ("_bases", "_index", "_origins", "_patterns")
 
     def __init__(self, exact: tuple[str, ...], patterns: tuple[OriginSpec, ...]) -> None:
         self._origins = exact
         self._patterns = patterns
         self._index: dict[str, list[tuple[str, _Parts]]] | None = None
+        # "https://*.example.com" by its base "example.com"
+        self._bases: dict[str, list[tuple[str, _Parts]]] = {}
 
     def _build(self) -> dict[str, list[tuple[str, _Parts]]]:
         index: dict[str, list[tuple[str, _Parts]]] = {}
@@ -67,10 +74,24 @@ class NearMisses:
             if parts is not None:
                 index.setdefault(_key(parts.host), []).append((origin, parts))
         for spec in self._patterns:
-            if not spec.subdomains:  # "http://localhost:*"
-                parts = _Parts(spec.scheme, spec.host, "*")
+            parts = _Parts(spec.scheme, spec.host, spec.port)
+            if spec.subdomains:  # "https://*.example.com"
+                self._bases.setdefault(spec.host, []).append((spec.serialise(), parts))
+            else:  # "http://localhost:*"
                 index.setdefault(_key(spec.host), []).append((spec.serialise(), parts))
         return index
+
+    def _subdomain_patterns(self, asked: _Parts) -> list[tuple[str, _Parts]]:
+        """Subdomain patterns whose base is the host or one of its last labels (at most
+        ``_DEPTH``), each with the host it would need: the host itself, or for the
+        apex "example.com" a subdomain, which the pattern never equals."""
+        labels = asked.host.split(".")
+        found = []
+        for depth in range(1, min(len(labels), _DEPTH) + 1):
+            for configured, parts in self._bases.get(".".join(labels[-depth:]), ()):
+                host = asked.host if depth < len(labels) else f"a subdomain of {asked.host}"
+                found.append((configured, parts._replace(host=host)))
+        return found
 
     def suggest(self, origin: str) -> str | None:
         """``"'configured'? its port is ..."`` for a near miss of ``origin``, or None."""
@@ -82,10 +103,12 @@ class NearMisses:
         index = self._index
         if index is None:
             index = self._index = self._build()
-        candidates = index.get(_key(match.group(2)))
+        asked = _Parts(match.group(1), match.group(2), match.group(3) or "")
+        candidates = index.get(_key(asked.host), [])
+        if self._bases:
+            candidates = candidates + self._subdomain_patterns(asked)
         if not candidates:  # the usual refusal: no configured origin is near
             return None
-        asked = _Parts(match.group(1), match.group(2), match.group(3) or "")
         best: tuple[int, str, list[str]] | None = None
         for configured, parts in candidates:
             differences = _differences(asked, parts)
@@ -139,3 +162,24 @@ def not_allowed(what: str, word: str, value: str, option: str, name: Name | None
     """``<word> <value> is not allowed; add it to <option>``, the option worded by ``name``."""
     template = word + " {value} is not allowed; add it to {option}"
     return worded(what, template, short_repr(value), option, name)
+
+
+def refused_method(method: str, allowed: frozenset[str], name: Name | None) -> Refusal:
+    """The refusal of a preflight's method; one allowed in another case is named.
+
+    Methods are compared case-sensitively (Fetch, CORS-preflight fetch), and
+    ``fetch()`` upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT, so a
+    page's ``method: "patch"`` asks for ``patch``, which ``PATCH`` does not allow.
+    """
+    same = sorted(m for m in allowed if m.upper() == method.upper())
+    if not same:
+        return not_allowed("method", "method", method, "allow_methods", name)
+    template = (
+        "method {value} is not allowed: methods are case-sensitive, and "
+        + _braces(repr(same[0]))
+        + " is allowed (fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT); "
+        + "send "
+        + _braces(repr(same[0]))
+        + " from the page, or add {value} to {option}"
+    )
+    return worded("method", template, short_repr(method), "allow_methods", name)

@@ -249,11 +249,16 @@ def _unknown_settings() -> list[CheckMessage]:
         if not name.startswith(("CORS_", "CORECORS_")) or name in KNOWN_SETTINGS:
             continue
         if name in renamed:
+            new = renamed[name]
+            if hasattr(settings, new):  # renaming would leave two; the new name wins
+                hint = f"{new} is also set, so {name} is ignored: move what it holds into {new}"
+                hint += ", then delete it."
+            else:
+                hint = f"Rename it {new} (the old name still works, unless {new} is also set)."
             messages.append(
                 Warning(
-                    f"{name} is django-cors-headers' old name for {renamed[name]}",
-                    hint=f"Rename it {renamed[name]} (the old name still works, unless "
-                    f"{renamed[name]} is also set).",
+                    f"{name} is django-cors-headers' old name for {new}",
+                    hint=hint,
                     obj=name,
                     id="corecors.W107",
                 )

@@ -54,3 +54,22 @@ def test_a_comma_joined_environment_string_gets_the_list() -> None:
         f"  - allow_origins={origins!r}: must be a list of strings, not one string. Fix: write "
         "allow_origins=['http://localhost:5173', 'http://localhost:3000'] [E011]"
     )
+
+
+def test_a_lower_case_method_names_the_allowed_one_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = FastAPI(debug=True)
+    app.add_middleware(CORSMiddleware, allow_origins=[FRONT], allow_methods=["GET", "PATCH"])
+    client = TestClient(app)
+    asked = {"Origin": FRONT, "Access-Control-Request-Method": "patch"}
+    assert client.options("/todos", headers=asked).status_code == 400
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "corecors"]
+    assert lines == [
+        (
+            logging.WARNING,
+            "CORS preflight refused: method 'patch' is not allowed: methods are case-sensitive, "
+            "and 'PATCH' is allowed (fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST "
+            "and PUT); send 'PATCH' from the page, or add 'patch' to allow_methods",
+        )
+    ]

@@ -40,6 +40,19 @@ SPLITS: list[tuple[str, dict[str, Any], str, list[str]]] = [
         ["https://app.example.com"],
     ),
     (
+        "origins-string-without-scheme",
+        {"allow_origins": "localhost:5173, 127.0.0.1:5173"},
+        "allow_origins",
+        ["http://localhost:5173", "http://127.0.0.1:5173"],
+    ),
+    (
+        "origins-string-with-path",
+        {"allow_origins": "http://localhost:5173/app"},
+        "allow_origins",
+        ["http://localhost:5173"],
+    ),
+    ("origins-string-file", {"allow_origins": "file://"}, "allow_origins", ["null"]),
+    (
         "origins-joined-item",
         {"allow_origins": ["http://a.example, http://b.example"]},
         "allow_origins",
@@ -90,6 +103,24 @@ def test_a_regex_in_allow_origins_is_moved_to_allow_origin_regex(regex: str) -> 
     moved = suggested(problem, "allow_origin_regex")
     assert moved == [regex]
     CORSPolicy(allow_origin_regex=moved)  # the fix compiles
+
+
+def test_a_regex_written_as_the_whole_allow_origins_string_is_moved_in_one_step() -> None:
+    regex = r"^https://.*\.example\.com$"
+    problem = only_problem(allow_origins=regex)
+    assert (problem.option, problem.value) == ("allow_origins", regex)
+    moved = suggested(problem, "allow_origin_regex")
+    assert moved == [regex]
+    assert CORSPolicy(allow_origin_regex=moved).matcher.allow_origin("https://a.example.com")
+
+
+def test_regexes_among_a_joined_string_of_origins_go_to_allow_origin_regex() -> None:
+    regex = r"^https://.*\.example\.com$"
+    problem = only_problem(allow_origins=f"http://localhost:5173, {regex}")
+    origins = suggested(problem, "allow_origins")
+    regexes = suggested(problem, "allow_origin_regex")
+    assert (origins, regexes) == (["http://localhost:5173"], [regex])
+    CORSPolicy(allow_origins=origins, allow_origin_regex=regexes)
 
 
 def test_origins_that_look_like_regexes_but_are_not_keep_their_own_message() -> None:
@@ -158,6 +189,14 @@ NEAR: list[tuple[str, str, str]] = [
         "its port is 8443, not the default; its host is example.com, not www.example.com",
     ),
     ("http://localhost:*", "http://127.0.0.1:3000", "its host is 127.0.0.1, not localhost"),
+    # A subdomain pattern never covers its apex, nor another scheme or port.
+    (
+        "https://*.example.com",
+        "https://example.com",
+        "its host is example.com, not a subdomain of example.com",
+    ),
+    ("https://*.example.com", "http://api.example.com", "its scheme is http, not https"),
+    ("https://*.example.com:8443", "https://a.b.example.com", "its port is the default, not 8443"),
 ]
 
 
@@ -182,6 +221,10 @@ def test_no_near_miss_for_an_unrelated_origin() -> None:
         == "origin 'https://evil.example' is not allowed"
     )
     assert policy.actual("not an origin").reason == "origin 'not an origin' is not allowed"
+    # A subdomain pattern is near only the hosts under its base.
+    wildcard = CORSPolicy(allow_origins=["https://*.example.com"])
+    for origin in ["https://example.org", "https://notexample.com", "http://[::1]:3000"]:
+        assert wildcard.actual(origin).reason == f"origin {origin!r} is not allowed"
 
 
 def test_an_origin_over_the_size_limit_gets_no_near_miss() -> None:
@@ -259,3 +302,44 @@ def test_safelisted_methods_always_pass_the_method_check(method: str) -> None:
     empty = CORSPolicy(allow_origins=[APP], allow_methods=[])
     assert dict(preflight(empty, APP, method).headers)["Access-Control-Allow-Methods"] == method
     assert not preflight(empty, APP, method.lower() + "x").allowed
+
+
+def test_a_method_allowed_in_another_case_is_named_and_both_fixes_work() -> None:
+    # fetch(url, {method: "patch"}) asks for "patch": methods are case-sensitive.
+    policy = CORSPolicy(allow_origins=[APP], allow_methods=["GET", "PATCH"])
+    refused = preflight(policy, APP, "patch")
+    assert not refused.allowed
+    assert refused.reason == (
+        "method 'patch' is not allowed: methods are case-sensitive, and 'PATCH' is allowed "
+        "(fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT); send 'PATCH' "
+        "from the page, or add 'patch' to allow_methods"
+    )
+    assert preflight(policy, APP, "PATCH").allowed  # the first fix
+    assert preflight(
+        CORSPolicy(allow_origins=[APP], allow_methods=["PATCH", "patch"]), APP, "patch"
+    ).allowed  # the second fix
+    assert preflight(policy, APP, "PUT").reason == (
+        "method 'PUT' is not allowed; add it to allow_methods"
+    )
+
+
+@pytest.mark.parametrize(
+    ("regex", "fixed"),
+    [
+        (r"https://.*\.example\.com/", r"https://.*\.example\.com"),
+        (r"^https://app\.example\.com/$", r"^https://app\.example\.com$"),
+        (r"https://app\.example\.com\/", r"https://app\.example\.com"),
+    ],
+)
+def test_an_origin_regex_ending_with_a_slash_is_an_error_whose_fix_matches(
+    regex: str, fixed: str
+) -> None:
+    # It compiles, and never matches: no origin ends with a slash.
+    problem = only_problem(allow_origin_regex=[regex])
+    assert (problem.code, problem.option, problem.value) == ("E004", "allow_origin_regex", regex)
+    assert "never matches" in problem.message
+    assert problem.fix == f"use r'{fixed}'"
+    policy = CORSPolicy(allow_origin_regex=[fixed])
+    assert policy.matcher.allow_origin("https://app.example.com") == "https://app.example.com"
+    compiled = only_problem(allow_origin_regex=re.compile(regex))
+    assert (compiled.code, compiled.fix) == ("E004", f"use r'{fixed}'")

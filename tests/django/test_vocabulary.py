@@ -117,6 +117,21 @@ def test_an_old_name_says_what_to_use(settings: Settings, name: str, new: str) -
     assert f"HINT: Rename it {new} (the old name still works" in output
 
 
+def test_an_old_name_beside_the_new_one_says_it_is_ignored(settings: Settings) -> None:
+    # Renaming it would leave the setting twice in settings.py, the last one silently winning.
+    settings.CORS_ALLOWED_ORIGINS = [FRONT]
+    settings.CORS_ORIGIN_WHITELIST = ["http://localhost:3000"]
+    output = run_check()
+    assert corecors_ids(output) == ["W107"], output
+    assert (
+        "HINT: CORS_ALLOWED_ORIGINS is also set, so CORS_ORIGIN_WHITELIST is ignored: move what "
+        "it holds into CORS_ALLOWED_ORIGINS, then delete it." in output
+    )
+    client = Client()
+    ignored = {"Origin": "http://localhost:3000"}
+    assert "access-control-allow-origin" not in client.get("/items", headers=ignored).headers
+
+
 @pytest.mark.parametrize(
     ("name", "hint"),
     [
@@ -185,3 +200,11 @@ def test_the_middleware_warns_once_when_the_app_is_not_installed(installed: bool
         "'corecors.adapters.django' to INSTALLED_APPS"
     )
     assert done.stderr.count(warning) == (0 if installed else 1), done.stderr
+
+
+def test_an_origin_regex_ending_with_a_slash_names_the_setting(settings: Settings) -> None:
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://\w+\.example\.com/$"]
+    output = run_check()
+    assert corecors_ids(output) == ["E004"], output
+    assert "CORS_ALLOWED_ORIGIN_REGEXES: (corecors.E004)" in output
+    assert "HINT: Use r'^https://\\w+\\.example\\.com$'." in output
