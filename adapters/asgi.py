@@ -167,21 +167,23 @@ class CORSMiddleware:
         except CORSConfigError as error:
             if not built_by_starlette():
                 raise
-            # Starlette and FastAPI build the middleware stack lazily, on the
-            # first scope the server sends, which under uvicorn's default
-            # --lifespan auto is the lifespan scope; an exception raised there
-            # reads as "lifespan unsupported" and the server starts anyway,
-            # answering 500. Kept, the error fails the start-up instead
-            # (lifespan.startup.failed, see _not_http) and every request.
-            self.config_error = error
-            self._router: Router | Unconfigured = Unconfigured(error)
+            self._keep(error)
             return
-        self._router = Router(self.policy)
+        self._router: Router | Unconfigured = Router(self.policy)
         # A request without Origin: Vary: Origin only, or a public policy's grant
         # (the same answer for every request, with no Vary). One per policy.
         self._no_origin: dict[CORSPolicy, Actual] = {
             policy: no_origin_answer(policy) for policy in self._router.policies
         }
+
+    def _keep(self, error: CORSConfigError) -> None:
+        """Keep a configuration error to fail the start-up with (see ``_not_http``).
+
+        Starlette and FastAPI build the middleware stack lazily, in the first scope:
+        under uvicorn's default ``--lifespan auto`` an exception there reads as "lifespan
+        unsupported" and the server answers 500s; ``lifespan.startup.failed`` stops it."""
+        self.config_error = error
+        self._router = Unconfigured(error)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI call: HTTP gets CORS; lifespan and WebSocket pass (unless checked)."""
@@ -199,18 +201,14 @@ class CORSMiddleware:
             # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method
             # is a preflight; it ends here and never reaches the application.
             if origin is not None and request_method:
-                answer = preflight_answer(
-                    policy, origin, request_method, request_headers, private_network
+                await self._preflight(
+                    scope, send, policy, origin, request_method, request_headers, private_network
                 )
-                if answer.refusal is not None:
-                    self._log(scope, "preflight", answer.refusal)
-                await _send_preflight(send, answer)
                 return
         else:  # only Origin matters on any other method
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-
         if origin is None:  # PathRules list every policy they answer; built if not
             _, _, grants, block, vary = self._no_origin.get(policy) or no_origin_answer(policy)
         else:
@@ -219,8 +217,8 @@ class CORSMiddleware:
                 self._log(scope, "actual", refusal)
         started = False
 
-        # A plain function returning send's awaitable: one coroutine fewer per
-        # message than an async wrapper, and ASGI only asks for an awaitable.
+        # A plain function returning send's awaitable (ASGI only asks for an
+        # awaitable): one coroutine fewer per message than an async wrapper.
         def send_with_cors(message: Message) -> Awaitable[None]:
             nonlocal started
             if message["type"] == "http.response.start":
@@ -247,6 +245,22 @@ class CORSMiddleware:
             if grants and not started:
                 await _send_error(send, block)
             raise
+
+    async def _preflight(
+        self,
+        scope: Scope,
+        send: Send,
+        policy: CORSPolicy,
+        origin: bytes,
+        method: bytes,
+        headers: bytes | None,
+        private_network: bool,
+    ) -> None:
+        """Answer a preflight (it never reaches the application); log a refusal."""
+        answer = preflight_answer(policy, origin, method, headers, private_network)
+        if answer.refusal is not None:
+            self._log(scope, "preflight", answer.refusal)
+        await _send_preflight(send, answer)
 
     def _log(self, scope: Scope, kind: str, refusal: Refusal) -> None:
         """Log a refusal: WARNING in debug mode (``debug=``, else the app's), else DEBUG."""

@@ -75,23 +75,7 @@ def cross_origin(
     """
     if args:
         raise positional_problem(args)
-    unknown = [name for name in options if name not in _OPTION_NAMES]
-    if unknown:
-        raise CORSConfigError([_unknown_option(name, options[name]) for name in unknown])
-    built = resolve_policy(policy, options)
-    if not isinstance(built, CORSPolicy):
-        raise CORSConfigError(
-            [
-                ConfigProblem(
-                    "E011",
-                    "policy",
-                    built,
-                    "must be a CORSPolicy on a view",
-                    "pass a CORSPolicy; per-path rules belong to CORECORS_POLICY",
-                )
-            ]
-        )
-    view_cors = built
+    view_cors = _view_policy(policy, options)
 
     def decorator(view: View) -> View:
         if iscoroutinefunction(view):
@@ -125,6 +109,27 @@ def cross_origin(
         return cast(View, wrapper)
 
     return decorator
+
+
+def _view_policy(policy: CORSPolicy | None, options: dict[str, Any]) -> CORSPolicy:
+    """The decorated view's policy, from ``policy=`` or the options; CORSConfigError if bad."""
+    unknown = [name for name in options if name not in _OPTION_NAMES]
+    if unknown:
+        raise CORSConfigError([_unknown_option(name, options[name]) for name in unknown])
+    built = resolve_policy(policy, options)
+    if not isinstance(built, CORSPolicy):
+        raise CORSConfigError(
+            [
+                ConfigProblem(
+                    "E011",
+                    "policy",
+                    built,
+                    "must be a CORSPolicy on a view",
+                    "pass a CORSPolicy; per-path rules belong to CORECORS_POLICY",
+                )
+            ]
+        )
+    return built
 
 
 def _unknown_option(name: str, value: object) -> ConfigProblem:
