@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ast
-import logging
 import re
 import time
 from typing import Any
 
 import pytest
 
-from corecors import ConfigProblem, CORSPolicy
+from corecors import ConfigProblem, CORSPolicy, Decision
 
 from .support import only_problem, preflight
 
@@ -205,17 +204,16 @@ def test_the_closest_configured_origin_is_named() -> None:
     )
 
 
-def test_the_allowed_path_never_builds_the_near_miss_index(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_the_allowed_path_never_builds_the_near_miss_index() -> None:
     # 20 000 origins: building their index costs milliseconds; the first allowed
     # requests cost microseconds because the index is built on the first refusal only.
+    # (The core never logs: the near miss is in the refusal's reason.)
     origins = [f"https://app{i}.example.com" for i in range(20_000)]
     policy = CORSPolicy(allow_origins=origins)
     allowed = min(_seconds(lambda: policy.actual(origins[-1])) for _ in range(5))
-    caplog.set_level(logging.DEBUG, logger="corecors")
-    first_refusal = _seconds(lambda: policy.actual("http://app7.example.com"))
-    assert "did you mean 'https://app7.example.com'?" in caplog.text
+    refused: list[Decision] = []
+    first_refusal = _seconds(lambda: refused.append(policy.actual("http://app7.example.com")))
+    assert "did you mean 'https://app7.example.com'?" in (refused[0].reason or "")
     assert first_refusal > 20 * allowed, (first_refusal, allowed)
 
 
@@ -225,9 +223,8 @@ def _seconds(call: Any) -> float:
     return time.perf_counter() - start
 
 
-def test_refusals_name_options_through_the_vocabulary(caplog: pytest.LogCaptureFixture) -> None:
+def test_refusals_name_options_through_the_vocabulary() -> None:
     policy = CORSPolicy(allow_origins=[APP], vocabulary=lambda option: f"CORS_{option.upper()}")
-    caplog.set_level(logging.DEBUG, logger="corecors")
     assert preflight(policy, "http://evil.example", "GET").reason == (
         "origin 'http://evil.example' is not allowed; add it to CORS_ALLOW_ORIGINS"
     )
@@ -240,8 +237,6 @@ def test_refusals_name_options_through_the_vocabulary(caplog: pytest.LogCaptureF
     assert preflight(policy, APP, "GET", None, True).reason == (
         "private network access was requested; set CORS_ALLOW_PRIVATE_NETWORK=True"
     )
-    assert "add it to CORS_ALLOW_METHODS" in caplog.text
-    assert "allow_methods" not in caplog.text
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "POST"])
