@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from . import __version__
 from .browser import BrowserRequest, ServerResponse
 from .exchange import NetworkError, Report, Step, browser_url, run
 from .safelist import serialize_origin
@@ -48,6 +49,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     parser = argparse.ArgumentParser(
         prog="corecors", description="The browser's CORS verdict, from the terminal."
     )
+    parser.add_argument("--version", action="version", version=f"corecors {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
         "check",

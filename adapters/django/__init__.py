@@ -24,7 +24,7 @@ try:
     import django  # noqa: F401  (only to fail early with a helpful message)
 except ImportError as exc:  # pragma: no cover - exercised in an environment without Django
     raise ImportError(
-        'corecors.adapters.django needs Django: pip install "corecors[django]"'
+        'corecors.adapters.django needs Django; install it with: pip install "corecors[django]"'
     ) from exc
 
 if TYPE_CHECKING:

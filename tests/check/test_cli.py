@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from corecors import __version__ as corecors_version
 from corecors.browser import BrowserRequest
 from corecors.cli import main
 from corecors.exchange import NetworkError, run
@@ -231,6 +232,11 @@ def test_usage_errors_exit_2(
     assert status == 2
     assert message in err
     assert "usage: corecors check" in err  # the usage line of the command that failed
+
+
+def test_version(corecors: Run) -> None:
+    status, out, _ = corecors("--version")
+    assert (status, out) == (0, f"corecors {corecors_version}\n")
 
 
 def test_other_usage_errors(corecors: Run, faults: FaultServer) -> None:

@@ -155,9 +155,10 @@ def test_wheel_metadata_names_the_version_extras_and_urls(dist: Path) -> None:
     assert 'Requires-Dist: fastapi>=0.115; extra == "fastapi"' in metadata
     for label in ("Homepage", "Documentation", "Changelog", "Issues"):
         assert re.search(rf"^Project-URL: {label}, https://", metadata, re.M), label
-    # The README is the PyPI page: no link or image there may be relative.
+    # The README is the PyPI page: no link or image there may be relative, nor an
+    # in-page anchor (PyPI gives headings no ids; the README's anchors point at GitHub).
     description = metadata.split("\n\n", 1)[1]
-    relative = re.findall(r"\]\((?!https?://|#)([^)]*)\)", description)
+    relative = re.findall(r"\]\((?!https?://)([^)]*)\)", description)
     assert relative == [], relative
 
 
@@ -203,3 +204,33 @@ def test_wheel_installs_in_a_fresh_venv_and_imports_from_outside_the_repo(
             assert f'pip install "corecors[{EXTRAS[adapter]}]"' in results[name], results[name]
         else:
             assert results[name] == "ok", (name, results[name])
+
+
+REPOSITORY = "https://github.com/corecors/corecors"
+RAW = "https://raw.githubusercontent.com/corecors/corecors/main/"
+
+
+def test_readme_links_lead_to_files_and_headings_that_exist() -> None:
+    """Every absolute link into the repository names a path in it, or a README heading."""
+    readme = (ROOT / "README.md").read_text()
+    prose = re.sub(r"^```.*?^```", "", readme, flags=re.M | re.S)
+    headings = {
+        re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        for line in prose.splitlines()
+        if re.match(r"#{1,6} ", line)
+    }
+    targets = re.findall(r"\]\((https?://[^)]*)\)", readme)
+    assert len(targets) >= 10, targets
+    broken = []
+    for url in targets:
+        if url.startswith(f"{REPOSITORY}#"):
+            ok = url.split("#", 1)[1] in headings
+        elif url.startswith((f"{REPOSITORY}/blob/main/", f"{REPOSITORY}/tree/main/")):
+            ok = (ROOT / url.split("/main/", 1)[1]).exists()
+        elif url.startswith(RAW):
+            ok = (ROOT / url.removeprefix(RAW)).is_file()
+        else:
+            ok = False  # a link outside the repository: none so far; add its check here
+        if not ok:
+            broken.append(url)
+    assert broken == [], broken

@@ -1,4 +1,8 @@
-"""Litestar: CORSMiddleware as app-level middleware, through Litestar's TestClient."""
+"""Litestar: the app wrapped in CORSMiddleware, through Litestar's TestClient.
+
+Wrapped, not as Litestar's app-level ``DefineMiddleware``: Litestar runs that
+only on a matched route, so its 404 and 405 would leave without CORS headers.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from typing import Any
 
 import pytest
 from litestar import Litestar, Request, Response, get, route
-from litestar.middleware import DefineMiddleware
 from litestar.testing import TestClient
 
 from corecors.adapters.asgi import CORSMiddleware
@@ -27,10 +30,8 @@ async def reference(request: Request[Any, Any, Any]) -> Response[bytes]:
     )
 
 
-def reference_litestar_app(**cors: Any) -> Litestar:
-    return Litestar(
-        route_handlers=[reference], middleware=[DefineMiddleware(CORSMiddleware, **cors)]
-    )
+def reference_litestar_app(**cors: Any) -> CORSMiddleware:
+    return CORSMiddleware(Litestar(route_handlers=[reference]), **cors)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
@@ -48,14 +49,22 @@ async def index() -> dict[str, str]:
 
 def test_readme_recipe() -> None:
     app = run_recipe("Litestar", {"index": index})["app"]
-    assert isinstance(app, Litestar)
+    assert isinstance(app, CORSMiddleware)
     with TestClient(app) as client:
         preflight = client.options("/items", headers=PREFLIGHT)
         actual = client.get("/items", headers={"Origin": FRONT})
         other = client.get("/items", headers={"Origin": "https://evil.example.org"})
+        # What Litestar answers before any route's middleware could run.
+        not_found = client.get("/nowhere", headers={"Origin": FRONT})
+        not_allowed = client.post("/items", headers={"Origin": FRONT})
+        unrouted_preflight = client.options("/nowhere", headers=PREFLIGHT)
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == FRONT
     assert actual.json() == {"ok": "yes"}
     assert actual.headers["access-control-allow-origin"] == FRONT
     assert "access-control-allow-origin" not in other.headers
     assert other.headers["vary"] == "Origin"
+    for answer, status in ((not_found, 404), (not_allowed, 405), (unrouted_preflight, 200)):
+        assert answer.status_code == status
+        assert answer.headers["access-control-allow-origin"] == FRONT
+        assert "Origin" in answer.headers["vary"]
