@@ -59,7 +59,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 # Each stack on its real server under load, beside the bare server and the peer
-# (tests/reliability/soak.py; about 45 minutes on two cores). SOAK_ARGS=--help lists options.
+# (tests/reliability/soak.py; about 70 minutes on two cores). SOAK_ARGS=--help lists options.
 soak: $(STAMP)
 	$(PY) -m tests.reliability.soak $(SOAK_ARGS)
 

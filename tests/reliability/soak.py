@@ -296,7 +296,9 @@ def main(argv: list[str] | None = None) -> int:
         help="per stack for the bare and peer servers (default: --requests)",
     )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
-    parser.add_argument("--warmup", type=int, default=3000, help="requests before RSS is read")
+    # Enough for the bounded memos to fill (the mix has hundreds of distinct
+    # Access-Control-Request-Headers values), so RSS is read at steady state.
+    parser.add_argument("--warmup", type=int, default=30_000, help="requests before RSS is read")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--stacks", nargs="*", choices=sorted(STACKS), default=list(STACKS))
     parser.add_argument("--output", type=Path, default=RESULTS, help="directory for soak.json/.md")
