@@ -49,6 +49,18 @@ ROWS = [
 PREFIXES = sorted({row.prefix for row in ROWS})
 
 
+def partner_get(path: str, root_path: str) -> dict[str, object]:
+    """A GET of ``path`` from PARTNER below ``root_path``, as uvicorn builds the scope."""
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "root_path": root_path,
+        "query_string": b"",
+        "headers": [(b"origin", PARTNER.encode()), (b"host", b"testserver")],
+    }
+
+
 def ids(row: Row) -> str:
     return f"{row.prefix or '(root)'}+{row.path}"
 

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
 
 from corecors.adapters.asgi import CORSMiddleware
-from tests.mounts import PARTNER, PREFIXES, ROWS, RULES, Row, applied, ids
+from tests.mounts import PARTNER, PREFIXES, ROWS, RULES, Row, applied, ids, partner_get
 
 from .helpers import reference_asgi_app, serve
 from .test_middleware import connects
@@ -44,40 +44,27 @@ def raw_get(app: Any, scope: dict[str, Any]) -> dict[str, str]:
     return {k.decode().lower(): v.decode() for k, v in sent[0]["headers"]}
 
 
+def answered(scope: dict[str, object]) -> str:
+    """Which rule answered ``scope``, sent straight to the middleware over RULES."""
+    return applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope))
+
+
 @pytest.mark.parametrize("row", ROWS, ids=ids)
 def test_raw_scope_with_root_path(row: Row) -> None:
     # As uvicorn 0.26+ builds it: the root path stands in front of the path.
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": row.prefix + row.path,
-        "root_path": row.prefix,
-        "headers": [(b"origin", PARTNER.encode())],
-    }
-    assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == row.applied
+    scope = partner_get(row.prefix + row.path, row.prefix)
+    assert answered(scope) == row.applied
 
 
 def test_raw_scope_without_root_path_in_path() -> None:
     # Servers that leave the root path out of ``path``: the path is used as it is.
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/admin/users/7",
-        "root_path": "/api",
-        "headers": [(b"origin", PARTNER.encode())],
-    }
-    assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "none"
+    scope = partner_get("/admin/users/7", "/api")
+    assert answered(scope) == "none"
 
 
 def test_a_root_path_that_is_only_a_prefix_of_the_first_segment_is_not_the_root() -> None:
     # "/api" is not the mount point of "/apiv2/admin/x": the path is used as it is.
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/apiv2/admin/x",
-        "root_path": "/api",
-        "headers": [(b"origin", PARTNER.encode())],
-    }
+    scope = partner_get("/apiv2/admin/x", "/api")
     middleware = CORSMiddleware(reference_asgi_app, policy=RULES)
     assert applied(raw_get(middleware, scope)) == "public"  # not the "/admin/*" carve-out
     assert applied(raw_get(middleware, {**scope, "root_path": ""})) == "public"
@@ -126,11 +113,5 @@ def test_websocket_check_below_a_mount(path: str, origin: str, expected: bool | 
 
 
 def test_the_root_path_itself_routes_as_slash() -> None:
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/api",
-        "root_path": "/api",
-        "headers": [(b"origin", PARTNER.encode())],
-    }
-    assert applied(raw_get(CORSMiddleware(reference_asgi_app, policy=RULES), scope)) == "public"
+    scope = partner_get("/api", "/api")
+    assert answered(scope) == "public"

@@ -11,7 +11,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client as WerkzeugClient
 
 from tests.asgi.test_mounts import raw_get
-from tests.mounts import PARTNER, ROWS, Row, applied, ids
+from tests.mounts import PARTNER, ROWS, Row, applied, ids, partner_get
 from tests.wsgi.test_conformance_wsgi import reference_app
 
 
@@ -39,12 +39,5 @@ def test_wsgi_handler_mounted_at_a_prefix(row: Row) -> None:
 
 @pytest.mark.parametrize("row", ROWS, ids=ids)
 def test_asgi_handler_with_root_path(row: Row) -> None:
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": row.prefix + row.path,
-        "root_path": row.prefix,
-        "query_string": b"",
-        "headers": [(b"origin", PARTNER.encode()), (b"host", b"testserver")],
-    }
+    scope = partner_get(row.prefix + row.path, row.prefix)
     assert applied(raw_get(ASGIHandler(), scope)) == row.applied

@@ -32,3 +32,16 @@ def run_recipe(framework: str, namespace: dict[str, Any]) -> dict[str, Any]:
     assert len(code) <= 3, f"the {framework} recipe is {len(code)} lines besides imports"
     exec(compile(found.group(1), f"README {framework}", "exec"), namespace)
     return namespace
+
+
+def assert_recipe_answers(preflight: Any, actual: Any, other: Any) -> None:
+    """The recipe's three answers: an allowed preflight and GET from FRONT, a refused GET.
+
+    Each is a response with ``status_code`` and a case-insensitive ``headers``
+    mapping (every framework's test client gives one).
+    """
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == FRONT
+    assert actual.headers["Access-Control-Allow-Origin"] == FRONT
+    assert "Access-Control-Allow-Origin" not in other.headers
+    assert other.headers["Vary"] == "Origin"

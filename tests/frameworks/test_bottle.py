@@ -12,7 +12,7 @@ from werkzeug.test import Client
 from corecors.adapters.wsgi import CORSMiddleware
 from tests.conformance import IDS, SCENARIOS, Scenario, app_response, build, check
 
-from . import FRONT, METHODS, PREFLIGHT, run_recipe
+from . import FRONT, METHODS, PREFLIGHT, assert_recipe_answers, run_recipe
 
 
 def reference_bottle_app(**cors: Any) -> CORSMiddleware:
@@ -49,9 +49,5 @@ def test_readme_recipe() -> None:
     preflight = client.options("/items", headers=PREFLIGHT)
     actual = client.get("/items", headers={"Origin": FRONT})
     other = client.get("/items", headers={"Origin": "https://evil.example.org"})
-    assert preflight.status_code == 200
-    assert preflight.headers["Access-Control-Allow-Origin"] == FRONT
+    assert_recipe_answers(preflight, actual, other)
     assert actual.json == {"ok": "yes"}
-    assert actual.headers["Access-Control-Allow-Origin"] == FRONT
-    assert "Access-Control-Allow-Origin" not in other.headers
-    assert other.headers["Vary"] == "Origin"
