@@ -50,7 +50,7 @@ matrix: $(STAMP)
 	$(VENV)/bin/nox $(NOX_ARGS)
 
 # The API reference (docs/reference/, written from the code by docs/generate.py) and
-# the site in build/site; tests/core/test_docs.py checks both inside `make test`.
+# the site in build/site; tests/project/test_docs.py checks both inside `make test`.
 docs: $(STAMP)
 	$(PY) docs/generate.py
 	$(VENV)/bin/mkdocs build --strict

@@ -11,11 +11,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from corecors import CORSPolicy, Decision
-from corecors.decision import MAX_METHOD_LENGTH, Refusal
-from corecors.memo import Memo
-from corecors.origins import MAX_ORIGIN_LENGTH
-from corecors.response import preflight_parts
-from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH
+from corecors.engine import (
+    MAX_METHOD_LENGTH,
+    MAX_ORIGIN_LENGTH,
+    MAX_REQUEST_HEADERS_LENGTH,
+    Memo,
+    Refusal,
+    preflight_parts,
+)
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 

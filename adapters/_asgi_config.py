@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 
 from corecors import CORSConfigError, CORSPolicy
-from corecors.options import flag_problem
+from corecors.engine import flag_problem
 
 
 def check_flags(check_websocket_origin: object, debug: object) -> None:

@@ -45,7 +45,7 @@ from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
 from corecors import ConfigProblem, CORSPolicy, Decision
-from corecors.response import apply_decision, preflight_parts
+from corecors.engine import apply_decision, preflight_parts
 
 from ._common import REQUEST_METHOD, decide_cgi
 from .wsgi import ROUTE_HANDLED, send_preflight

@@ -23,9 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from corecors import CORSConfigError, CORSPolicy
-from corecors.decision import ACTUAL_RESPONSE_HEADERS, Refusal
-from corecors.memo import RefusalLog
-from corecors.response import vary_value
+from corecors.engine import ACTUAL_RESPONSE_HEADERS, Refusal, RefusalLog, vary_value
 
 from ._asgi_answers import (
     METHOD_CUT,

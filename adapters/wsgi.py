@@ -16,9 +16,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from corecors import CORSConfigError, CORSPolicy, Decision
-from corecors.memo import RefusalLog
-from corecors.options import flag_problem
-from corecors.response import apply_decision, preflight_parts
+from corecors.engine import RefusalLog, apply_decision, flag_problem, preflight_parts
 
 from ._common import Policy, Router, decide_cgi, resolve_policy
 

@@ -6,14 +6,24 @@ The core is framework-agnostic and uses the standard library only::
     policy = CORSPolicy(allow_origins=["https://app.example.com"], allow_credentials=True)
     decision = policy.decide("GET", "https://app.example.com")
 
-The adapters in ``corecors.adapters`` turn decisions into middleware.
+The adapters in ``corecors.adapters`` turn decisions into middleware. Inside, three
+programs: the engine (``corecors.engine``, the server's half of CORS), the browser
+model (``corecors.browser``, the browser's half, behind ``corecors check`` and
+``corecors.testing``) and the adapters; docs/architecture.md describes them.
 """
 
-from .decision import Decision, Refusal
-from .errors import CODES, ConfigProblem, CORSConfigError, CORSConfigWarning
-from .paths import PathPolicies
-from .policy import CORSPolicy
-from .response import apply_decision, merge_vary
+from .engine import (
+    CODES,
+    ConfigProblem,
+    CORSConfigError,
+    CORSConfigWarning,
+    CORSPolicy,
+    Decision,
+    PathPolicies,
+    Refusal,
+    apply_decision,
+    merge_vary,
+)
 
 __all__ = [
     "CODES",

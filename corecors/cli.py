@@ -16,9 +16,16 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from . import __version__
-from .browser import BrowserRequest, ServerResponse
-from .exchange import NetworkError, Report, Step, browser_url, run
-from .safelist import serialize_origin
+from .browser import (
+    BrowserRequest,
+    NetworkError,
+    Report,
+    ServerResponse,
+    Step,
+    browser_url,
+    run,
+    serialize_origin,
+)
 
 ALLOWED, BLOCKED, ERROR = 0, 1, 2
 _SHOWN = ("access-control-", "vary", "location", "content-type", "set-cookie")

@@ -21,9 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .browser import BrowserRequest, ServerResponse, Verdict
-from .exchange import Report, Transport, run
-from .safelist import HeaderList
+from .browser import BrowserRequest, HeaderList, Report, ServerResponse, Transport, Verdict, run
 
 _DEFAULT_BASES = {"open": "http://localhost", "generic": "http://testserver"}
 

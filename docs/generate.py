@@ -12,7 +12,7 @@ code's fix is what corecors itself says for the example configuration in
 :data:`EXAMPLES`.
 
 Run ``make docs`` (``python docs/generate.py``) after changing a public name;
-``tests/core/test_docs.py`` fails while the committed pages differ from what
+``tests/project/test_docs.py`` fails while the committed pages differ from what
 this script writes, or while a public name, parameter or code is undocumented.
 """
 

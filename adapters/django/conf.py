@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
-from corecors.options import RegexWording, compile_regex, flag_problem
+from corecors.engine import RegexWording, compile_regex, flag_problem
 
 from .._common import Policy, Routable, policies_of
 

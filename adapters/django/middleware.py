@@ -29,9 +29,13 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase, ResponseHeaders
 
 from corecors import Decision
-from corecors.decision import ACTUAL_RESPONSE_HEADERS
-from corecors.memo import RefusalLog
-from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
+from corecors.engine import (
+    ACTUAL_RESPONSE_HEADERS,
+    PREFLIGHT_CONTENT_TYPE,
+    RefusalLog,
+    preflight_parts,
+    vary_value,
+)
 
 from .._common import Router, decide_cgi
 from ._decorators import view_policy

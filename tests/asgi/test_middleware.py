@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket
 
 from corecors import CORSConfigError, CORSPolicy, PathPolicies
 from corecors.adapters.asgi import CORSMiddleware
-from corecors.memo import Memo
+from corecors.engine._memo import Memo
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.org"

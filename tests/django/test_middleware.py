@@ -19,7 +19,7 @@ from pytest_django import Settings
 
 from corecors import CORSConfigError, CORSConfigWarning, CORSPolicy, apply_decision, merge_vary
 from corecors.adapters.django import CORSMiddleware
-from corecors.response import vary_value
+from corecors.engine._response import vary_value
 from tests.conformance import APP, EVIL
 from tests.django.policies import ROOT
 

@@ -19,8 +19,8 @@ import httpx
 from playwright.sync_api import Page
 
 from corecors.browser import BrowserRequest
-from corecors.exchange import run
-from corecors.safelist import serialize_origin
+from corecors.browser._exchange import run
+from corecors.browser._safelist import serialize_origin
 from tests.servers import ROOT
 
 from .conftest import Pages

@@ -19,8 +19,8 @@ import pytest
 from playwright.sync_api import Browser, CDPSession, Page
 
 from corecors.browser import BrowserRequest, Verdict
-from corecors.exchange import NetworkError, browser_url, run
-from tests.check.fault_server import CASES, CORRECT, FAULTS, Case, FaultServer, fault_server
+from corecors.browser._exchange import NetworkError, browser_url, run
+from tests.browser.fault_server import CASES, CORRECT, FAULTS, Case, FaultServer, fault_server
 from tests.servers import ROOT
 
 README = " ".join((ROOT / "README.md").read_text().split())

@@ -151,5 +151,5 @@ def test_uvicorn_with_lifespan_off_answers_500_with_the_message(
         assert status == 500
     console.wait_for("[E002]")
     text = console.stderr()
-    assert "corecors.errors.CORSConfigError: invalid CORS configuration" in text
+    assert "corecors.CORSConfigError: invalid CORS configuration" in text
     assert "an origin never ends with a slash. Fix: use 'http://localhost:3000' [E002]" in text

@@ -15,8 +15,8 @@ import logging
 import re
 from collections.abc import Callable
 
-from .origins import DEFAULT_PORTS, MAX_ORIGIN_LENGTH, SERIALISED_ORIGIN, OriginSpec
-from .tokens import short_repr
+from ._origins import DEFAULT_PORTS, MAX_ORIGIN_LENGTH, SERIALISED_ORIGIN, OriginSpec
+from ._tokens import short_repr
 
 logger = logging.getLogger("corecors")
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .safelist import is_url
+from ._safelist import is_url
 
-Step = Literal["preflight", "actual"]
+StepKind = Literal["preflight", "actual"]
 SAFELISTED_METHODS = ("GET", "HEAD", "POST")
 
 
@@ -33,12 +33,12 @@ class Verdict:
 
     allowed: bool
     error: str | None = None
-    step: Step | None = None
+    step: StepKind | None = None
     detail: str = ""
     fix: str = ""
     readable_headers: tuple[str, ...] | None = None
     redirect: str | None = None
-    checked: tuple[Step, ...] = ()
+    checked: tuple[StepKind, ...] = ()
 
     @property
     def explanation(self) -> str:
@@ -50,7 +50,7 @@ class Verdict:
         return f"blocked ({self.error}) by the {self.step} response: {self.detail} Fix: {self.fix}"
 
 
-def fail(step: Step, error: str, detail: str, fix: str) -> Verdict:
+def fail(step: StepKind, error: str, detail: str, fix: str) -> Verdict:
     """A blocked verdict for ``step``."""
     return Verdict(False, error, step, detail, fix, checked=(step,))
 
@@ -65,7 +65,7 @@ def _and(items: Sequence[str]) -> str:
 
 
 def missing_allow_origin(
-    step: Step,
+    step: StepKind,
     status: int,
     origin: str,
     method: str,
@@ -128,7 +128,7 @@ def refused_preflight(status: int, grants: tuple[str, str] | None) -> Verdict:
     )
 
 
-def origin_fault(step: Step, allow_origin: str, origin: str) -> Verdict:
+def origin_fault(step: StepKind, allow_origin: str, origin: str) -> Verdict:
     """The failed check for an Allow-Origin that is not the request's origin, named as
     Chromium names it: several values, not a URL (``null`` is a mismatch), or another
     origin."""

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
-from .decision import (
+from ._decision import (
     ACTUAL_VARY,
     MAX_METHOD_LENGTH,
     NO_ORIGIN,
@@ -22,13 +22,13 @@ from .decision import (
     Headers,
     Refusal,
 )
-from .errors import CORSConfigError, CORSConfigWarning
-from .matching import OriginMatcher
-from .memo import Memo
-from .options import Options, RegexOption, validate
-from .origins import MAX_ORIGIN_LENGTH
-from .refusals import NearMisses, not_allowed, refused_method, refused_origin, worded
-from .tokens import (
+from ._errors import CORSConfigError, CORSConfigWarning
+from ._matching import OriginMatcher
+from ._memo import Memo
+from ._options import Options, RegexOption, validate
+from ._origins import MAX_ORIGIN_LENGTH
+from ._refusals import NearMisses, not_allowed, refused_method, refused_origin, worded
+from ._tokens import (
     MAX_REQUEST_HEADERS_LENGTH,
     SAFELISTED_METHODS,
     TOKEN,

@@ -16,8 +16,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .errors import ConfigProblem
-from .tokens import short_repr
+from ._errors import ConfigProblem
+from ._tokens import short_repr
 
 # An Origin header longer than this is refused before it is even hashed.
 MAX_ORIGIN_LENGTH = 1024

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from corecors import CORSPolicy
-from corecors.memo import Memo
+from corecors.engine._memo import Memo
 
 APP = "https://app.example.com"
 

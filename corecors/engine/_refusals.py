@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .decision import Refusal
-from .origins import MAX_ORIGIN_LENGTH, SERIALISED_ORIGIN, OriginSpec
-from .tokens import short_repr
+from ._decision import Refusal
+from ._origins import MAX_ORIGIN_LENGTH, SERIALISED_ORIGIN, OriginSpec
+from ._tokens import short_repr
 
 Name = Callable[[str], str]
 

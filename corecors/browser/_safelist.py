@@ -57,7 +57,7 @@ _SAFELISTED_MIME_ESSENCES = frozenset(
     {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 )
 # RFC 9110 token, for the MIME type's type and subtype.
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 §5.6.2 token
 # Fetch "simple range header value" with allowWhitespace false, a start required.
 _RANGE = re.compile(r"bytes=([0-9]+)-([0-9]*)")
 MAX_SAFELISTED_VALUE = 128  # bytes, per header
@@ -104,7 +104,7 @@ def _is_safelisted_content_type(value: str) -> bool:
     """Fetch: a Content-Type whose parsed MIME type's essence is a form or text/plain."""
     essence = value.split(";", 1)[0].strip(" \t\r\n")
     kind, slash, subtype = essence.partition("/")
-    if not (slash and _TOKEN.fullmatch(kind) and _TOKEN.fullmatch(subtype)):
+    if not (slash and TOKEN.fullmatch(kind) and TOKEN.fullmatch(subtype)):
         return False
     return essence.lower() in _SAFELISTED_MIME_ESSENCES
 
@@ -162,7 +162,7 @@ def header_problem(name: str, value: str) -> str | None:
     """Why ``fetch()`` rejects a header the script sets, or None: the name is not a
     token (Fetch "header name"), the value holds NUL, CR or LF (Fetch "header value")
     or a character beyond U+00FF (WebIDL ByteString)."""
-    if _TOKEN.fullmatch(name) is None:
+    if TOKEN.fullmatch(name) is None:
         return "the name is not a token (letters, digits and !#$%&'*+-.^_`|~)"
     if any(c in value for c in "\0\r\n"):
         return "the value contains a NUL, CR or LF"
@@ -186,7 +186,7 @@ def parse_list(value: str | None) -> tuple[str, ...] | None:
         return ()
     items = [item.strip(" \t") for item in value.split(",")]
     names = tuple(item for item in items if item)
-    if any(_TOKEN.fullmatch(name) is None for name in names):
+    if any(TOKEN.fullmatch(name) is None for name in names):
         return None
     return names
 

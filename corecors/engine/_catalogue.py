@@ -5,8 +5,8 @@ Beside ``options``, which calls these while it checks each option.
 
 from __future__ import annotations
 
-from .errors import ConfigProblem
-from .origins import DEFAULT_PORTS, OriginSpec
+from ._errors import ConfigProblem
+from ._origins import DEFAULT_PORTS, OriginSpec
 
 
 def star_with_credentials() -> ConfigProblem:

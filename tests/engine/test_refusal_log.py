@@ -1,4 +1,4 @@
-"""corecors.memo.RefusalLog: one line per refusal at the level asked, a bounded volume."""
+"""corecors.engine.RefusalLog: one line per refusal at the level asked, a bounded volume."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import types
 import pytest
 
 from corecors import CORSPolicy, Refusal
-from corecors import memo as memo_module
-from corecors.memo import RefusalLog
+from corecors.engine import _memo as memo_module
+from corecors.engine._memo import RefusalLog
 
 APP = "https://app.example.com"
 
@@ -22,7 +22,7 @@ def refusal(i: int) -> Refusal:
 
 
 class Clock:
-    """Stands in for the ``time`` module in corecors.memo: ``monotonic`` moved by hand."""
+    """Stands in for the ``time`` module in corecors.engine._memo: ``monotonic`` moved by hand."""
 
     def __init__(self) -> None:
         self.now = 1000.0

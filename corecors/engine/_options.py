@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .catalogue import null_with_credentials, plain_http_with_credentials, star_with_credentials
-from .errors import ConfigProblem
-from .hints import (
+from ._catalogue import null_with_credentials, plain_http_with_credentials, star_with_credentials
+from ._errors import ConfigProblem
+from ._hints import (
     header_problem,
     parse_origin_item,
     regex_header,
@@ -23,8 +23,8 @@ from .hints import (
     strings,
     token_fix,
 )
-from .origins import OriginSpec
-from .tokens import SAFELISTED_REQUEST_HEADERS, TOKEN, is_forbidden_method, normalise_method
+from ._origins import OriginSpec
+from ._tokens import SAFELISTED_REQUEST_HEADERS, TOKEN, is_forbidden_method, normalise_method
 
 MAX_AGE_LIMIT = 86400  # Firefox's cap; Chromium caps at 7200
 CHROMIUM_MAX_AGE = 7200

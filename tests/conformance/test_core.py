@@ -6,7 +6,7 @@ import pytest
 
 from corecors import CORSPolicy, PathPolicies, apply_decision
 
-from .conformance import IDS, SCENARIOS, Scenario, app_response, build, check
+from . import IDS, SCENARIOS, Scenario, app_response, build, check
 
 
 def _reference_adapter(scenario: Scenario) -> tuple[int, list[tuple[str, str]], bytes, bool]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .errors import ConfigProblem, CORSConfigError
-from .policy import CORSPolicy
+from ._errors import ConfigProblem, CORSConfigError
+from ._policy import CORSPolicy
 
 PathPattern = str | re.Pattern[str]
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from corecors import CORSConfigWarning, CORSPolicy, Decision
-from corecors import tokens as tokens_module
-from corecors.memo import RefusalLog
+from corecors.engine import _tokens as tokens_module
+from corecors.engine._memo import RefusalLog
 
 from .support import actual, header, preflight
 
@@ -196,7 +196,7 @@ def test_refused_preflight(
     assert decision.refusal is not None
     assert decision.refusal.text == decision.reason
     # The core decides and logs nothing: each adapter logs its refusals
-    # (corecors.memo.RefusalLog), at the level its framework's debug mode asks for.
+    # (corecors.engine.RefusalLog), at the level its framework's debug mode asks for.
     assert not caplog.records
 
 

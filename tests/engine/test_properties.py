@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, merge_vary
-from corecors.origins import SERIALISED_ORIGIN, OriginSpec, parse_origin
-from corecors.tokens import TOKEN, parse_request_headers
+from corecors.engine._origins import SERIALISED_ORIGIN, OriginSpec, parse_origin
+from corecors.engine._tokens import TOKEN, parse_request_headers
 
 # A few seconds in all: the invariants are simple and the strategies are targeted.
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

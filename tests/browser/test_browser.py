@@ -1,11 +1,11 @@
-"""corecors.browser and corecors.safelist: the browser's rules, case by case (Fetch)."""
+"""corecors.browser and its _safelist: the browser's rules, case by case (Fetch)."""
 
 from __future__ import annotations
 
 import pytest
 
 from corecors.browser import BrowserRequest, ServerResponse, Verdict, check, check_actual
-from corecors.safelist import (
+from corecors.browser._safelist import (
     cors_unsafe_request_header_names,
     is_forbidden_request_header,
     is_safelisted_request_header,
@@ -509,6 +509,6 @@ def test_forbidden_request_headers_are_not_sent() -> None:
 
 def test_a_redirect_to_an_unparsable_location_is_left_to_the_fetch() -> None:
     # Not a CORS failure: the URL does not parse, and the browser fails the fetch itself
-    # (net::ERR_INVALID_REDIRECT), which corecors.exchange reports as a network error.
+    # (net::ERR_INVALID_REDIRECT), which corecors.browser._exchange reports as a network error.
     verdict = check_actual(request(), ok(("Location", "http://[bad/x"), status=302))
     assert (verdict.allowed, verdict.error, verdict.redirect) == (False, None, "http://[bad/x")

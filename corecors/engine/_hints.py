@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .errors import ConfigProblem
-from .origins import OriginSpec, guess_scheme, parse_origin
-from .tokens import TOKEN, normalise_method
+from ._errors import ConfigProblem
+from ._origins import OriginSpec, guess_scheme, parse_origin
+from ._tokens import TOKEN, normalise_method
 
 # What separates items that were meant as a list: commas and whitespace.
 _SEPARATORS = re.compile(r"[\s,]+")

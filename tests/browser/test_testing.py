@@ -224,7 +224,7 @@ def test_misuse_is_reported() -> None:
 
 
 NO_FRAMEWORK = """
-import corecors.browser, corecors.cli, corecors.exchange, corecors.testing
+import corecors.browser, corecors.cli, corecors.testing
 from corecors.browser import BrowserRequest, ServerResponse, check
 
 loaded = sorted(name for name in BLOCKED if name in __import__("sys").modules)

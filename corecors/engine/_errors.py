@@ -115,6 +115,8 @@ class CORSConfigError(ValueError):
       in the order the options were checked; kept as the tuple ``problems``.
     """
 
+    __module__ = "corecors"  # tracebacks and warnings name it as users import it
+
     def __init__(self, problems: list[ConfigProblem] | tuple[ConfigProblem, ...]) -> None:
         self.problems: tuple[ConfigProblem, ...] = tuple(problems)
         count = len(self.problems)
@@ -128,6 +130,8 @@ class CORSConfigWarning(UserWarning):
     - ``problem`` (:class:`ConfigProblem`): the risky setting (its code, option,
       value, message and fix); kept as ``problem``.
     """
+
+    __module__ = "corecors"  # tracebacks and warnings name it as users import it
 
     def __init__(self, problem: ConfigProblem) -> None:
         self.problem = problem

@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from .browser import BrowserRequest, ServerResponse, Verdict, check, check_actual
-from .safelist import HeaderList, serialize_origin
+from ._check import BrowserRequest, ServerResponse, check, check_actual
+from ._safelist import HeaderList, serialize_origin
+from ._verdict import Verdict
 
 MAX_REDIRECTS = 20  # Fetch §4.4 HTTP-redirect fetch: a 21st redirect is a network error
 MAX_BODY = 65536  # bytes read from a response; the excerpt shown is shorter

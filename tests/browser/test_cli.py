@@ -25,9 +25,9 @@ import pytest
 
 from corecors import __version__ as corecors_version
 from corecors.browser import BrowserRequest
+from corecors.browser._exchange import NetworkError, run
 from corecors.cli import main
-from corecors.exchange import NetworkError, run
-from tests.check.fault_server import FaultServer, fault_server
+from tests.browser.fault_server import FaultServer, fault_server
 from tests.e2e.servers import ApiServer
 from tests.servers import bound_socket, free_port
 
@@ -360,7 +360,7 @@ def test_unreachable_hosts_exit_2(corecors: Run, faults: FaultServer) -> None:
     assert (status, "127.0.0.1:0: " in err) == (2, True)
     status, _, err = corecors("check", "http://127.0.0.1:99999/", "--origin", PAGE)
     assert status == 2
-    # corecors.exchange.run on its own refuses what it cannot send.
+    # corecors.browser.run on its own refuses what it cannot send.
     with pytest.raises(NetworkError, match=re.escape("'ftp://example.com/' is not an http://")):
         run(BrowserRequest(PAGE, "ftp://example.com/"))
     # Where a redirect leads matters too.

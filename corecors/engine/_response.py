@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .decision import ACTUAL_RESPONSE_HEADERS, Decision
+from ._decision import ACTUAL_RESPONSE_HEADERS, Decision
 
 #: Response header names (lower case) that need more than appending: Vary is
 #: merged, and a granted decision replaces the application's own grant headers.

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from corecors import ConfigProblem, CORSPolicy
-from corecors.refusals import NearMisses
+from corecors.engine._refusals import NearMisses
 
 from .support import only_problem, preflight
 

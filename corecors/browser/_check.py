@@ -18,11 +18,11 @@ the server's answer to it."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from .safelist import (
+from ._safelist import (
+    TOKEN,
     HeaderInput,
     HeaderList,
     cors_unsafe_request_header_names,
@@ -36,9 +36,9 @@ from .safelist import (
     same_origin_header_names,
     serialize_origin,
 )
-from .verdict import (
+from ._verdict import (
     SAFELISTED_METHODS,
-    Step,
+    StepKind,
     Verdict,
     fail,
     header_disallowed,
@@ -49,8 +49,6 @@ from .verdict import (
     refused_preflight,
 )
 
-# RFC 9110 §5.6.2 token: methods and header names.
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # Fetch "redirect status"; Chromium treats one as a redirect only with a Location.
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -80,7 +78,7 @@ class BrowserRequest:
     header_list: HeaderList = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not _TOKEN.fullmatch(self.method) or is_forbidden_method(self.method):
+        if not TOKEN.fullmatch(self.method) or is_forbidden_method(self.method):
             raise ValueError(f"fetch() rejects the method {self.method!r}")
         if _has_credentials(self.url):
             raise ValueError(
@@ -164,7 +162,7 @@ class ServerResponse:
         return self.get("Location") if self.status in REDIRECT_STATUSES else None
 
 
-def cors_check(request: BrowserRequest, response: ServerResponse, step: Step) -> Verdict | None:
+def cors_check(request: BrowserRequest, response: ServerResponse, step: StepKind) -> Verdict | None:
     """Fetch §4.9 CORS check: None on success, else the failed Verdict. Other arguments as
     :mod:`corecors.browser`. ``step`` (``"preflight"`` or ``"actual"``): which response it is.
 
@@ -344,15 +342,3 @@ def check(
     if actual is None:
         return Verdict(True, checked=())
     return check_actual(request, actual)
-
-
-__all__ = [
-    "BrowserRequest",
-    "ServerResponse",
-    "Verdict",
-    "check",
-    "check_actual",
-    "check_preflight",
-    "cors_check",
-    "serialize_origin",
-]

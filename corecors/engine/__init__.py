@@ -1,0 +1,37 @@
+"""The server's half of CORS: the engine every adapter drives.
+
+A policy's options are validated once (``_options``, ``_origins``, ``_hints``,
+``_catalogue``, ``_errors``) and compiled into the state a request needs
+(``_policy``, ``_matching``, ``_tokens``); each request is classified once and
+decided into a :class:`Decision` (``_decision``), which ``_response`` turns into
+headers. Standard library only; nothing here imports a web framework or
+``corecors.browser``.
+
+The modules are private. What users import is re-exported by ``corecors``; what
+the adapters (``corecors.adapters``) need besides is re-exported here, and
+adapters import it from ``corecors.engine``, never from a private module
+(tests/project/test_layout.py checks both).
+"""
+
+from ._decision import ACTUAL_RESPONSE_HEADERS as ACTUAL_RESPONSE_HEADERS
+from ._decision import MAX_METHOD_LENGTH as MAX_METHOD_LENGTH
+from ._decision import Decision as Decision
+from ._decision import Refusal as Refusal
+from ._errors import CODES as CODES
+from ._errors import ConfigProblem as ConfigProblem
+from ._errors import CORSConfigError as CORSConfigError
+from ._errors import CORSConfigWarning as CORSConfigWarning
+from ._memo import Memo as Memo
+from ._memo import RefusalLog as RefusalLog
+from ._options import RegexWording as RegexWording
+from ._options import compile_regex as compile_regex
+from ._options import flag_problem as flag_problem
+from ._origins import MAX_ORIGIN_LENGTH as MAX_ORIGIN_LENGTH
+from ._paths import PathPolicies as PathPolicies
+from ._policy import CORSPolicy as CORSPolicy
+from ._response import PREFLIGHT_CONTENT_TYPE as PREFLIGHT_CONTENT_TYPE
+from ._response import apply_decision as apply_decision
+from ._response import merge_vary as merge_vary
+from ._response import preflight_parts as preflight_parts
+from ._response import vary_value as vary_value
+from ._tokens import MAX_REQUEST_HEADERS_LENGTH as MAX_REQUEST_HEADERS_LENGTH
