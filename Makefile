@@ -53,7 +53,7 @@ matrix: $(STAMP)
 # the site in build/site; tests/project/test_docs.py checks both inside `make test`.
 docs: $(STAMP)
 	$(PY) docs/generate.py
-	$(VENV)/bin/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from corecors.adapters.asgi import CORSMiddleware
+from tests.docs import section
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-SECTION = README.split("<!-- section: asgi -->", 1)[1].split("<!-- section:", 1)[0]
+SECTION = section("asgi")
 SNIPPETS = re.findall(r"```python\n(.*?)```", SECTION, re.S)
 
 
@@ -32,7 +31,7 @@ def run(snippet: str) -> Any:
 def test_the_section_has_the_migration_and_the_extras() -> None:
     assert len(SNIPPETS) == 2
     assert "from corecors.adapters.asgi import CORSMiddleware" in SNIPPETS[0]
-    assert "### Differences from Starlette's CORSMiddleware" in SECTION
+    assert "# Migrating from Starlette's CORSMiddleware" in section("asgi-migration")
 
 
 def test_migration_snippet() -> None:

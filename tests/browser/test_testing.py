@@ -27,10 +27,10 @@ from corecors.adapters.asgi import CORSMiddleware
 from corecors.adapters.flask import CORS
 from corecors.testing import assert_cors_blocked, cors_report, cors_verdict
 from tests.blocked_imports import run_without
+from tests.docs import section
 from tests.servers import ROOT
 
-README = (ROOT / "README.md").read_text()
-SECTION = README.split("<!-- section: debugging -->", 1)[1].split("<!-- section:", 1)[0]
+SECTION = section("testing")
 FRONT = "http://localhost:3000"
 
 

@@ -12,10 +12,9 @@ from django.urls import path
 from pytest_django import Settings
 
 from corecors import CORSPolicy
-from tests.servers import ROOT
+from tests.docs import section
 
-README = (ROOT / "README.md").read_text()
-SECTION = README.split("<!-- section: django-views -->", 1)[1].split("<!-- section:", 1)[0]
+SECTION = section("django-views")
 SNIPPETS = re.findall(r"```python\n(.*?)```", SECTION, re.S)
 APP = "https://app.example.com"
 PARTNER = "https://partner.example.com"

@@ -10,10 +10,9 @@ from django.test import Client
 from pytest_django import Settings
 
 from corecors.testing import assert_cors_blocked, cors_report
-from tests.servers import ROOT
+from tests.docs import section
 
-README = (ROOT / "README.md").read_text()
-SECTION = README.split("<!-- section: debugging -->", 1)[1].split("<!-- section:", 1)[0]
+SECTION = section("testing")
 FRONT = "http://localhost:3000"
 
 

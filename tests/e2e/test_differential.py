@@ -23,7 +23,7 @@ from corecors.browser._exchange import NetworkError, browser_url, run
 from tests.browser.fault_server import CASES, CORRECT, FAULTS, Case, FaultServer, fault_server
 from tests.servers import ROOT
 
-README = " ".join((ROOT / "README.md").read_text().split())
+DEBUGGING = " ".join((ROOT / "docs" / "debugging.md").read_text().split())
 
 FETCH = """
 async ([url, init]) => {
@@ -118,7 +118,7 @@ def test_the_fault_server_covers_enough_cases() -> None:
     kinds = {(case.credentials, case.preflight is not None) for case in CORRECT + FAULTS}
     assert kinds == {(False, False), (False, True), (True, False), (True, True)}
     summary = f"on {len(CASES)} server answers, {len(CORRECT)} right and {len(FAULTS)} deliberately"
-    assert summary in README
+    assert summary in DEBUGGING
 
 
 @pytest.mark.parametrize("case_id", list(CASES))

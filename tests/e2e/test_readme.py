@@ -8,10 +8,11 @@ from typing import Any
 from flask import Flask
 from starlette.testclient import TestClient
 
+from tests.docs import section
 from tests.servers import ROOT
 
 README = (ROOT / "README.md").read_text()
-QUICKSTART = README.split("<!-- section: quickstart -->", 1)[1].split("<!-- section:", 1)[0]
+QUICKSTART = section("quickstart")
 FRONT = "http://localhost:3000"
 PREFLIGHT = {
     "Origin": FRONT,

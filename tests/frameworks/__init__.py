@@ -1,7 +1,7 @@
 """CORSMiddleware in frameworks beyond FastAPI, Flask and Django, each through its own test client.
 
 Each module builds the conformance table's reference application in one
-framework, runs the table through it, and runs the README's recipe for it.
+framework, runs the table through it, and runs the docs' recipe for it (docs/other-frameworks.md).
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.servers import ROOT
+from tests.docs import section
 
-README = (ROOT / "README.md").read_text()
-SECTION = README.split("<!-- section: frameworks -->", 1)[1].split("<!-- section:", 1)[0]
+SECTION = section("frameworks")
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 FRONT = "https://app.example.com"  # the origin every recipe allows
 PREFLIGHT = {"Origin": FRONT, "Access-Control-Request-Method": "GET"}

@@ -210,23 +210,30 @@ REPOSITORY = "https://github.com/corecors/corecors"
 RAW = "https://raw.githubusercontent.com/corecors/corecors/main/"
 
 
-def test_readme_links_lead_to_files_and_headings_that_exist() -> None:
-    """Every absolute link into the repository names a path in it, or a README heading."""
-    readme = (ROOT / "README.md").read_text()
-    prose = re.sub(r"^```.*?^```", "", readme, flags=re.M | re.S)
-    headings = {
+def headings(markdown: str) -> set[str]:
+    """The anchors GitHub and mkdocs give the headings of ``markdown``."""
+    prose = re.sub(r"^```.*?^```", "", markdown, flags=re.M | re.S)
+    return {
         re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
         for line in prose.splitlines()
         if re.match(r"#{1,6} ", line)
     }
+
+
+def test_readme_links_lead_to_files_and_headings_that_exist() -> None:
+    """Every absolute link into the repository names a path in it, and a heading of the
+    README or of the linked page when it has a fragment."""
+    readme = (ROOT / "README.md").read_text()
     targets = re.findall(r"\]\((https?://[^)]*)\)", readme)
     assert len(targets) >= 10, targets
     broken = []
     for url in targets:
-        if url.startswith(f"{REPOSITORY}#"):
-            ok = url.split("#", 1)[1] in headings
-        elif url.startswith((f"{REPOSITORY}/blob/main/", f"{REPOSITORY}/tree/main/")):
-            ok = (ROOT / url.split("/main/", 1)[1]).exists()
+        address, _, fragment = url.partition("#")
+        if address == REPOSITORY:
+            ok = fragment in headings(readme)
+        elif address.startswith((f"{REPOSITORY}/blob/main/", f"{REPOSITORY}/tree/main/")):
+            path = ROOT / address.split("/main/", 1)[1]
+            ok = path.exists() and (not fragment or fragment in headings(path.read_text()))
         elif url.startswith(RAW):
             ok = (ROOT / url.removeprefix(RAW)).is_file()
         else:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT, free_port, one
+from tests.docs import all_text
+from tests.servers import free_port, one
 
 from . import projects
 from .console import EVIL, FRONT_END, Console, start, started
@@ -25,10 +26,9 @@ UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
 
 
 def readme_snippet(start: str) -> str:
-    """The README's Python block that starts with ``start``, as written there."""
-    readme = (ROOT / "README.md").read_text()
-    found = re.search(rf"```python\n({re.escape(start)}.*?)```", readme, re.S)
-    assert found is not None, f"the README lost its snippet starting {start!r}"
+    """The docs' Python block that starts with ``start``, as written there."""
+    found = re.search(rf"```python\n({re.escape(start)}.*?)```", all_text(), re.S)
+    assert found is not None, f"the docs lost their snippet starting {start!r}"
     return found.group(1)
 
 

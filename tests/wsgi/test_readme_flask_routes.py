@@ -7,10 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from tests.servers import ROOT
+from tests.docs import section
 
-README = (ROOT / "README.md").read_text()
-SECTION = README.split("<!-- section: flask-routes -->", 1)[1].split("<!-- section:", 1)[0]
+SECTION = section("flask-routes")
 SNIPPETS = re.findall(r"```python\n(.*?)```", SECTION, re.S)
 APP = "https://app.example.com"
 PARTNER = "https://partner.example.com"
