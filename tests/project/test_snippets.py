@@ -10,7 +10,9 @@ no block is left unexecuted, including blocks added later.
 
 from __future__ import annotations
 
+import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,18 @@ def by_page() -> dict[Path, list[tuple[int, str]]]:
     for page, index, code in blocks():
         found.setdefault(page, []).append((index, code))
     return found
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """The debugging page configures logging (``basicConfig``, the ``corecors`` level):
+    put it back, so that later tests see the logging they set up themselves."""
+    root, corecors = logging.getLogger(), logging.getLogger("corecors")
+    handlers, levels = list(root.handlers), (root.level, corecors.level)
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(levels[0])
+    corecors.setLevel(levels[1])
 
 
 @pytest.mark.parametrize("page", list(by_page()), ids=lambda page: page.name)
