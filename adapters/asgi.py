@@ -36,7 +36,7 @@ from ._asgi_answers import (
     no_origin_answer,
     preflight_answer,
 )
-from ._asgi_config import Unconfigured, built_by_starlette, check_flags
+from ._asgi_config import Unconfigured, built_by_starlette, check_flags, warn_outer_middleware
 from ._common import Policy, Router, resolve_policy
 
 Scope = MutableMapping[str, Any]
@@ -167,6 +167,7 @@ class CORSMiddleware:
                 raise
             self._keep(error)
             return
+        warn_outer_middleware(CORSMiddleware)
         self._router: Router | Unconfigured = Router(self.policy)
         # A request without Origin: Vary: Origin only, or a public policy's grant
         # (the same answer for every request, with no Vary). One per policy.

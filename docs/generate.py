@@ -68,6 +68,8 @@ DJANGO_FIXES: dict[str, str] = {
     "W105": "Remove corsheaders.middleware.CorsMiddleware from MIDDLEWARE.",
     "W106": "Rename the setting to the corecors setting the hint names (the closest known one).",
     "W107": "Rename the old setting to its current name, or remove a setting that was removed.",
+    "W108": "Move CORSMiddleware above that middleware in MIDDLEWARE; if it never answers a "
+    "request itself, add corecors.W108 to SILENCED_SYSTEM_CHECKS.",
 }
 
 

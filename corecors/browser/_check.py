@@ -37,6 +37,7 @@ from ._safelist import (
     serialize_origin,
 )
 from ._verdict import (
+    REDIRECT_STATUSES,
     SAFELISTED_METHODS,
     StepKind,
     Verdict,
@@ -48,9 +49,6 @@ from ._verdict import (
     origin_fault,
     refused_preflight,
 )
-
-# Fetch "redirect status"; Chromium treats one as a redirect only with a Location.
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,11 @@ from ._safelist import is_url
 
 StepKind = Literal["preflight", "actual"]
 SAFELISTED_METHODS = ("GET", "HEAD", "POST")
+# 401 asks for credentials, which a preflight never carries (Fetch §4.8): an
+# authentication check answered it. (403 is also how some CORS layers refuse one.)
+_UNAUTHORIZED = 401
+# Fetch "redirect status"; Chromium treats one as a redirect only with a Location.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,16 @@ def missing_allow_origin(
     fix = f"Allow the origin {origin} on the server: {send}."
     refused = not 200 <= status <= 299
     why = ""
-    if refused and step == "preflight":
+    if refused and step == "preflight" and status == _UNAUTHORIZED:
+        why = f" (status {status}: authentication refused the preflight)"
+        fix = (
+            f"A preflight never carries cookies or Authorization, so the {status} came from "
+            "an authentication check that ran before the server's CORS layer: answer "
+            "OPTIONS preflights before authentication (put the CORS middleware first: "
+            "FastAPI's app.add_middleware(CORSMiddleware, ...) after every other "
+            "add_middleware, Django's CORSMiddleware above the authentication middleware)."
+        )
+    elif refused and step == "preflight":
         why = f" (status {status}: the server refused the preflight)"
         wanted = [f"the origin {origin}"]
         if method not in SAFELISTED_METHODS:
@@ -96,6 +110,16 @@ def missing_allow_origin(
                 "of them: the response body or the server's log says which), and "
                 f"answer it with a 2xx status and Access-Control-Allow-Origin: {origin}."
             )
+    elif status in REDIRECT_STATUSES:
+        why = f" (status {status}, a redirect)"
+        fix = (
+            "The redirect carries no CORS headers, so the browser does not follow it: it "
+            "was answered outside the server's CORS layer (Django: CORSMiddleware below "
+            "CommonMiddleware, whose APPEND_SLASH redirects, corecors.W104; a proxy's "
+            "https:// or www. redirect). Make the page call the final URL, or put the "
+            "CORS middleware first so that the redirect carries "
+            f"Access-Control-Allow-Origin: {origin}."
+        )
     elif refused and status >= 400:
         why = f" (status {status})"
         fix = (

@@ -147,6 +147,12 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
         "above 'django.middleware.common.CommonMiddleware'",
     ),
     (
+        "authentication-above-ours",
+        {"MIDDLEWARE": ["myproject.auth.TokenMiddleware", OURS]},
+        "W108",
+        "Move 'corecors.adapters.django.CORSMiddleware' above 'myproject.auth.TokenMiddleware'",
+    ),
+    (
         "old-middleware-left",
         {"MIDDLEWARE": [OURS, "corsheaders.middleware.CorsMiddleware"]},
         "W105",
@@ -301,3 +307,20 @@ def test_old_middleware_alone_is_reported_without_order_warnings(settings: Setti
 
 _SUBCLASS = "tests.django.test_checks.SubclassedCsrf"
 _OLD = "corsheaders.middleware.CorsMiddleware"
+
+
+def test_django_s_own_middleware_above_ours_is_not_reported(settings: Settings) -> None:
+    # Django's default MIDDLEWARE with corecors' placed last: nothing of it answers a
+    # request in its own __call__ (CSRF runs in process_view, after the preflight was
+    # answered), so only CommonMiddleware's redirects are reported (W104).
+    settings.MIDDLEWARE = [
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        CSRF,
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        OURS,
+    ]
+    assert [code for code in corecors_ids(run_check()) if code.startswith("W10")] == ["W104"]
