@@ -24,6 +24,7 @@ from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
 from corecors.options import RegexWording, compile_regex, flag_problem
+from corecors.stack import warn_config
 
 from .._common import Policy, Routable, policies_of
 
@@ -127,7 +128,7 @@ def load_policy(source: Any = None, *, emit_warnings: bool = True) -> LoadedPoli
     loaded = _from_cors_settings(source)
     if emit_warnings:
         for notice in loaded.warnings:
-            warnings.warn(CORSConfigWarning(notice), stacklevel=2)
+            warn_config(CORSConfigWarning(notice))
     return loaded
 
 
