@@ -34,7 +34,9 @@ from corecors.stack import warn_config
 from . import flask as _flask
 from ._common import positional_problem
 from ._flask_cors_options import (
-    ALL_METHODS,
+    ALL_METHODS as _ALL_METHODS,
+)
+from ._flask_cors_options import (
     DEFAULTS,
     KEYWORDS,
     config_options,
@@ -59,16 +61,27 @@ __all__ = [
     "cross_origin",
 ]
 
-# The header names, under flask-cors' constant names.
+#: flask-cors' default methods (``methods`` when unset).
+ALL_METHODS = _ALL_METHODS
+#: ``Access-Control-Allow-Origin`` (flask-cors' constant name).
 ACL_ORIGIN = "Access-Control-Allow-Origin"
+#: ``Access-Control-Allow-Methods`` (flask-cors' constant name).
 ACL_METHODS = "Access-Control-Allow-Methods"
+#: ``Access-Control-Allow-Headers`` (flask-cors' constant name).
 ACL_ALLOW_HEADERS = "Access-Control-Allow-Headers"
+#: ``Access-Control-Expose-Headers`` (flask-cors' constant name).
 ACL_EXPOSE_HEADERS = "Access-Control-Expose-Headers"
+#: ``Access-Control-Allow-Credentials`` (flask-cors' constant name).
 ACL_CREDENTIALS = "Access-Control-Allow-Credentials"
+#: ``Access-Control-Max-Age`` (flask-cors' constant name).
 ACL_MAX_AGE = "Access-Control-Max-Age"
+#: ``Access-Control-Allow-Private-Network`` (flask-cors' constant name).
 ACL_RESPONSE_PRIVATE_NETWORK = "Access-Control-Allow-Private-Network"
+#: ``Access-Control-Request-Method`` (flask-cors' constant name).
 ACL_REQUEST_METHOD = "Access-Control-Request-Method"
+#: ``Access-Control-Request-Headers`` (flask-cors' constant name).
 ACL_REQUEST_HEADERS = "Access-Control-Request-Headers"
+#: ``Access-Control-Request-Private-Network`` (flask-cors' constant name).
 ACL_REQUEST_HEADER_PRIVATE_NETWORK = "Access-Control-Request-Private-Network"
 
 
@@ -113,6 +126,9 @@ class CORS(_flask.CORS):
     def init_app(self, app: Flask, **kwargs: Any) -> None:
         """Wrap ``app.wsgi_app`` (once per app); ``kwargs`` win over the constructor's.
 
+        - ``app`` (``Flask``): the app; its ``app.config`` is read now.
+        - ``**kwargs``: flask-cors' options, as for :class:`CORS`.
+
         Raises :class:`corecors.CORSConfigError` for a bad configuration and
         ``RuntimeError`` when the app already has corecors.
         """
@@ -122,6 +138,8 @@ class CORS(_flask.CORS):
 
     def resolve(self, config: Mapping[str, Any]) -> PathPolicies:
         """The per-path policies for an app with this ``config`` (flask-cors' merge order).
+
+        - ``config`` (``Mapping[str, Any]``): a mapping like ``app.config``.
 
         Returns a :class:`corecors.PathPolicies` of compiled path regexes; raises
         :class:`corecors.CORSConfigError`.
@@ -162,8 +180,13 @@ def cross_origin(*args: object, **kwargs: Any) -> Callable[[View], View]:
 
 
 def build(options: Mapping[str, Any]) -> CORSPolicy:
-    """One CORSPolicy from a full set of flask-cors options; errors and warnings
-    name flask-cors' options and point at the user's line."""
+    """One CORSPolicy from a full set of flask-cors options.
+
+    - ``options`` (``Mapping[str, Any]``): every flask-cors option but ``resources``.
+
+    Raises :class:`corecors.CORSConfigError` naming flask-cors' options; its
+    ``CORSConfigWarning`` points at the user's line.
+    """
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CORSConfigWarning)

@@ -27,17 +27,11 @@ from corecors.options import RegexWording, compile_regex, flag_problem
 from corecors.stack import warn_config
 
 from .._common import Policy, Routable, policies_of
+from .defaults import default_headers, default_methods
 
 #: django-cors-headers' defaults (corsheaders/defaults.py and conf.py, 4.x).
-DEFAULT_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
-DEFAULT_ALLOW_HEADERS = (
-    "accept",
-    "authorization",
-    "content-type",
-    "user-agent",
-    "x-csrftoken",
-    "x-requested-with",
-)
+DEFAULT_ALLOW_METHODS = default_methods
+DEFAULT_ALLOW_HEADERS = default_headers
 DEFAULT_MAX_AGE = 86400
 DEFAULT_URLS_REGEX = r"^.*$"
 

@@ -35,6 +35,7 @@ from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_valu
 
 from .._common import Router, decide_cgi
 from ._decorators import view_policy
+from ._signal_policy import SignalPolicies, enabled_by_signal
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
@@ -104,9 +105,13 @@ class CORSMiddleware:
         # @cross_origin view's own policy replaces the router's (looked for only
         # in a URLconf with decorated views), preflights and error pages included.
         policy = view_policy(request) or router.single or router.for_path(request.path_info)
-        if policy is None:
+        method = request.method or ""
+        decision = None if policy is None else decide_cgi(policy, request.META, method)
+        if (decision is None or decision.refusal is not None) and enabled_by_signal(request):
+            policy = self._signal_policies.for_policy(policy or router.policies[0])
+            decision = decide_cgi(policy, request.META, method)
+        if decision is None:
             return None
-        decision = decide_cgi(policy, request.META, request.method or "")
         if decision.refusal is not None:
             level = logging.WARNING if settings.DEBUG else logging.DEBUG
             self._refusals.log(level, decision.kind, decision.refusal)
@@ -114,6 +119,7 @@ class CORSMiddleware:
 
     def _reload(self) -> Router:
         router = self._router = Router(load_policy().policy)
+        self._signal_policies = SignalPolicies()
         return router
 
     def _setting_changed(self, *, setting: str, **kwargs: Any) -> None:
