@@ -73,8 +73,8 @@ DIFFERENCES: dict[str, str] = {
     "depends on the origin (a cache would serve one origin's answer to another)",
     "intercept_exceptions": "intercept_exceptions=False is ignored: error pages get the CORS "
     "headers too, so the browser shows the error instead of a CORS failure",
-    "automatic_options": "automatic_options=False is ignored: preflights are answered before "
-    "the view runs (corecors.adapters.flask.CORS)",
+    "automatic_options": "automatic_options=False is ignored on CORS(app) and blueprints: "
+    "preflights are answered before Flask's routing (@cross_origin honours it)",
     "resources": "resources patterns match the path as Flask routes it, case-sensitively, "
     "from its start; the corecors spelling: policy=PathPolicies([(re.compile(r'/api/.*'), "
     "CORSPolicy(...))])",
@@ -185,9 +185,10 @@ def policy_options(options: Mapping[str, Any]) -> dict[str, Any]:
 def parse_resources(resources: object) -> list[tuple[re.Pattern[str], dict[str, Any]]]:
     """``resources=`` as ``(compiled pattern, options)`` rules, longest pattern first.
 
-    A pattern matches a path from its start, as flask-cors' ``re.match`` did
+    A regex matches a path from its start, as flask-cors' ``re.match`` did
     (``r"/api/*"`` covers ``/api/v1``), so it is compiled as ``(?:pattern).*``
-    for a full match; ``"*"`` is every path. Raises :class:`CORSConfigError`
+    for a full match; a string without regex characters is one exact path (as
+    in flask-cors); ``"*"`` is every path. Raises :class:`CORSConfigError`
     for another type or a pattern that does not compile.
     """
     if isinstance(resources, Mapping):
@@ -205,16 +206,18 @@ def parse_resources(resources: object) -> list[tuple[re.Pattern[str], dict[str, 
         )
     if rules and any(pattern not in ("*", "/*", r"/.*", ".*") for pattern, _ in rules):
         log_difference("resources")
-    compiled = [(_path_pattern(pattern), opts) for pattern, opts in rules]
-    return sorted(compiled, key=lambda rule: len(rule[0].pattern), reverse=True)
+    rules.sort(key=lambda rule: len(getattr(rule[0], "pattern", str(rule[0]))), reverse=True)
+    return [(_path_pattern(pattern), opts) for pattern, opts in rules]
 
 
 def _path_pattern(pattern: object) -> re.Pattern[str]:
     text = pattern.pattern if isinstance(pattern, re.Pattern) else str(pattern)
     text = ".*" if text == "*" else text
     flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
+    # flask-cors compared a string without regex signs to the path as a whole.
+    whole = isinstance(pattern, str) and not _is_regex(pattern)
     try:
-        return re.compile(f"(?:{text}).*", flags | re.DOTALL)
+        return re.compile(re.escape(text) if whole else f"(?:{text}).*", flags | re.DOTALL)
     except re.error as exc:
         raise problem(
             "resources", pattern, f"does not compile as a regex ({exc})", "fix the regex"

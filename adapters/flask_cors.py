@@ -169,12 +169,14 @@ def cross_origin(*args: object, **kwargs: Any) -> Callable[[View], View]:
     if args:
         raise positional_problem(args)
     _check_names(kwargs)
-    resolve = _one_policy({k: v for k, v in kwargs.items() if k != "resources"})
+    automatic = kwargs.get("automatic_options", True) is not False
+    options = {k: v for k, v in kwargs.items() if k != "resources"}
+    resolve = _one_policy(options, {"automatic_options": True})  # honoured by the view
     resolve({})  # the values are checked here, at import
 
     def decorator(view: View) -> View:
         shown = f"@cross_origin on view {getattr(view, '__qualname__', view)!r}"
-        return decorate_view(view, RouteOptions(resolve, shown))
+        return decorate_view(view, RouteOptions(resolve, shown), automatic_options=automatic)
 
     return decorator
 
@@ -199,10 +201,15 @@ def build(options: Mapping[str, Any]) -> CORSPolicy:
     return policy
 
 
-def _one_policy(kwargs: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], CORSPolicy]:
+def _one_policy(
+    kwargs: Mapping[str, Any], honoured: Mapping[str, Any] | None = None
+) -> Callable[[Mapping[str, Any]], CORSPolicy]:
+    """A route's resolver: flask-cors' defaults, ``app.config``, then ``kwargs``;
+    ``honoured`` overrides options the route applies itself (not logged as ignored)."""
+
     def resolve(config: Mapping[str, Any]) -> CORSPolicy:
         own = {k: v for k, v in config_options(config).items() if k != "resources"}
-        return build({**DEFAULTS, **own, **kwargs})
+        return build({**DEFAULTS, **own, **kwargs, **(honoured or {})})
 
     return resolve
 

@@ -134,3 +134,37 @@ def test_a_blueprint_gets_its_policy() -> None:
 def test_bad_options_raise_naming_flask_cors_option(make: object, shown: str) -> None:
     with pytest.raises(CORSConfigError, match=re.escape(shown)):
         make()  # type: ignore[operator]
+
+
+def test_a_resource_without_regex_characters_is_one_exact_path() -> None:
+    app = app_with()
+    CORS(app, resources=["/othe", "/api/items"])
+    client = app.test_client()
+    origin = {"Origin": "https://app.example"}
+    assert client.get("/api/items", headers=origin).headers[ACL_ORIGIN] == "*"
+    assert ACL_ORIGIN not in client.get("/other", headers=origin).headers
+
+
+def test_cross_origin_honours_automatic_options_false(caplog: pytest.LogCaptureFixture) -> None:
+    app = Flask(__name__)
+
+    @app.route("/own", methods=["GET", "OPTIONS"])
+    @cross_origin(automatic_options=False, origins="https://app.example")
+    def own() -> str:
+        return "the view's own OPTIONS"
+
+    @app.route("/flask")
+    @cross_origin(automatic_options=False)
+    def flask_default() -> str:
+        return "never for OPTIONS"
+
+    client = app.test_client()
+    origin = {"Origin": "https://app.example"}
+    response = client.options("/own", headers=origin)
+    assert response.text == "the view's own OPTIONS"
+    assert response.headers[ACL_ORIGIN] == "https://app.example"
+    preflight = client.options("/own", headers=PREFLIGHT)  # answered before the view
+    assert preflight.headers["Access-Control-Allow-Methods"].startswith("GET, HEAD, POST")
+    assert preflight.text != "the view's own OPTIONS"
+    assert client.options("/flask", headers=origin).text == ""  # Flask's own answer
+    assert "automatic_options" not in caplog.text
