@@ -22,7 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
@@ -37,6 +37,7 @@ from .._common import Router, decide_cgi
 from ._decorators import view_policy
 from ._signal_policy import SignalPolicies, enabled_by_signal
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
+from .signals import check_request_enabled
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -88,7 +89,10 @@ class CORSMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """The async entry point: the same steps as ``__call__``, awaiting the view."""
-        decision = self._decide(request)
+        if check_request_enabled.has_listeners(None):  # receivers may use the ORM: a thread
+            decision = await sync_to_async(self._decide)(request)
+        else:
+            decision = self._decide(request)
         if decision is not None and decision.status is not None:
             return _preflight_response(decision)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))

@@ -9,7 +9,8 @@ if its origin were allowed, with the options of the settings' policy
 (methods, headers, credentials, max-age), preflights included; the origin is
 echoed only once it passed corecors' serialised-origin check. Nothing is sent
 when no receiver is connected. A receiver that raises makes the request fail,
-as in django-cors-headers (``Signal.send``).
+as in django-cors-headers (``Signal.send``). Under ASGI the receivers run in a
+worker thread (``sync_to_async``), so they may use the ORM.
 """
 
 from __future__ import annotations

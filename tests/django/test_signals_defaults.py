@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from django.http import HttpRequest
-from django.test import Client, override_settings
+from django.test import AsyncClient, Client, override_settings
+from django.utils.asyncio import async_unsafe
 
 from corecors.adapters.django.signals import check_request_enabled
 
@@ -18,6 +19,7 @@ received: list[dict[str, Any]] = []
 
 
 def tenant_receiver(sender: object, request: HttpRequest, **kwargs: Any) -> object:
+    async_unsafe(lambda: None)()  # as the ORM: raises in an event loop's thread
     received.append({"sender": sender, "request": request})
     return "yes" if request.headers.get("X-Tenant") == "ok" else None
 
@@ -73,3 +75,11 @@ def test_no_signal_without_an_origin_or_for_an_allowed_one(connected: None) -> N
     Client().get("/stream", HTTP_X_TENANT="ok")
     Client().get("/stream", HTTP_ORIGIN="https://app.example")
     assert received == []
+
+
+@pytest.mark.asyncio
+async def test_the_signal_is_consulted_under_asgi_too(connected: None, settings: Any) -> None:
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+    response = await AsyncClient().get("/async/items", headers={"Origin": ORIGIN, "X-Tenant": "ok"})
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    assert received[-1]["request"].path == "/async/items"
