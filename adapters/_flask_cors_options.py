@@ -29,6 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from corecors import ConfigProblem, CORSConfigError
+from corecors.hints import FLASK_CORS_WILDCARD
 
 logger = logging.getLogger("corecors")
 
@@ -43,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "max_age": None,
     "send_wildcard": False,
     "automatic_options": True,
+    "subdomains": "origins %r matches subdomains only (flask-cors also let evilexample.com "
+    "through); the corecors spelling: allow_origins=['https://*.example.com']",
     "vary_header": True,
     "resources": r"/*",
     "intercept_exceptions": True,
@@ -69,6 +72,8 @@ DIFFERENCES: dict[str, str] = {
     "ends: CORS(app, allow_origins=['https://app.example.com'], allow_credentials=True)",
     "regex_header": "allow_headers %r is a regex: header names are matched literally, so "
     "it allows nothing; list the names: allow_headers=['X-Company-Id'] (or '*')",
+    "subdomains": "origins %r matches subdomains only (flask-cors also let evilexample.com "
+    "through); the corecors spelling: allow_origins=['https://*.example.com']",
     "vary_header": "vary_header=False is ignored: Vary: Origin is sent whenever the answer "
     "depends on the origin (a cache would serve one origin's answer to another)",
     "intercept_exceptions": "intercept_exceptions=False is ignored: error pages get the CORS "
@@ -134,7 +139,7 @@ def _origins(options: Mapping[str, Any], credentials: bool) -> dict[str, Any]:
         if item in ("*", ".*"):
             wildcard = True
         elif _is_regex(item):
-            regexes.append(item)
+            regexes.append(_subdomains(item) if isinstance(item, str) else item)
         else:
             exact.append(item)
     if wildcard:  # answered '*', never a reflected origin (send_wildcard is always on)
@@ -142,6 +147,19 @@ def _origins(options: Mapping[str, Any], credentials: bool) -> dict[str, Any]:
         if credentials:
             log_difference("star_credentials")
     return {"allow_origins": exact, "allow_origin_regex": regexes or None}
+
+
+def _subdomains(item: str) -> str:
+    """flask-cors' ``".*.example.com"`` as the subdomains of example.com it meant:
+    ``https?://(?:[a-z0-9-]+\\.)+example\\.com`` (it also matched ``evilexample.com``)."""
+    match = FLASK_CORS_WILDCARD.fullmatch(item)
+    if match is None:
+        return item
+    scheme = match["scheme"] or "https?"
+    scheme = "https?" if "?" in scheme else scheme
+    domain = match["domain"].replace("\\.", ".")
+    log_difference("subdomains", item)
+    return f"{scheme}://(?:[a-z0-9-]+\\.)+{re.escape(domain)}"
 
 
 def _max_age(value: object) -> object:

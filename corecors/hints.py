@@ -203,9 +203,9 @@ def parse_origin_item(item: str) -> OriginSpec | ConfigProblem:
     return flask_cors_wildcard(item) or regex_origin(item) or joined_origins(item) or spec
 
 
-# flask-cors' habit: ".*.example.com" (any scheme, any prefix), ".*\.example\.com",
-# "https://.*.example.com", "https?://.*.example.com", matched by flask-cors with re.match.
-_FLASK_WILDCARD = re.compile(
+#: flask-cors' habit: ".*.example.com" (any scheme, any prefix), ".*\.example\.com",
+#: "https://.*.example.com", "https?://.*.example.com", matched by flask-cors with re.match.
+FLASK_CORS_WILDCARD = re.compile(
     r"(?:(?P<scheme>https?\??)://)?\.\*(?:\\?\.)?"
     r"(?P<domain>[A-Za-z0-9-]+(?:\\?\.[A-Za-z0-9-]+)+)"
 )
@@ -218,7 +218,7 @@ def flask_cors_wildcard(item: str) -> ConfigProblem | None:
     the scheme given (https when none), matched whole; ``.*`` would also accept
     deeper labels, and flask-cors' prefix match accepted ``example.com.evil.io``.
     """
-    match = _FLASK_WILDCARD.fullmatch(item)
+    match = FLASK_CORS_WILDCARD.fullmatch(item)
     if match is None:
         return None
     scheme = "https?" if "?" in (match["scheme"] or "") else match["scheme"] or "https"

@@ -63,7 +63,7 @@ def test_config_keys_and_init_app_options_are_merged_as_flask_cors_does() -> Non
 
 def test_origin_regexes_match_the_whole_origin() -> None:
     app = app_with()
-    CORS(app, origins=[r".*\.example\.com", "https://exact.example"])
+    CORS(app, origins=[r"https://\w+\.example\.com", "https://exact.example"])
     client = app.test_client()
     good = client.get("/", headers={"Origin": "https://a.example.com"})
     assert good.headers[ACL_ORIGIN] == "https://a.example.com"
@@ -168,3 +168,16 @@ def test_cross_origin_honours_automatic_options_false(caplog: pytest.LogCaptureF
     assert preflight.text != "the view's own OPTIONS"
     assert client.options("/flask", headers=origin).text == ""  # Flask's own answer
     assert "automatic_options" not in caplog.text
+
+
+def test_a_flask_cors_wildcard_origin_means_subdomains_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = app_with()
+    CORS(app, origins=".*.example.com")
+    client = app.test_client()
+    for origin in ("https://a.example.com", "http://a.b.example.com"):
+        assert client.get("/", headers={"Origin": origin}).headers[ACL_ORIGIN] == origin
+    for lookalike in ("https://evilexample.com", "https://example.com", "ftp://a.example.com"):
+        assert ACL_ORIGIN not in client.get("/", headers={"Origin": lookalike}).headers
+    assert "'.*.example.com' matches subdomains only" in caplog.text
