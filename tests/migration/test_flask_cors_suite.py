@@ -11,7 +11,9 @@ listed in docs/migrating-from-flask-cors.md, each with its reason.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -21,7 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 FLASK_CORS = "5.0.0"  # flask-cors 5.0.1+ sdists no longer carry tests/
 DOC = ROOT / "docs" / "migrating-from-flask-cors.md"
 _IMPORT = re.compile(r"\bflask_cors(?:\.core)?\b")
-_PIP = (sys.executable, "-m", "pip", "download", "--no-deps")
+# pip in this environment, else on PATH (a nox cell made by uv has no pip of its own).
+_PIP = (
+    (sys.executable, "-m", "pip")
+    if importlib.util.find_spec("pip")
+    else (shutil.which("pip3") or "pip",)
+) + ("download", "--no-deps")
 _PYTEST = (sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", "-q", "-rfE")
 _OUTCOME = re.compile(r"^(FAILED|ERROR) (\S+)", re.MULTILINE)
 
