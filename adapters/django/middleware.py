@@ -111,7 +111,8 @@ class CORSMiddleware:
         policy = view_policy(request) or router.single or router.for_path(request.path_info)
         method = request.method or ""
         decision = None if policy is None else decide_cgi(policy, request.META, method)
-        if (decision is None or decision.refusal is not None) and enabled_by_signal(request):
+        refused = decision is None or (decision.refusal and decision.refusal.what == "origin")
+        if refused and enabled_by_signal(request):  # django-cors-headers' signal
             policy = self._signal_policies.for_policy(policy or router.policies[0])
             decision = decide_cgi(policy, request.META, method)
         if decision is None:

@@ -83,3 +83,12 @@ async def test_the_signal_is_consulted_under_asgi_too(connected: None, settings:
     response = await AsyncClient().get("/async/items", headers={"Origin": ORIGIN, "X-Tenant": "ok"})
     assert response["Access-Control-Allow-Origin"] == ORIGIN
     assert received[-1]["request"].path == "/async/items"
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=[ORIGIN], CORS_ALLOW_METHODS=["GET"])
+def test_no_signal_for_a_method_refused_to_an_allowed_origin(connected: None) -> None:
+    response = Client().options(
+        "/stream", HTTP_ORIGIN=ORIGIN, HTTP_X_TENANT="ok", HTTP_ACCESS_CONTROL_REQUEST_METHOD="PUT"
+    )
+    assert response.status_code == 400
+    assert received == []
