@@ -271,8 +271,13 @@ def decorate(response: Response, decision: Decision) -> None:
     response.headers = Headers(apply_decision(response.headers.to_wsgi_list(), decision))
 
 
-def decorate_view(view: View, options: RouteOptions) -> View:
-    """The ``@cross_origin`` wrapper: a sync or async view answering its own preflights."""
+def decorate_view(view: View, options: RouteOptions, automatic_options: bool = True) -> View:
+    """The ``@cross_origin`` wrapper: a sync or async view answering its own preflights.
+
+    ``automatic_options=False`` (flask-cors' option): an ``OPTIONS`` request that
+    is not a preflight runs the view, and the route answers ``OPTIONS`` only if
+    it lists the method (Flask answers it otherwise, without CORS headers).
+    """
 
     def before(policy: CORSPolicy) -> Response | None:
         environ = request.environ
@@ -282,7 +287,7 @@ def decorate_view(view: View, options: RouteOptions) -> View:
             environ[ROUTE_HANDLED] = True
             status, headers, body = preflight_parts(decision)
             return current_app.response_class(body, status=status, headers=headers)
-        if method == "OPTIONS":  # not a preflight: Flask's own answer to OPTIONS, decorated
+        if method == "OPTIONS" and automatic_options:  # not a preflight: Flask's answer
             response = current_app.make_default_options_response()
             decorate(response, decision)
             return response
@@ -312,6 +317,7 @@ def decorate_view(view: View, options: RouteOptions) -> View:
     # Flask routes OPTIONS to the view instead of answering it itself, so that an
     # app without any CORS still answers the preflight (with this view's policy).
     setattr(wrapper, VIEW_ATTRIBUTE, options)
-    wrapper.required_methods = {"OPTIONS"}  # type: ignore[attr-defined]
-    wrapper.provide_automatic_options = False  # type: ignore[attr-defined]
+    if automatic_options:
+        wrapper.required_methods = {"OPTIONS"}  # type: ignore[attr-defined]
+        wrapper.provide_automatic_options = False  # type: ignore[attr-defined]
     return cast(View, wrapper)

@@ -27,6 +27,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     ) from exc
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy
+from corecors.engine import warn_config
 
 from ._common import Policy, policies_of, positional_problem, resolve_policy
 from ._flask_routes import (
@@ -224,7 +225,7 @@ class CORS:
         if policy is None:  # a policy= object warned when it was built
             for notice in policies_of(resolved)[0].config_warnings:
                 shown = _config_problem(notice) if notice.option in from_config else notice
-                warnings.warn(CORSConfigWarning(shown), stacklevel=3)
+                warn_config(CORSConfigWarning(shown))
         return resolved
 
     def _route_options(self, where: str, shown: str) -> RouteOptions:

@@ -162,8 +162,37 @@ def assert_cors_allowed(
         send=send,
     )
     if not report.verdict.allowed:
-        raise AssertionError(_failure(method, url, origin, report))
+        message = _failure(method, url, origin, report)
+        if _HEADERS_REFUSED in message:
+            names = _refused_headers(client, url, origin, method, headers, credentials)
+            message += f"\nThe request headers the server refused: {', '.join(names)}"
+        raise AssertionError(message)
     return report.verdict
+
+
+# The body of a preflight corecors refused for its headers (it never names them:
+# nothing from a request is echoed); the test helper finds them by asking again.
+_HEADERS_REFUSED = "CORS preflight refused: headers not allowed"
+
+
+def _refused_headers(
+    client: Any,
+    url: str,
+    origin: str,
+    method: str,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+    credentials: bool,
+) -> list[str]:
+    """The request headers whose own preflight is refused, each asked alone (lower-cased)."""
+    pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
+    return [
+        name.lower()
+        for name, value in pairs
+        if not cors_verdict(
+            client, url, origin=origin, method=method, headers=[(name, value)],
+            credentials=credentials, send=False,
+        ).allowed
+    ]  # fmt: skip
 
 
 def assert_cors_blocked(

@@ -23,20 +23,14 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
-from corecors.engine import RegexWording, compile_regex, flag_problem
+from corecors.engine import RegexWording, compile_regex, flag_problem, warn_config
 
 from .._common import Policy, Routable, policies_of
+from .defaults import default_headers, default_methods
 
 #: django-cors-headers' defaults (corsheaders/defaults.py and conf.py, 4.x).
-DEFAULT_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
-DEFAULT_ALLOW_HEADERS = (
-    "accept",
-    "authorization",
-    "content-type",
-    "user-agent",
-    "x-csrftoken",
-    "x-requested-with",
-)
+DEFAULT_ALLOW_METHODS = default_methods
+DEFAULT_ALLOW_HEADERS = default_headers
 DEFAULT_MAX_AGE = 86400
 DEFAULT_URLS_REGEX = r"^.*$"
 
@@ -127,7 +121,7 @@ def load_policy(source: Any = None, *, emit_warnings: bool = True) -> LoadedPoli
     loaded = _from_cors_settings(source)
     if emit_warnings:
         for notice in loaded.warnings:
-            warnings.warn(CORSConfigWarning(notice), stacklevel=2)
+            warn_config(CORSConfigWarning(notice))
     return loaded
 
 

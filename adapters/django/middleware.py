@@ -22,7 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
@@ -39,7 +39,9 @@ from corecors.engine import (
 
 from .._common import Router, decide_cgi
 from ._decorators import view_policy
+from ._signal_policy import SignalPolicies, enabled_by_signal
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
+from .signals import check_request_enabled
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -91,7 +93,10 @@ class CORSMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """The async entry point: the same steps as ``__call__``, awaiting the view."""
-        decision = self._decide(request)
+        if check_request_enabled.has_listeners(None):  # receivers may use the ORM: a thread
+            decision = await sync_to_async(self._decide)(request)
+        else:
+            decision = self._decide(request)
         if decision is not None and decision.status is not None:
             return _preflight_response(decision)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
@@ -108,9 +113,14 @@ class CORSMiddleware:
         # @cross_origin view's own policy replaces the router's (looked for only
         # in a URLconf with decorated views), preflights and error pages included.
         policy = view_policy(request) or router.single or router.for_path(request.path_info)
-        if policy is None:
+        method = request.method or ""
+        decision = None if policy is None else decide_cgi(policy, request.META, method)
+        refused = decision is None or (decision.refusal and decision.refusal.what == "origin")
+        if refused and enabled_by_signal(request):  # django-cors-headers' signal
+            policy = self._signal_policies.for_policy(policy or router.policies[0])
+            decision = decide_cgi(policy, request.META, method)
+        if decision is None:
             return None
-        decision = decide_cgi(policy, request.META, request.method or "")
         if decision.refusal is not None:
             level = logging.WARNING if settings.DEBUG else logging.DEBUG
             self._refusals.log(level, decision.kind, decision.refusal)
@@ -118,6 +128,7 @@ class CORSMiddleware:
 
     def _reload(self) -> Router:
         router = self._router = Router(load_policy().policy)
+        self._signal_policies = SignalPolicies()
         return router
 
     def _setting_changed(self, *, setting: str, **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ from ._errors import CODES as CODES
 from ._errors import ConfigProblem as ConfigProblem
 from ._errors import CORSConfigError as CORSConfigError
 from ._errors import CORSConfigWarning as CORSConfigWarning
+from ._hints import FLASK_CORS_WILDCARD as FLASK_CORS_WILDCARD
 from ._memo import Memo as Memo
 from ._memo import RefusalLog as RefusalLog
 from ._options import RegexWording as RegexWording
@@ -34,4 +35,5 @@ from ._response import apply_decision as apply_decision
 from ._response import merge_vary as merge_vary
 from ._response import preflight_parts as preflight_parts
 from ._response import vary_value as vary_value
+from ._stack import warn_config as warn_config
 from ._tokens import MAX_REQUEST_HEADERS_LENGTH as MAX_REQUEST_HEADERS_LENGTH

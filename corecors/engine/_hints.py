@@ -200,7 +200,40 @@ def parse_origin_item(item: str) -> OriginSpec | ConfigProblem:
         return spec
     if item.lower().startswith("file:"):
         return file_origin(item)
-    return regex_origin(item) or joined_origins(item) or spec
+    return flask_cors_wildcard(item) or regex_origin(item) or joined_origins(item) or spec
+
+
+#: flask-cors' habit: ".*.example.com" (any scheme, any prefix), ".*\.example\.com",
+#: "https://.*.example.com", "https?://.*.example.com", matched by flask-cors with re.match.
+FLASK_CORS_WILDCARD = re.compile(
+    r"(?:(?P<scheme>https?\??)://)?\.\*(?:\\?\.)?"
+    r"(?P<domain>[A-Za-z0-9-]+(?:\\?\.[A-Za-z0-9-]+)+)"
+)
+
+
+def flask_cors_wildcard(item: str) -> ConfigProblem | None:
+    r"""E001 for a flask-cors-style wildcard regex, with the full-match regex to use.
+
+    The regex offered is ``https://[^.]+\.example\.com``: one subdomain label,
+    the scheme given (https when none), matched whole; ``.*`` would also accept
+    deeper labels, and flask-cors' prefix match accepted ``example.com.evil.io``.
+    """
+    match = FLASK_CORS_WILDCARD.fullmatch(item)
+    if match is None:
+        return None
+    scheme = "https?" if "?" in (match["scheme"] or "") else match["scheme"] or "https"
+    domain = match["domain"].replace("\\.", ".")
+    regex = f"{scheme}://[^.]+{re.escape('.' + domain)}"
+    return ConfigProblem.templated(
+        "E001",
+        "allow_origins",
+        item,
+        "is a flask-cors-style wildcard regex, and {allow_origins} takes exact origins and "
+        "the patterns 'https://*.example.com' and 'http://localhost:*'",
+        f"move it to {{allow_origin_regex}}=[{_literal(_raw(regex))}] (matched against the "
+        f"whole origin: one subdomain label of {domain}), or write the pattern "
+        f"{{allow_origins}}=['{scheme.rstrip('?')}://*.{domain}'] for subdomains at any depth",
+    )
 
 
 def header_problem(option: str, item: str) -> ConfigProblem:
@@ -223,7 +256,7 @@ def strings(option: str, value: object, problems: list[ConfigProblem]) -> list[s
             )
         )
         return []
-    good = []
+    good: list[str] = []
     for item in value:
         if isinstance(item, str):
             good.append(item)
@@ -235,7 +268,31 @@ def strings(option: str, value: object, problems: list[ConfigProblem]) -> list[s
                     "E011", option, item, "every item must be a string", "write it in quotes"
                 )
             )
-    return good
+    return split_list(option, value, good, problems)
+
+
+def split_list(
+    option: str, value: object, items: list[str], problems: list[ConfigProblem]
+) -> list[str]:
+    """One problem, with the whole corrected list, for items with surrounding spaces
+    (empty ones dropped): the mark of ``"a/, b".split(",")`` on an environment variable. Returns
+    the items stripped (and origins normalised), so that they are checked no further."""
+    if len(items) < 2 or all(item == item.strip() for item in items):
+        return items  # one item keeps its own message
+    fixed = [normalised_item(option, item.strip()) for item in items if item.strip()]
+    slash = ".rstrip('/')" if option == "allow_origins" else ""
+    problems.append(
+        ConfigProblem.templated(
+            "E001" if option == "allow_origins" else "E011",
+            option,
+            value,
+            "has items with surrounding spaces, as a comma-separated "
+            "string split with .split(',') gives (an environment variable?)",
+            f"use {{{option}}}={_literal(repr(fixed))}; from an environment variable: "
+            f"[item.strip(){slash} for item in os.environ['NAME'].split(',') if item.strip()]",
+        )
+    )
+    return fixed
 
 
 def token_fix(value: str) -> str:

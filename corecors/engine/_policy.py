@@ -7,7 +7,6 @@ points, ``actual()`` and ``preflight()``; ``decide()`` is the convenience over b
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
@@ -28,6 +27,7 @@ from ._memo import Memo
 from ._options import Options, RegexOption, validate
 from ._origins import MAX_ORIGIN_LENGTH
 from ._refusals import NearMisses, not_allowed, refused_method, refused_origin, worded
+from ._stack import warn_config
 from ._tokens import (
     MAX_REQUEST_HEADERS_LENGTH,
     SAFELISTED_METHODS,
@@ -126,7 +126,7 @@ class CORSPolicy:
         if problems:
             raise CORSConfigError(problems)
         for notice in notices:
-            warnings.warn(CORSConfigWarning(notice), stacklevel=2)
+            warn_config(CORSConfigWarning(notice))
         self.config_warnings = tuple(notices)
         self._name = vocabulary
         self._precompute(options)
