@@ -8,16 +8,23 @@ under ``bytes`` keys, so a repeated request costs one dict lookup
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import contextlib
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, NamedTuple
 
 from corecors import CORSPolicy, Decision
 from corecors.decision import MAX_METHOD_LENGTH, Refusal
+from corecors.lookup import NEEDS_LOOKUP
 from corecors.memo import Memo
 from corecors.origins import MAX_ORIGIN_LENGTH
 from corecors.response import preflight_parts
 from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+_TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
+_ERROR_BODY = b"Internal Server Error"
 
 # Values longer than the core accepts are cut to one byte over the limit before
 # decoding, so a hostile 1 MiB header costs a slice, not a 1 MiB decode, and is
@@ -70,14 +77,17 @@ def no_origin_answer(policy: CORSPolicy) -> Actual:
     return _actual_of(policy.decide("GET", None))
 
 
-def actual_answer(policy: CORSPolicy, origin: bytes) -> Actual:
-    """The encoded answer for a request with this ``Origin``, remembered by its bytes."""
+def actual_answer(policy: CORSPolicy, origin: bytes) -> Actual | None:
+    """The encoded answer for a request with this ``Origin``, remembered by its bytes;
+    None under an ``allow_origin_func`` (its answers change): await :func:`looked_up_actual`."""
     memo = policy.memo
     remembered = memo is not None and len(origin) <= _MEMO_KEY_BYTES  # never hash a huge value
     if remembered:
         answer: Actual | None = memo.entries.get(origin)  # type: ignore[union-attr]
         if answer is not None:
             return answer
+    if policy.lookup is not None:
+        return None
     answer = _actual_of(policy.actual(origin[:ORIGIN_CUT].decode("latin-1")))
     if remembered:
         memo.put(origin, answer)  # type: ignore[union-attr]
@@ -86,8 +96,9 @@ def actual_answer(policy: CORSPolicy, origin: bytes) -> Actual:
 
 def preflight_answer(
     policy: CORSPolicy, origin: bytes, method: bytes, headers: bytes | None, private_network: bool
-) -> Preflight:
-    """The encoded preflight response, remembered by the request's header bytes."""
+) -> Preflight | None:
+    """The encoded preflight response, remembered by the request's header bytes; None
+    under an ``allow_origin_func``: await :func:`looked_up_preflight`."""
     memo = policy.memo
     size = len(origin) + len(method) + (0 if headers is None else len(headers))
     remembered = memo is not None and size <= _MEMO_KEY_BYTES  # never hash a huge value
@@ -96,6 +107,8 @@ def preflight_answer(
         answer: Preflight | None = memo.entries.get(key)  # type: ignore[union-attr]
         if answer is not None:
             return answer
+    if policy.lookup is not None:
+        return None
     decision = policy.preflight(
         origin[:ORIGIN_CUT].decode("latin-1"),
         method[:METHOD_CUT].decode("latin-1"),
@@ -123,3 +136,84 @@ def _encoded_preflight(memo: Memo | None, decision: Decision) -> Preflight:
         if memo is not None:
             memo.put(key, parts)
     return Preflight("preflight", decision.refusal, parts.status, parts.headers, parts.body)
+
+
+# --- allow_origin_func: answers that change, awaited ---------------------------------------
+
+
+async def looked_up_actual(policy: CORSPolicy, origin: bytes, host: str | None) -> Actual:
+    """The encoded answer under an ``allow_origin_func``: the core decides (the static
+    rules, then the function's kept answer), awaiting the function when it must."""
+    text = origin[:ORIGIN_CUT].decode("latin-1")
+    decision = policy.actual(text, host)
+    if decision is NEEDS_LOOKUP:
+        allowed = await policy.lookup.aresolve(text, host)  # type: ignore[union-attr]
+        decision = policy.actual(text, host, allowed)
+    return _encoded_actual(policy.memo, decision)
+
+
+async def looked_up_preflight(
+    policy: CORSPolicy,
+    origin: bytes,
+    method: bytes,
+    headers: bytes | None,
+    private_network: bool,
+    host: str | None,
+) -> Preflight:
+    """The preflight response under an ``allow_origin_func`` (see :func:`looked_up_actual`)."""
+    request = (
+        origin[:ORIGIN_CUT].decode("latin-1"),
+        method[:METHOD_CUT].decode("latin-1"),
+        None if headers is None else headers[:REQUEST_HEADERS_CUT].decode("latin-1"),
+        private_network,
+    )
+    decision = policy.preflight(*request, host)
+    if decision is NEEDS_LOOKUP:
+        allowed = await policy.lookup.aresolve(request[0], host)  # type: ignore[union-attr]
+        decision = policy.preflight(*request, host, allowed)
+    return _encoded_preflight(policy.memo, decision)
+
+
+def _encoded_actual(memo: Memo | None, decision: Decision) -> Actual:
+    """A decision encoded once: the core keeps one Decision per (origin, answer), so the
+    encoding is remembered by the Decision's identity (an int key: no other layer's)."""
+    if memo is None:
+        return _actual_of(decision)
+    entry: tuple[Decision, Actual] | None = memo.entries.get(id(decision))
+    if entry is None or entry[0] is not decision:  # an id may be reused once freed
+        entry = (decision, _actual_of(decision))
+        memo.put(id(decision), entry)
+    return entry[1]
+
+
+async def send_preflight(send: Send, answer: Preflight) -> None:
+    # A fresh list: an outer middleware may edit it in place.
+    await send(
+        {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)}
+    )
+    await send({"type": "http.response.body", "body": answer.body, "more_body": False})
+
+
+async def send_error(send: Send, block: RawHeaders) -> None:
+    """A 500 with the CORS headers, for an app that failed before responding.
+
+    Starlette's ServerErrorMiddleware sits outside user middleware, so its 500
+    would reach the browser without CORS headers and show up as a misleading
+    CORS error; the caller re-raises for the server to log. (Wrapping the whole
+    app instead, CORSMiddleware(app), decorates the framework's own 500 page.)
+    """
+    # The client may already be gone; the application's exception matters more
+    # than ours, so a failure to send the 500 must not replace it.
+    with contextlib.suppress(Exception):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 500,
+                "headers": [
+                    *block,
+                    _TEXT_PLAIN,
+                    (b"content-length", b"%d" % len(_ERROR_BODY)),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": _ERROR_BODY, "more_body": False})

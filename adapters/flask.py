@@ -145,6 +145,7 @@ class CORS:
             problems = [_on_route(p, f"blueprint {app.name!r}") for p in problems]
         if problems:
             raise CORSConfigError(problems)
+        self._apps: list[CORSMiddleware] = []  # the middleware of each initialised app
         # policy=None is the same as no policy= at all.
         self._options = {k: v for k, v in options.items() if not (k == "policy" and v is None)}
         if isinstance(app, Blueprint):
@@ -184,6 +185,23 @@ class CORS:
             middleware = CORSMiddleware(table.layer.app, policy=policy, debug=debug)
             table.layer.app = middleware
         app.extensions["corecors"] = middleware
+        self._apps.append(middleware)
+
+    def reconfigure(self, policy: Policy) -> None:
+        """:meth:`corecors.adapters.wsgi.CORSMiddleware.reconfigure` on the middleware of
+        every app this ``CORS`` initialised (``app.extensions["corecors"]``): an atomic
+        swap; a request in flight finishes with the policy it started with. Route
+        policies (blueprints, ``cross_origin``) keep theirs. Raises
+        :class:`corecors.CORSConfigError` for a wrong type or an ``async def``
+        ``allow_origin_func`` (Flask is synchronous: E005)."""
+        for middleware in self._apps:
+            middleware.reconfigure(policy)
+
+    def invalidate(self, origin: str | None = None) -> None:
+        """Drop the kept ``allow_origin_func`` answers for ``origin`` (all with None) in
+        the policies of every app this ``CORS`` initialised (docs/dynamic-origins.md)."""
+        for middleware in self._apps:
+            middleware.invalidate(origin)
 
     def resolve(self, config: Mapping[str, Any]) -> Policy:
         """The policy for an app with this ``config`` (keyword arguments win).

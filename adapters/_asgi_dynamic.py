@@ -1,0 +1,81 @@
+"""The ASGI middleware's dynamic side (docs/dynamic-origins.md): its compiled state as
+one swappable object, ``reconfigure``/``invalidate``, and the Host an
+``allow_origin_func`` may take."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from corecors import CORSConfigError, CORSPolicy
+from corecors.lookup import MAX_HOST_LENGTH
+
+from ._asgi_answers import no_origin_answer
+from ._asgi_config import Unconfigured
+from ._common import Instances, Policy, Router, invalidate_policies, resolve_policy
+
+Scope = MutableMapping[str, Any]
+
+LIVE = Instances()
+
+
+class Routes(Router):
+    """The router and, per policy, the answer for a request without Origin: the
+    middleware's whole compiled state, swapped as one object by ``reconfigure``."""
+
+    __slots__ = ("no_origin",)
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__(policy)
+        # A request without Origin: Vary: Origin only, or a public policy's grant
+        # (the same answer for every request, with no Vary). One per policy.
+        self.no_origin = {policy: no_origin_answer(policy) for policy in self.policies}
+
+
+class Reconfigurable:
+    """``reconfigure`` and ``invalidate`` of the ASGI ``CORSMiddleware`` (a mixin)."""
+
+    _router: Routes | Unconfigured
+    policy: Policy
+    config_error: CORSConfigError | None
+
+    def reconfigure(self, policy: Policy) -> None:
+        """Answer with ``policy`` (a ``CORSPolicy`` or ``PathPolicies``) from now on.
+
+        The swap is one attribute assignment of an immutable compiled state (the router
+        and its encoded answers): a request reads it once when it starts, so a request in
+        flight finishes with the policy it started with and every later one gets the new
+        one; none sees a mix. Safe from any thread or task. The new policy's
+        ``allow_origin_func`` answers start empty. Clears a kept configuration error.
+        Raises :class:`corecors.CORSConfigError` (nothing changes) for a wrong type.
+        """
+        policy = resolve_policy(policy, {})
+        self._router = Routes(policy)  # the one assignment requests read
+        self.policy = policy
+        self.config_error = None
+
+    def invalidate(self, origin: str | None = None) -> None:
+        """Drop the kept ``allow_origin_func`` answers for ``origin`` (``str``, exactly as
+        browsers send it), or all of them (None, the default), in every policy of this
+        middleware. A lookup already in flight still answers the requests waiting for
+        it, but its answer is not kept; the next request asks the function again."""
+        router = self._router
+        if isinstance(router, Routes):
+            invalidate_policies(router.policy, origin)
+
+
+def host_of(scope: Scope, policy: CORSPolicy) -> str | None:
+    """The request's Host header, for an ``allow_origin_func`` that takes it (else None)."""
+    if policy.lookup is None or not policy.lookup.takes_host:
+        return None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return value[: MAX_HOST_LENGTH + 1].decode("latin-1")  # type: ignore[no-any-return]
+    return None
+
+
+def invalidate(origin: str | None = None) -> int:
+    """:meth:`CORSMiddleware.invalidate` on every ASGI middleware of this process, those
+    built by Starlette's ``add_middleware`` included: for a message from another process
+    (docs/dynamic-origins.md, Redis). Returns how many middleware there were."""
+    return LIVE.invalidate(origin)
