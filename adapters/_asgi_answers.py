@@ -81,16 +81,16 @@ def actual_answer(policy: CORSPolicy, origin: bytes) -> Actual | None:
     """The encoded answer for a request with this ``Origin``, remembered by its bytes;
     None under an ``allow_origin_func`` (its answers change): await :func:`looked_up_actual`."""
     memo = policy.memo
-    remembered = memo is not None and len(origin) <= _MEMO_KEY_BYTES  # never hash a huge value
+    remembered = len(origin) <= _MEMO_KEY_BYTES  # never hash a huge value
     if remembered:
-        answer: Actual | None = memo.entries.get(origin)  # type: ignore[union-attr]
+        answer: Actual | None = memo.entries.get(origin)
         if answer is not None:
             return answer
     if policy.lookup is not None:
         return None
     answer = _actual_of(policy.actual(origin[:ORIGIN_CUT].decode("latin-1")))
     if remembered:
-        memo.put(origin, answer)  # type: ignore[union-attr]
+        memo.put(origin, answer)
     return answer
 
 
@@ -101,10 +101,10 @@ def preflight_answer(
     under an ``allow_origin_func``: await :func:`looked_up_preflight`."""
     memo = policy.memo
     size = len(origin) + len(method) + (0 if headers is None else len(headers))
-    remembered = memo is not None and size <= _MEMO_KEY_BYTES  # never hash a huge value
+    remembered = size <= _MEMO_KEY_BYTES  # never hash a huge value
     key = (origin, method, headers, private_network)
     if remembered:
-        answer: Preflight | None = memo.entries.get(key)  # type: ignore[union-attr]
+        answer: Preflight | None = memo.entries.get(key)
         if answer is not None:
             return answer
     if policy.lookup is not None:
@@ -117,11 +117,11 @@ def preflight_answer(
     )
     answer = _encoded_preflight(memo, decision)
     if remembered:
-        memo.put(key, answer)  # type: ignore[union-attr]
+        memo.put(key, answer)
     return answer
 
 
-def _encoded_preflight(memo: Memo | None, decision: Decision) -> Preflight:
+def _encoded_preflight(memo: Memo, decision: Decision) -> Preflight:
     """The preflight response of ``decision``, encoded once per distinct response.
 
     Hostile requests are too big to remember by their own bytes, but they all
@@ -129,12 +129,11 @@ def _encoded_preflight(memo: Memo | None, decision: Decision) -> Preflight:
     (a key of bounded size; its first item, an int, is no request key's).
     """
     key = (decision.status, decision.headers, decision.vary, decision.body)
-    parts: Preflight | None = None if memo is None else memo.entries.get(key)
+    parts: Preflight | None = memo.entries.get(key)
     if parts is None:
         status, block, body = preflight_parts(decision)
         parts = Preflight("parts", None, status, _encode(block), body)
-        if memo is not None:
-            memo.put(key, parts)
+        memo.put(key, parts)
     return Preflight("preflight", decision.refusal, parts.status, parts.headers, parts.body)
 
 
@@ -174,11 +173,9 @@ async def looked_up_preflight(
     return _encoded_preflight(policy.memo, decision)
 
 
-def _encoded_actual(memo: Memo | None, decision: Decision) -> Actual:
+def _encoded_actual(memo: Memo, decision: Decision) -> Actual:
     """A decision encoded once: the core keeps one Decision per (origin, answer), so the
     encoding is remembered by the Decision's identity (an int key: no other layer's)."""
-    if memo is None:
-        return _actual_of(decision)
     entry: tuple[Decision, Actual] | None = memo.entries.get(id(decision))
     if entry is None or entry[0] is not decision:  # an id may be reused once freed
         entry = (decision, _actual_of(decision))

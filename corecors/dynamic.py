@@ -38,7 +38,7 @@ class DynamicOrigins:
     if TYPE_CHECKING:
         lookup: OriginLookup | None
         matcher: OriginMatcher
-        memo: Memo | None
+        memo: Memo
 
         def _granted(self, allow_origin: str) -> Decision: ...
         def _refuse_actual(self, origin: str) -> Decision: ...
@@ -64,14 +64,13 @@ class DynamicOrigins:
             return NEEDS_LOOKUP
         key = (origin, allowed)  # a pair: no other memo key of the core is one
         memo = self.memo
-        decision: Decision | None = None if memo is None else memo.get(key)
+        decision: Decision | None = memo.get(key)
         if decision is None:
             allow_origin = self.matcher.after_lookup(origin, allowed)
             decision = (
                 self._refuse_actual(origin) if allow_origin is None else self._granted(allow_origin)
             )
-            if memo is not None:
-                memo.put(key, decision)
+            memo.put(key, decision)
         return decision
 
     def _preflight_looked_up(
@@ -82,7 +81,7 @@ class DynamicOrigins:
         if allowed is None:
             return NEEDS_LOOKUP
         memo = self.memo
-        if memo is None or not bounded:  # never hash a huge value
+        if not bounded:  # never hash a huge value
             return self._decide_preflight(*request, allowed)
         key = (request, allowed)  # a pair whose first item is a tuple: unique
         decision: Decision | None = memo.get(key)

@@ -142,10 +142,7 @@ class FailureLog:
         with self._lock:
             failures, self._failing = self._failing, 0
             self._seen.clear()
-        if failures:
-            logger.warning(
-                "CORS: allow_origin_func answers again, after %d failed lookups", failures
-            )
+        logger.warning("CORS: allow_origin_func answers again, after %d failed lookups", failures)
 
 
 class OriginLookup:
@@ -157,14 +154,15 @@ class OriginLookup:
     - ``ttl`` (``float`` seconds): how long an answer is kept; 0 keeps none.
     - ``timeout`` (``float | None`` seconds): past it the lookup refuses; None waits for
       ever (a sync function is then called in the request's thread; with a timeout it
-      runs on a small pool of threads, ``WORKERS``, so that a hung call can be left).
+      runs on a daemon thread, at most ``WORKERS`` at once, so that a hung call can be
+      left behind; with all of them hung, lookups fail at once with :class:`LookupBusy`).
 
     Thread-safe. :meth:`invalidate` drops answers; the counters ``calls`` and
     ``failures`` count function calls and failed ones (for tests and metrics).
     """
 
     LIMIT = 4096
-    WORKERS = 8
+    WORKERS = 32
 
     def __init__(self, func: Callable[..., Any], ttl: float, timeout: float | None) -> None:
         self.func = func
@@ -179,8 +177,11 @@ class OriginLookup:
         self._lock = threading.Lock()
         self._generation = 0  # bumped by invalidate(): older lookups are not cached
         self._flights: dict[Key, _Flight] = {}
-        self._tasks: dict[Key, asyncio.Future[bool]] = {}
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        # One task per key and event loop (a future belongs to its loop).
+        self._tasks: dict[tuple[asyncio.AbstractEventLoop, Key], asyncio.Future[bool]] = {}
+        # Sync calls under a timeout run on daemon threads, at most WORKERS at once: a
+        # hung call never blocks the process's exit, and hung calls cannot pile up.
+        self._slots = threading.BoundedSemaphore(self.WORKERS)
 
     def key(self, origin: str, host: str | None) -> Key:
         """The cache key: the host counts only for a function that takes it."""
@@ -229,12 +230,12 @@ class OriginLookup:
                     answers.clear()
             answers[key] = (now + self.ttl, answer)
 
-    def _arguments(self, origin: str, host: str | None) -> tuple[str, ...] | None:
+    def _arguments(self, origin: str, host: str | None) -> tuple[str | None, ...] | None:
         if not self.takes_host:
             return (origin,)
         if host is not None and len(host) > MAX_HOST_LENGTH:
             return None  # never hand a huge value to the store
-        return (origin, host)  # type: ignore[return-value]
+        return (origin, host)
 
     # --- sync: threads -------------------------------------------------------------------
 
@@ -273,12 +274,12 @@ class OriginLookup:
             if self.timeout is None:
                 result = self.func(*arguments)
             else:
-                context = contextvars.copy_context()  # the request's context variables
-                future = self._executor().submit(context.run, self.func, *arguments)
-                result = future.result(self.timeout)
-        except concurrent.futures.TimeoutError:
-            return self._failed(origin, f"took longer than {self.timeout:g} s", None)
-        except Exception as error:
+                future = self._in_thread(arguments)
+                done, _ = concurrent.futures.wait([future], self.timeout)
+                if not done:
+                    return self._failed(origin, f"took longer than {self.timeout:g} s", None)
+                result = future.result()
+        except Exception as error:  # the store's own TimeoutError included
             return self._failed(origin, "raised", error)
         if inspect.isawaitable(result):  # an async function the checks could not see
             _close(result)
@@ -286,16 +287,26 @@ class OriginLookup:
         self.log.succeeded()
         return result is True
 
-    def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
-        pool = self._pool
-        if pool is None:
-            with self._lock:
-                pool = self._pool
-                if pool is None:
-                    pool = self._pool = concurrent.futures.ThreadPoolExecutor(
-                        self.WORKERS, thread_name_prefix="corecors-lookup"
-                    )
-        return pool
+    def _in_thread(self, arguments: tuple[str | None, ...]) -> concurrent.futures.Future[Any]:
+        """Call a sync ``func`` on a daemon thread (the request's context variables
+        copied); a future that fails at once when ``WORKERS`` calls are in flight."""
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        future.set_running_or_notify_cancel()  # running: a caller giving up cannot cancel it
+        if not self._slots.acquire(blocking=False):
+            future.set_exception(LookupBusy(f"{self.WORKERS} lookups are already in flight"))
+            return future
+        context = contextvars.copy_context()
+
+        def run() -> None:
+            try:
+                future.set_result(context.run(self.func, *arguments))
+            except Exception as error:
+                future.set_exception(error)
+            finally:
+                self._slots.release()
+
+        threading.Thread(target=run, name="corecors-lookup", daemon=True).start()
+        return future
 
     def _failed(self, origin: str, reason: str, error: BaseException | None) -> bool | None:
         """Count and log a failed lookup; None: no answer (refused, never kept)."""
@@ -315,9 +326,9 @@ class OriginLookup:
         if answer is not None:
             return answer
         loop = asyncio.get_running_loop()
-        task = self._tasks.get(key)
-        if task is None or task.get_loop() is not loop:
-            task = self._tasks[key] = loop.create_task(self._flight(key, origin, host))
+        task = self._tasks.get((loop, key))
+        if task is None:
+            task = self._tasks[loop, key] = loop.create_task(self._flight(key, origin, host))
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.timeout)
         except TimeoutError:  # the flight itself logs and ends at the same deadline
@@ -329,8 +340,7 @@ class OriginLookup:
         try:
             answer = await self._call_async(origin, host)
         finally:
-            if self._tasks.get(key) is asyncio.current_task():
-                del self._tasks[key]
+            del self._tasks[asyncio.get_running_loop(), key]
             self._keep(key, generation, answer)
         return answer is True
 
@@ -339,20 +349,25 @@ class OriginLookup:
         if arguments is None:
             return False
         self.calls += 1
-        try:
-            if self.is_async:
-                result = await asyncio.wait_for(self.func(*arguments), self.timeout)
-            else:
-                loop = asyncio.get_running_loop()
-                context = contextvars.copy_context()
-                call = loop.run_in_executor(self._executor(), context.run, self.func, *arguments)
-                result = await asyncio.wait_for(call, self.timeout)
-        except TimeoutError:
+        call: asyncio.Future[Any] = (
+            asyncio.ensure_future(self.func(*arguments))
+            if self.is_async
+            else asyncio.wrap_future(self._in_thread(arguments))
+        )
+        done, _ = await asyncio.wait((call,), timeout=self.timeout)
+        if not done:
+            call.cancel()
             return self._failed(origin, f"took longer than {self.timeout:g} s", None)
-        except Exception as error:
+        try:
+            result = call.result()
+        except Exception as error:  # the store's own TimeoutError included
             return self._failed(origin, "raised", error)
         self.log.succeeded()
         return result is True
+
+
+class LookupBusy(RuntimeError):
+    """Every lookup thread is busy (calls slower than their timeout): refused at once."""
 
 
 class _Flight:
@@ -375,6 +390,4 @@ class _Flight:
 
 def _close(awaitable: object) -> None:
     """Close a coroutine that will never be awaited (no "never awaited" warning)."""
-    close = getattr(awaitable, "close", None)
-    if close is not None:
-        close()
+    getattr(awaitable, "close", lambda: None)()

@@ -66,7 +66,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
       (allowed or refused) is kept per (origin, host); 0 keeps none.
     - ``origin_lookup_timeout`` (``float | None`` s, default 5.0): past it a lookup refuses
       (fail closed); None waits for ever (``corecors.lookup``: a sync function then runs
-      in the request's thread, else on a small pool).
+      in the request's thread, else on a daemon thread).
     - ``vocabulary`` (``Callable[[str], str] | None``, keyword only, default None): an option's
       name in refusal reasons and log lines, from its keyword (Django: ``CORS_ALLOWED_ORIGINS``).
 
@@ -179,7 +179,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         for origin in options.exact_origins:
             self.granted[origin] = self._granted(matcher.allow_origin(origin) or origin)
         self._near = NearMisses(options.exact_origins, options.origin_patterns)  # refusals only
-        self.memo: Memo | None = Memo()  # the one memo; with allow_origin_func: see .dynamic
+        self.memo = Memo()  # the one memo; with allow_origin_func: see .dynamic
         self.lookup: OriginLookup | None = origin_lookup(options)
 
     def _granted(self, allow_origin: str) -> Decision:
@@ -273,19 +273,17 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         if decision is not None:
             return decision
         memo = self.memo
-        if memo is not None:
-            decision = memo.get(origin)
-            if decision is not None:
-                if decision is NEEDS_LOOKUP:
-                    return self._actual_looked_up(origin, host, looked_up)
-                return decision
+        decision = memo.get(origin)
+        if decision is not None:
+            if decision is NEEDS_LOOKUP:
+                return self._actual_looked_up(origin, host, looked_up)
+            return decision
         allow_origin = self.matcher.allow_origin(origin)
         if allow_origin is None:
             decision = self._refuse_actual(origin)
         else:  # ASK: only allow_origin_func may allow it
             decision = NEEDS_LOOKUP if allow_origin == ASK else self._granted(allow_origin)
-        if memo is not None:
-            memo.put(origin, decision)
+        memo.put(origin, decision)
         if decision is NEEDS_LOOKUP:
             return self._actual_looked_up(origin, host, looked_up)
         return decision
@@ -312,7 +310,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
             and (headers is None or len(headers) <= MAX_REQUEST_HEADERS_LENGTH)
         )
         request = (origin, method, headers, private_network)
-        if memo is None or not bounded:  # never hash a huge value
+        if not bounded:  # never hash a huge value
             decision = self._decide_preflight(*request)
         else:
             decision = memo.get(request)
