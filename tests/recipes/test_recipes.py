@@ -17,6 +17,7 @@ import sqlalchemy
 from flask import Flask
 from starlette.testclient import TestClient
 
+from corecors import CORSPolicy
 from tests.servers import ROOT
 
 from .blocks import blocks, run
@@ -35,10 +36,20 @@ def test_every_recipe_on_the_page_is_run_here() -> None:
     assert sorted(blocks()) == [
         "django-model",
         "fastapi-sqlalchemy",
+        "intro",
         "redis-fastapi",
         "redis-flask",
         "redis-store",
     ]
+
+
+def test_the_introduction() -> None:
+    namespace = run("intro", "recipe_intro", CORSPolicy=CORSPolicy, allowed={NEW}.__contains__)
+    policy = namespace.policy
+    assert policy.decide("GET", NEW).allowed
+    assert policy.decide("GET", "https://app.example.com").allowed
+    assert not policy.decide("GET", "https://other.example.com").allowed
+    assert policy.options["origin_lookup_timeout"] == 5.0
 
 
 def django_recipe(database: str) -> dict[str, Any]:
