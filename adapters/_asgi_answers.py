@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
+from time import monotonic
 from typing import Any, NamedTuple
 
 from corecors import CORSPolicy, Decision
 from corecors.decision import MAX_METHOD_LENGTH, Refusal
 from corecors.lookup import NEEDS_LOOKUP
+from corecors.matching import ASK
 from corecors.memo import Memo
 from corecors.origins import MAX_ORIGIN_LENGTH
 from corecors.response import preflight_parts
@@ -138,17 +140,66 @@ def _encoded_preflight(memo: Memo, decision: Decision) -> Preflight:
 
 
 # --- allow_origin_func: answers that change, awaited ---------------------------------------
+# The origins only the function may allow are remembered by (request bytes, host) with
+# the lookup's generation and the kept answer's expiry: a kept answer costs one dict
+# lookup and a clock read; static answers of the same policy by the request bytes
+# alone, as without a function.
+
+
+def kept_actual(policy: CORSPolicy, origin: bytes, host: str | None) -> Actual | None:
+    """The encoded answer from the function's kept answer; None: see :func:`looked_up_actual`."""
+    kept = policy.memo.entries.get((origin, host))
+    if kept is None or kept[0] != policy.lookup.generation or kept[1] <= monotonic():  # type: ignore[union-attr]
+        return None
+    return kept[2]  # type: ignore[no-any-return]
 
 
 async def looked_up_actual(policy: CORSPolicy, origin: bytes, host: str | None) -> Actual:
     """The encoded answer under an ``allow_origin_func``: the core decides (the static
     rules, then the function's kept answer), awaiting the function when it must."""
     text = origin[:ORIGIN_CUT].decode("latin-1")
+    lookup = policy.lookup
+    generation = lookup.generation  # type: ignore[union-attr]
     decision = policy.actual(text, host)
     if decision is NEEDS_LOOKUP:
-        allowed = await policy.lookup.aresolve(text, host)  # type: ignore[union-attr]
-        decision = policy.actual(text, host, allowed)
-    return _encoded_actual(policy.memo, decision)
+        decision = policy.actual(text, host, await lookup.aresolve(text, host))  # type: ignore[union-attr]
+    answer = _encoded_actual(policy.memo, decision)
+    if len(origin) <= _MEMO_KEY_BYTES:
+        _remember(policy, text, host, origin, (origin, host), generation, answer)
+    return answer
+
+
+def _remember(
+    policy: CORSPolicy,
+    text: str,
+    host: str | None,
+    static_key: object,
+    key: object,
+    generation: int,
+    answer: object,
+) -> None:
+    """Remember an answer: a static one by the request alone, a kept one until it expires."""
+    if policy.matcher.allow_origin(text) != ASK:  # a static answer: it never changes
+        policy.memo.put(static_key, answer)
+        return
+    entry = policy.lookup.entry(text, host)  # type: ignore[union-attr]
+    if entry is not None:
+        policy.memo.put(key, (generation, entry[0], answer))
+
+
+def kept_preflight(
+    policy: CORSPolicy,
+    origin: bytes,
+    method: bytes,
+    headers: bytes | None,
+    private_network: bool,
+    host: str | None,
+) -> Preflight | None:
+    """The preflight response from the function's kept answer, or None."""
+    kept = policy.memo.entries.get((origin, method, headers, private_network, host))
+    if kept is None or kept[0] != policy.lookup.generation or kept[1] <= monotonic():  # type: ignore[union-attr]
+        return None
+    return kept[2]  # type: ignore[no-any-return]
 
 
 async def looked_up_preflight(
@@ -166,11 +217,17 @@ async def looked_up_preflight(
         None if headers is None else headers[:REQUEST_HEADERS_CUT].decode("latin-1"),
         private_network,
     )
+    lookup = policy.lookup
+    generation = lookup.generation  # type: ignore[union-attr]
     decision = policy.preflight(*request, host)
     if decision is NEEDS_LOOKUP:
-        allowed = await policy.lookup.aresolve(request[0], host)  # type: ignore[union-attr]
+        allowed = await lookup.aresolve(request[0], host)  # type: ignore[union-attr]
         decision = policy.preflight(*request, host, allowed)
-    return _encoded_preflight(policy.memo, decision)
+    answer = _encoded_preflight(policy.memo, decision)
+    if len(origin) + len(method) + (0 if headers is None else len(headers)) <= _MEMO_KEY_BYTES:
+        key = (origin, method, headers, private_network)
+        _remember(policy, request[0], host, key, (*key, host), generation, answer)
+    return answer
 
 
 def _encoded_actual(memo: Memo, decision: Decision) -> Actual:

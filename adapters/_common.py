@@ -148,16 +148,20 @@ def decide_cgi(
         )
     if host is None and policy.lookup.takes_host:
         host = meta.get(HOST)
-    preflight = method == "OPTIONS"  # only then do the request headers count
-    decision = policy.decide(
-        method,
-        meta.get(ORIGIN),
-        meta.get(REQUEST_METHOD) if preflight else None,
-        meta.get(REQUEST_HEADERS) if preflight else None,
-        preflight and meta.get(REQUEST_PRIVATE_NETWORK) == "true",
-        host=host,
-        looked_up=looked_up,
-    )
+    origin = meta.get(ORIGIN)
+    if origin is None:
+        decision = policy.decide(method, None)
+    elif method == "OPTIONS" and meta.get(REQUEST_METHOD):  # a preflight (Fetch §4.8)
+        decision = policy.preflight(
+            origin,
+            meta[REQUEST_METHOD],
+            meta.get(REQUEST_HEADERS),
+            meta.get(REQUEST_PRIVATE_NETWORK) == "true",
+            host,
+            looked_up,
+        )
+    else:
+        decision = policy.actual(origin, host, looked_up)
     if decision is NEEDS_LOOKUP and not awaits:
         return decide_cgi(policy, meta, method, host, False)
     return decision

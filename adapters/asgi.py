@@ -32,6 +32,8 @@ from ._asgi_answers import (
     REQUEST_HEADERS_CUT,
     RawHeaders,
     actual_answer,
+    kept_actual,
+    kept_preflight,
     looked_up_actual,
     looked_up_preflight,
     no_origin_answer,
@@ -218,8 +220,11 @@ class CORSMiddleware(Reconfigurable):
             _, _, grants, block, vary = router.no_origin.get(policy) or no_origin_answer(policy)  # type: ignore[union-attr]
         else:
             answer = actual_answer(policy, origin)
-            if answer is None:  # allow_origin_func: its answer may have to be awaited
-                answer = await looked_up_actual(policy, origin, host_of(scope, policy))
+            if answer is None:  # allow_origin_func: kept, or to be awaited
+                host = host_of(scope, policy)
+                answer = kept_actual(policy, origin, host) or await looked_up_actual(
+                    policy, origin, host
+                )
             _, refusal, grants, block, vary = answer
             if refusal is not None:
                 self._log(scope, "actual", refusal)
@@ -266,10 +271,9 @@ class CORSMiddleware(Reconfigurable):
     ) -> None:
         """Answer a preflight (it never reaches the application); log a refusal."""
         answer = preflight_answer(policy, origin, method, headers, private_network)
-        if answer is None:  # allow_origin_func: its answer may have to be awaited
-            answer = await looked_up_preflight(
-                policy, origin, method, headers, private_network, host_of(scope, policy)
-            )
+        if answer is None:  # allow_origin_func: kept, or to be awaited
+            request = (policy, origin, method, headers, private_network, host_of(scope, policy))
+            answer = kept_preflight(*request) or await looked_up_preflight(*request)
         if answer.refusal is not None:
             self._log(scope, "preflight", answer.refusal)
         await send_preflight(send, answer)

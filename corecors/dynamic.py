@@ -51,15 +51,9 @@ class DynamicOrigins:
             allowed: bool | None = None,
         ) -> Decision: ...
 
-    def _looked_up(self, origin: str, host: str | None, looked_up: bool | None) -> bool | None:
-        """The function's answer: given, cached, or a sync function's; None: await it."""
-        if looked_up is not None or self.lookup is None:
-            return looked_up
-        return self.lookup.known(origin, host)
-
     def _actual_looked_up(self, origin: str, host: str | None, looked_up: bool | None) -> Decision:
         """An actual request's decision for an origin only the function may allow."""
-        allowed = self._looked_up(origin, host, looked_up)
+        allowed = looked_up if looked_up is not None else self.lookup.known(origin, host)  # type: ignore[union-attr]
         if allowed is None:
             return NEEDS_LOOKUP
         key = (origin, allowed)  # a pair: no other memo key of the core is one
@@ -77,7 +71,9 @@ class DynamicOrigins:
         self, request: Request, host: str | None, looked_up: bool | None, bounded: bool
     ) -> Decision:
         """A preflight's decision for an origin only the function may allow."""
-        allowed = self._looked_up(request[0], host, looked_up)
+        allowed = (
+            looked_up if looked_up is not None else self.lookup.known(request[0], host)  # type: ignore[union-attr]
+        )
         if allowed is None:
             return NEEDS_LOOKUP
         memo = self.memo

@@ -175,7 +175,9 @@ class OriginLookup:
         self.log = FailureLog()
         self._answers: dict[Key, tuple[float, bool]] = {}
         self._lock = threading.Lock()
-        self._generation = 0  # bumped by invalidate(): older lookups are not cached
+        #: Bumped by :meth:`invalidate`: lookups started before are not kept, nor are
+        #: answers an adapter derived from kept ones before (the ASGI adapter's memo).
+        self.generation = 0
         self._flights: dict[Key, _Flight] = {}
         # One task per key and event loop (a future belongs to its loop).
         self._tasks: dict[tuple[asyncio.AbstractEventLoop, Key], asyncio.Future[bool]] = {}
@@ -194,12 +196,16 @@ class OriginLookup:
             return entry[1]
         return None
 
+    def entry(self, origin: str, host: str | None = None) -> tuple[float, bool] | None:
+        """The kept ``(expires, answer)`` for ``(origin, host)`` (``time.monotonic``), or None."""
+        return self._answers.get((origin, host if self.takes_host else None))
+
     def known(self, origin: str, host: str | None) -> bool | None:
         """The answer without awaiting: cached, or a sync function's (called now)."""
-        answer = self.cached(origin, host)
-        if answer is None and not self.is_async:
-            answer = self.resolve(origin, host)
-        return answer
+        entry = self._answers.get((origin, host if self.takes_host else None))  # hot: inlined
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        return None if self.is_async else self.resolve(origin, host)
 
     def invalidate(self, origin: str | None = None) -> None:
         """Drop the kept answers for ``origin`` (every host), or all of them (None).
@@ -207,7 +213,7 @@ class OriginLookup:
         A lookup in flight when this is called still answers the requests waiting
         for it, but its answer is not kept."""
         with self._lock:
-            self._generation += 1
+            self.generation += 1
             if origin is None:
                 self._answers.clear()
             else:
@@ -220,7 +226,7 @@ class OriginLookup:
             return
         now = time.monotonic()
         with self._lock:
-            if generation != self._generation:
+            if generation != self.generation:
                 return
             answers = self._answers
             if len(answers) >= self.LIMIT:
@@ -251,7 +257,7 @@ class OriginLookup:
             flight = self._flights.get(key)
             leader = flight is None
             if flight is None:
-                flight = self._flights[key] = _Flight(self._generation)
+                flight = self._flights[key] = _Flight(self.generation)
         if not leader:
             return flight.wait(self.timeout)
         answer: bool | None = None
@@ -335,7 +341,7 @@ class OriginLookup:
             return False
 
     async def _flight(self, key: Key, origin: str, host: str | None) -> bool:
-        generation = self._generation
+        generation = self.generation
         answer: bool | None = None
         try:
             answer = await self._call_async(origin, host)
