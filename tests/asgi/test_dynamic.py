@@ -256,3 +256,27 @@ def test_reconfigure_repairs_a_kept_configuration_error() -> None:
     assert middleware.config_error is None
     _, headers, _ = request(middleware, headers=[(b"origin", NEW.encode())])
     assert values(headers, b"access-control-allow-origin") == [NEW.encode()]
+
+
+def test_static_kept_and_huge_answers_under_a_function() -> None:
+    listed = "https://listed.example.com"
+    calls: list[str] = []
+
+    async def store(origin: str) -> bool:
+        calls.append(origin)
+        return origin == NEW
+
+    middleware = CORSMiddleware(_ok, allow_origins=[listed], allow_origin_func=store)
+    for _ in range(2):  # a listed origin: remembered by its bytes, never asked
+        _, headers, _ = request(middleware, headers=[(b"origin", listed.encode())])
+        assert values(headers, b"access-control-allow-origin") == [listed.encode()]
+        preflight = [(b"origin", ORIGIN), (b"access-control-request-method", b"GET")]
+        status, headers, _ = request(middleware, "OPTIONS", preflight)  # kept the 2nd time
+        assert status == 200
+        assert values(headers, b"access-control-allow-origin") == [ORIGIN]
+    huge = b"https://" + b"a" * 2000 + b".example.com"
+    _, headers, _ = request(middleware, headers=[(b"origin", huge)])
+    assert values(headers, b"access-control-allow-origin") == []
+    big_headers = [*preflight, (b"access-control-request-headers", b"x-a," * 400)]
+    assert request(middleware, "OPTIONS", big_headers)[0] == 400
+    assert calls == [NEW]
