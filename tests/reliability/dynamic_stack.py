@@ -51,6 +51,16 @@ class Workers:
         finally:
             connection.close()
 
+    def rss_kib(self) -> int:
+        """The summed VmRSS of the workers, in KiB (from /proc/PID/status)."""
+        total = 0
+        for pid in self.pids():
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += sum(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
+        return total
+
     def pids(self) -> set[int]:
         """The worker processes now alive: the server's children, but multiprocessing's
         resource tracker (uvicorn starts its workers with multiprocessing)."""
