@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 
 from corecors import CORSPolicy, Decision
 from corecors.decision import MAX_METHOD_LENGTH, Refusal
-from corecors.lookup import NEEDS_LOOKUP
 from corecors.matching import ASK
 from corecors.memo import Memo
 from corecors.origins import MAX_ORIGIN_LENGTH
@@ -158,15 +157,22 @@ async def looked_up_actual(policy: CORSPolicy, origin: bytes, host: str | None) 
     """The encoded answer under an ``allow_origin_func``: the core decides (the static
     rules, then the function's kept answer), awaiting the function when it must."""
     text = origin[:ORIGIN_CUT].decode("latin-1")
-    lookup = policy.lookup
-    generation = lookup.generation  # type: ignore[union-attr]
-    decision = policy.actual(text, host)
-    if decision is NEEDS_LOOKUP:
-        decision = policy.actual(text, host, await lookup.aresolve(text, host))  # type: ignore[union-attr]
-    answer = _encoded_actual(policy.memo, decision)
+    generation = policy.lookup.generation  # type: ignore[union-attr]
+    allowed = await _ask(policy, text, host)
+    answer = _encoded_actual(policy.memo, policy.actual(text, host, allowed))
     if len(origin) <= _MEMO_KEY_BYTES:
         _remember(policy, text, host, origin, (origin, host), generation, answer)
     return answer
+
+
+async def _ask(policy: CORSPolicy, origin: str, host: str | None) -> bool | None:
+    """The function's answer for an origin only it may allow (awaited: a sync function
+    runs on a thread, the event loop stays free); None for one the static rules answer."""
+    lookup = policy.lookup
+    allowed = lookup.cached(origin, host)  # type: ignore[union-attr]
+    if allowed is None and policy.matcher.allow_origin(origin) == ASK:
+        allowed = await lookup.aresolve(origin, host)  # type: ignore[union-attr]
+    return allowed
 
 
 def _remember(
@@ -217,13 +223,9 @@ async def looked_up_preflight(
         None if headers is None else headers[:REQUEST_HEADERS_CUT].decode("latin-1"),
         private_network,
     )
-    lookup = policy.lookup
-    generation = lookup.generation  # type: ignore[union-attr]
-    decision = policy.preflight(*request, host)
-    if decision is NEEDS_LOOKUP:
-        allowed = await lookup.aresolve(request[0], host)  # type: ignore[union-attr]
-        decision = policy.preflight(*request, host, allowed)
-    answer = _encoded_preflight(policy.memo, decision)
+    generation = policy.lookup.generation  # type: ignore[union-attr]
+    allowed = await _ask(policy, request[0], host)
+    answer = _encoded_preflight(policy.memo, policy.preflight(*request, host, allowed))
     if len(origin) + len(method) + (0 if headers is None else len(headers)) <= _MEMO_KEY_BYTES:
         key = (origin, method, headers, private_network)
         _remember(policy, request[0], host, key, (*key, host), generation, answer)

@@ -40,7 +40,8 @@ class Reconfigurable:
     config_error: CORSConfigError | None
 
     def reconfigure(self, policy: Policy) -> None:
-        """Answer with ``policy`` (a ``CORSPolicy`` or ``PathPolicies``) from now on.
+        """Swap the policy. ``policy`` (``CORSPolicy | PathPolicies``): what every request
+        that starts after the call is answered with.
 
         The swap is one attribute assignment of an immutable compiled state (the router
         and its encoded answers): a request reads it once when it starts, so a request in
@@ -55,10 +56,11 @@ class Reconfigurable:
         self.config_error = None
 
     def invalidate(self, origin: str | None = None) -> None:
-        """Drop the kept ``allow_origin_func`` answers for ``origin`` (``str``, exactly as
-        browsers send it), or all of them (None, the default), in every policy of this
-        middleware. A lookup already in flight still answers the requests waiting for
-        it, but its answer is not kept; the next request asks the function again."""
+        """Drop kept ``allow_origin_func`` answers in every policy of this middleware.
+        ``origin`` (``str | None``, default None): the origin, exactly as browsers send
+        it (every host), or None for all. A lookup already in flight still answers the
+        requests waiting for it, but its answer is not kept; the next request asks the
+        function again."""
         router = self._router
         if isinstance(router, Routes):
             invalidate_policies(router.policy, origin)
@@ -77,5 +79,7 @@ def host_of(scope: Scope, policy: CORSPolicy) -> str | None:
 def invalidate(origin: str | None = None) -> int:
     """:meth:`CORSMiddleware.invalidate` on every ASGI middleware of this process, those
     built by Starlette's ``add_middleware`` included: for a message from another process
-    (docs/dynamic-origins.md, Redis). Returns how many middleware there were."""
+    (docs/dynamic-origins.md, Redis). ``origin`` (``str | None``, default None): the
+    origin whose kept answers to drop, None for all. Returns how many middleware there
+    were. Safe from any thread."""
     return LIVE.invalidate(origin)

@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
 from corecors.lookup import NEEDS_LOOKUP
+from corecors.matching import ASK
 
 Policy = CORSPolicy | PathPolicies
 
@@ -146,9 +147,18 @@ def decide_cgi(
             meta.get(REQUEST_HEADERS),
             meta.get(REQUEST_PRIVATE_NETWORK) == "true",
         )
-    if host is None and policy.lookup.takes_host:
+    lookup = policy.lookup
+    if host is None and lookup.takes_host:
         host = meta.get(HOST)
     origin = meta.get(ORIGIN)
+    if (
+        awaits
+        and looked_up is None
+        and origin is not None
+        and lookup.cached(origin, host) is None
+        and policy.matcher.allow_origin(origin) == ASK
+    ):  # an async caller awaits it, a sync function's too (on a thread: the loop stays free)
+        return NEEDS_LOOKUP
     if origin is None:
         decision = policy.decide(method, None)
     elif method == "OPTIONS" and meta.get(REQUEST_METHOD):  # a preflight (Fetch §4.8)

@@ -95,11 +95,9 @@ class CORSMiddleware(Reconfigurable):
       ``allow_headers``, ``allow_credentials`` (``bool``, default False),
       ``allow_origin_regex``, ``allow_private_network`` (``bool``, default
       False), ``expose_headers``, ``max_age`` (``int | None`` seconds, default
-      600), ``allow_origin_func``, ``origin_cache_ttl`` (``float`` seconds, default 60.0),
-      ``origin_lookup_timeout`` (``float | None`` seconds, default 5.0) (keyword only):
-      as :class:`corecors.CORSPolicy`; an ``async def`` ``allow_origin_func`` is awaited
-      (docs/dynamic-origins.md). :meth:`reconfigure` swaps the policy, :meth:`invalidate`
-      drops the function's kept answers.
+      600), ``allow_origin_func`` (keyword only), ``origin_cache_ttl`` (``float``
+      seconds, default 60.0, keyword only), ``origin_lookup_timeout`` (``float | None``
+      seconds, default 5.0, keyword only): as :class:`corecors.CORSPolicy`.
     - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default
       None): a prebuilt policy instead of the options; a ``PathPolicies`` is
       matched against ``scope["path"]``.
@@ -117,6 +115,10 @@ class CORSMiddleware(Reconfigurable):
       ``scope["app"]`` counts as not in debug mode. The volume is bounded
       (:class:`corecors.memo.RefusalLog`: at most 50 lines a minute, then a
       count).
+
+    Dynamic origins (docs/dynamic-origins.md): an ``async def`` ``allow_origin_func`` is
+    awaited (a plain one runs on a thread when its answer is not kept); :meth:`reconfigure`
+    swaps the policy, :meth:`invalidate` drops the function's kept answers.
 
     Raises :class:`corecors.CORSConfigError` for a bad option, for ``policy=``
     together with options, or for a non-bool ``check_websocket_origin`` or

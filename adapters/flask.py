@@ -188,7 +188,8 @@ class CORS:
         self._apps.append(middleware)
 
     def reconfigure(self, policy: Policy) -> None:
-        """:meth:`corecors.adapters.wsgi.CORSMiddleware.reconfigure` on the middleware of
+        """Swap the policy. ``policy`` (``CORSPolicy | PathPolicies``): the new policy, given
+        to :meth:`corecors.adapters.wsgi.CORSMiddleware.reconfigure` of the middleware of
         every app this ``CORS`` initialised (``app.extensions["corecors"]``): an atomic
         swap; a request in flight finishes with the policy it started with. Route
         policies (blueprints, ``cross_origin``) keep theirs. Raises
@@ -198,8 +199,9 @@ class CORS:
             middleware.reconfigure(policy)
 
     def invalidate(self, origin: str | None = None) -> None:
-        """Drop the kept ``allow_origin_func`` answers for ``origin`` (all with None) in
-        the policies of every app this ``CORS`` initialised (docs/dynamic-origins.md)."""
+        """Drop kept ``allow_origin_func`` answers in the policies of every app this ``CORS``
+        initialised (docs/dynamic-origins.md). ``origin`` (``str | None``, default None):
+        the origin, or None for all."""
         for middleware in self._apps:
             middleware.invalidate(origin)
 

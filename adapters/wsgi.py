@@ -165,7 +165,8 @@ class CORSMiddleware:
         return self.app(environ, cors_start_response)
 
     def reconfigure(self, policy: Policy) -> None:
-        """Answer with ``policy`` (a ``CORSPolicy`` or ``PathPolicies``) from now on.
+        """Swap the policy. ``policy`` (``CORSPolicy | PathPolicies``): what every request
+        that starts after the call is answered with.
 
         The swap is one attribute assignment of an immutable router: a request reads
         it once when it starts, so a request in flight finishes with the policy it
@@ -180,10 +181,11 @@ class CORSMiddleware:
         self.policy = policy
 
     def invalidate(self, origin: str | None = None) -> None:
-        """Drop the kept ``allow_origin_func`` answers for ``origin`` (``str``, exactly as
-        browsers send it), or all of them (None, the default), in every policy of this
-        middleware. A lookup already in flight still answers the requests waiting for
-        it, but its answer is not kept; the next request asks the function again."""
+        """Drop kept ``allow_origin_func`` answers in every policy of this middleware.
+        ``origin`` (``str | None``, default None): the origin, exactly as browsers send
+        it (every host), or None for all. A lookup already in flight still answers the
+        requests waiting for it, but its answer is not kept; the next request asks the
+        function again."""
         invalidate_policies(self._router.policy, origin)
 
     def __repr__(self) -> str:
@@ -193,7 +195,8 @@ class CORSMiddleware:
 def invalidate(origin: str | None = None) -> int:
     """:meth:`CORSMiddleware.invalidate` on every WSGI middleware of this process (Flask's
     included): for a message from another process (docs/dynamic-origins.md, Redis).
-    Returns how many middleware there were."""
+    ``origin`` (``str | None``, default None): the origin whose kept answers to drop,
+    None for all. Returns how many middleware there were."""
     return _LIVE.invalidate(origin)
 
 

@@ -174,7 +174,7 @@ class CORSMiddleware:
                 raise problem
 
     def reconfigure(self, policy: Policy) -> None:
-        """Answer with ``policy`` (a ``CORSPolicy`` or ``PathPolicies``) instead of the
+        """Swap the policy. ``policy`` (``CORSPolicy | PathPolicies``): answers instead of the
         settings' until the next change of a CORS setting (``setting_changed``, e.g.
         ``override_settings``), which rebuilds from the settings.
 
@@ -188,8 +188,9 @@ class CORSMiddleware:
         self._router = Router(policy)
 
     def invalidate(self, origin: str | None = None) -> None:
-        """Drop the kept ``allow_origin_func`` answers for ``origin`` (all with None) in
-        the settings' policies (``@cross_origin`` views: their policy's ``lookup``)."""
+        """Drop kept ``allow_origin_func`` answers in the settings' policies (``@cross_origin``
+        views: their policy's ``lookup``). ``origin`` (``str | None``, default None): the
+        origin, or None for all."""
         router = self._router
         if router is not None:
             invalidate_policies(router.policy, origin)
@@ -213,13 +214,17 @@ class CORSMiddleware:
 
 def reconfigure(policy: Policy) -> int:
     """:meth:`CORSMiddleware.reconfigure` on every middleware of this process (Django
-    builds them; one per handler). Returns how many there were."""
+    builds them; one per handler). ``policy`` (``CORSPolicy | PathPolicies``): the new
+    policy. Returns how many there were. Raises :class:`corecors.CORSConfigError` as
+    the method does."""
     return _LIVE.reconfigure(policy)
 
 
 def invalidate(origin: str | None = None) -> int:
     """:meth:`CORSMiddleware.invalidate` on every middleware of this process: for a
-    message from another process (docs/dynamic-origins.md). Returns their number."""
+    message from another process (docs/dynamic-origins.md). ``origin`` (``str | None``,
+    default None): the origin whose kept answers to drop, None for all. Returns their
+    number."""
     return _LIVE.invalidate(origin)
 
 

@@ -280,3 +280,18 @@ def test_static_kept_and_huge_answers_under_a_function() -> None:
     big_headers = [*preflight, (b"access-control-request-headers", b"x-a," * 400)]
     assert request(middleware, "OPTIONS", big_headers)[0] == 400
     assert calls == [NEW]
+
+
+def test_a_sync_function_runs_off_the_event_loop() -> None:
+    import threading
+
+    threads: list[str] = []
+
+    def store(origin: str) -> bool:
+        threads.append(threading.current_thread().name)
+        return True
+
+    middleware = CORSMiddleware(_ok, allow_origin_func=store)
+    _, headers, _ = request(middleware, headers=[(b"origin", ORIGIN)])
+    assert values(headers, b"access-control-allow-origin") == [ORIGIN]
+    assert threads == ["corecors-lookup"]  # never the event loop's thread

@@ -128,3 +128,19 @@ def test_reconfigure_invalidate_and_setting_changed(settings: Settings) -> None:
     )
     settings.CORECORS_POLICY = "no.such.module.policy"
     middleware.invalidate()  # a broken setting: nothing to invalidate, nothing raised
+
+
+@pytest.mark.asyncio
+async def test_a_sync_function_under_asgi_runs_off_the_event_loop(settings: Settings) -> None:
+    import threading
+
+    threads: list[str] = []
+
+    def store(origin: str) -> bool:
+        threads.append(threading.current_thread().name)
+        return True
+
+    settings.CORECORS_POLICY = CORSPolicy(allow_origin_func=store)
+    response = await AsyncClient().get("/items", headers={"origin": NEW})
+    assert response.headers["Access-Control-Allow-Origin"] == NEW
+    assert threads == ["corecors-lookup"]

@@ -192,3 +192,4 @@ def test_decide_cgi_refuses_what_a_sync_stack_cannot_await() -> None:
     assert not decide_cgi(policy, meta, "GET").allowed
     assert decide_cgi(policy, meta, "GET", awaits=True).kind == "lookup"
     assert decide_cgi(policy, meta, "GET", looked_up=True).allowed
+    assert decide_cgi(policy, {}, "GET").kind == "none"  # no Origin: not a CORS request
