@@ -12,7 +12,8 @@ through one :class:`OriginLookup` per policy (docs/dynamic-origins.md):
 - a lookup slower than ``origin_lookup_timeout`` seconds, or one that raises,
   refuses (fail closed) and is not cached, so the next request asks again;
 - failures are logged on the ``corecors`` logger at a bounded rate (:class:`FailureLog`):
-  one traceback per distinct error, a count of the rest, one line when it works again.
+  one traceback per distinct error, a count of the rest, one line when it works again
+  (``corecors.failures``).
 
 The core stays synchronous: ``CORSPolicy`` asks :meth:`OriginLookup.known` (a cached
 answer, or a sync function resolved in place); for an ``async def`` function without
@@ -26,16 +27,14 @@ import asyncio
 import concurrent.futures
 import contextvars
 import inspect
-import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from .decision import ACTUAL_VARY, Decision, Refusal
-from .tokens import short_repr
-
-logger = logging.getLogger("corecors")
+from .failures import FailureLog
 
 #: What ``policy.decide()``/``actual()``/``preflight()`` return when the answer waits on
 #: an ``async def`` ``allow_origin_func``: await ``policy.lookup.aresolve(origin, host)``
@@ -54,6 +53,7 @@ NEEDS_LOOKUP = Decision(
 MAX_HOST_LENGTH = 300
 
 Key = tuple[str, str | None]
+_THREAD = "corecors-lookup"
 
 
 def is_async_function(func: Callable[..., Any]) -> bool:
@@ -79,72 +79,6 @@ def takes_host(func: Callable[..., Any]) -> bool:
     return positional >= 2
 
 
-class FailureLog:
-    """Lookup failures on the ``corecors`` logger, bounded like the refusal log.
-
-    At most ``lines`` lines per ``window`` seconds (then one line saying so, and the
-    count at the start of the next window); a traceback only for the first occurrence
-    of each distinct error (type and message, at most ``KINDS`` remembered); one line
-    when a lookup succeeds after failures. Thread-safe. Raises nothing.
-    """
-
-    __slots__ = ("_failing", "_left_out", "_lock", "_logged", "_seen", "_start", "lines", "window")
-
-    KINDS = 100
-
-    def __init__(self, *, lines: int = 20, window: float = 60.0) -> None:
-        self.lines = lines
-        self.window = window
-        self._lock = threading.Lock()
-        self._start = time.monotonic()
-        self._logged = 0
-        self._left_out = 0
-        self._failing = 0  # failures since the last success
-        self._seen: set[tuple[str, str]] = set()
-
-    def failed(self, origin: str, reason: str, error: BaseException | None = None) -> None:
-        """Log one failed lookup of ``origin`` (refused): ``reason`` says why."""
-        signature = (type(error).__name__, str(error)) if error is not None else ("", reason)
-        now = time.monotonic()
-        with self._lock:
-            self._failing += 1
-            left_out = 0
-            if now - self._start >= self.window:
-                left_out, self._left_out, self._logged, self._start = self._left_out, 0, 0, now
-            self._logged += 1
-            count = self._logged
-            if count > self.lines:
-                self._left_out += 1
-            first = signature not in self._seen
-            if first and len(self._seen) < self.KINDS:
-                self._seen.add(signature)
-        if left_out:
-            logger.warning("CORS: %d failed origin lookups were not logged", left_out)
-        if count <= self.lines:
-            logger.error(
-                "CORS: allow_origin_func %s for origin %s; refusing it (fail closed)",
-                reason,
-                short_repr(origin),
-                exc_info=error if first and error is not None else None,
-            )
-        elif count == self.lines + 1:
-            logger.error(
-                "CORS: %d failed origin lookups logged within %g s; further failures are "
-                "not logged for the rest of that time (their count follows)",
-                self.lines,
-                self.window,
-            )
-
-    def succeeded(self) -> None:
-        """A lookup answered: after failures, log once that it works again."""
-        if not self._failing:  # the common case: no lock
-            return
-        with self._lock:
-            failures, self._failing = self._failing, 0
-            self._seen.clear()
-        logger.warning("CORS: allow_origin_func answers again, after %d failed lookups", failures)
-
-
 class OriginLookup:
     """``allow_origin_func`` of one policy, cached, single-flight and time-limited.
 
@@ -154,8 +88,9 @@ class OriginLookup:
     - ``ttl`` (``float`` seconds): how long an answer is kept; 0 keeps none.
     - ``timeout`` (``float | None`` seconds): past it the lookup refuses; None waits for
       ever (a sync function is then called in the request's thread; with a timeout it
-      runs on a daemon thread, at most ``WORKERS`` at once, so that a hung call can be
-      left behind; with all of them hung, lookups fail at once with :class:`LookupBusy`).
+      runs on a daemon lookup thread, reused, ended after ``IDLE`` seconds idle, at most
+      ``WORKERS`` busy at once, so that a hung call can be left behind; with all of them
+      hung, lookups fail at once with :class:`LookupBusy`).
 
     Thread-safe. :meth:`invalidate` drops answers; the counters ``calls`` and
     ``failures`` count function calls and failed ones (for tests and metrics).
@@ -163,6 +98,7 @@ class OriginLookup:
 
     LIMIT = 4096
     WORKERS = 32
+    IDLE = 60.0  # seconds a lookup thread waits for another job before it ends
 
     def __init__(self, func: Callable[..., Any], ttl: float, timeout: float | None) -> None:
         self.func = func
@@ -184,6 +120,8 @@ class OriginLookup:
         # Sync calls under a timeout run on daemon threads, at most WORKERS at once: a
         # hung call never blocks the process's exit, and hung calls cannot pile up.
         self._slots = threading.BoundedSemaphore(self.WORKERS)
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = self._threads = 0  # lookup threads waiting for a job, and all of them
 
     def key(self, origin: str, host: str | None) -> Key:
         """The cache key: the host counts only for a function that takes it."""
@@ -311,8 +249,33 @@ class OriginLookup:
             finally:
                 self._slots.release()
 
-        threading.Thread(target=run, name="corecors-lookup", daemon=True).start()
+        with self._lock:  # an idle thread takes it, or a new one starts
+            spawn = self._idle == 0
+            if spawn:
+                self._threads += 1
+            else:
+                self._idle -= 1
+                self._jobs.put(run)
+        if spawn:
+            threading.Thread(target=self._serve, args=(run,), name=_THREAD, daemon=True).start()
         return future
+
+    def _serve(self, job: Callable[[], None]) -> None:
+        """A lookup thread: runs jobs; ends after ``IDLE`` seconds without one."""
+        while True:
+            job()
+            with self._lock:
+                self._idle += 1
+            try:
+                job = self._jobs.get(timeout=self.IDLE)
+            except queue.Empty:
+                with self._lock:  # jobs are queued under the lock: none is lost
+                    try:
+                        job = self._jobs.get_nowait()  # queued just before the lock
+                    except queue.Empty:
+                        self._idle -= 1
+                        self._threads -= 1
+                        return
 
     def _failed(self, origin: str, reason: str, error: BaseException | None) -> bool | None:
         """Count and log a failed lookup; None: no answer (refused, never kept)."""

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from corecors import CORSConfigError, CORSConfigWarning, CORSPolicy
+from corecors.failures import FailureLog
 from corecors.lookup import (
     NEEDS_LOOKUP,
-    FailureLog,
     LookupBusy,
     OriginLookup,
     is_async_function,
@@ -433,3 +433,21 @@ def test_an_awaitable_without_close_is_refused_too() -> None:
 
     policy = CORSPolicy(allow_origin_func=lambda origin: Pending())
     assert not policy.decide("GET", NEW).allowed
+
+
+def test_lookup_threads_are_reused_then_end_when_idle() -> None:
+    names: list[int] = []
+    policy = CORSPolicy(
+        allow_origin_func=lambda origin: bool(names.append(threading.get_ident())) or True
+    )
+    lookup = lookup_of(policy)
+    lookup.IDLE = 0.2  # type: ignore[misc]
+    for n in range(3):
+        assert policy.decide("GET", f"https://r{n}.example.org").allowed
+    assert len(set(names)) == 1  # one thread served the three lookups in turn
+    assert lookup._threads == 1
+    deadline = time.monotonic() + 10
+    while lookup._threads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lookup._threads == 0  # it ended once idle
+    assert policy.decide("GET", "https://later.example.org").allowed  # a new one starts
