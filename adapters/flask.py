@@ -28,7 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy
 
-from ._common import Policy, policies_of, positional_problem, resolve_policy
+from ._common import Policy, policies_of, positional_problem, resolve_policy, sync_problem
 from ._flask_routes import (
     RouteOptions,
     View,
@@ -37,7 +37,7 @@ from ._flask_routes import (
     register_blueprint_options,
     route_table,
 )
-from .wsgi import CORSMiddleware
+from .wsgi import SYNC_FIX, CORSMiddleware
 
 __all__ = ["CORS", "cross_origin"]
 
@@ -241,6 +241,11 @@ class CORS:
             raise CORSConfigError(
                 [_config_problem(p) if p.option in from_config else p for p in exc.problems]
             ) from None
+        problem = sync_problem(resolved, "allow_origin_func", SYNC_FIX)  # Flask cannot await
+        if problem is not None:
+            raise CORSConfigError(
+                [_config_problem(p) if p.option in from_config else p for p in problem.problems]
+            )
         if policy is None:  # a policy= object warned when it was built
             for notice in policies_of(resolved)[0].config_warnings:
                 shown = _config_problem(notice) if notice.option in from_config else notice
@@ -255,7 +260,10 @@ class CORS:
         if policy is None:  # the values alone, without app.config: errors surface at import
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CORSConfigWarning)
-                CORSPolicy(**self._options)
+                policy = CORSPolicy(**self._options)
+        problem = sync_problem(policy, "allow_origin_func", SYNC_FIX)  # Flask cannot await
+        if problem is not None:
+            raise CORSConfigError([_on_route(p, where) for p in problem.problems])
         return RouteOptions(self.resolve, shown)
 
     def __repr__(self) -> str:
