@@ -10,7 +10,7 @@ from typing import Any
 from corecors import CORSConfigError, CORSPolicy
 from corecors.lookup import MAX_HOST_LENGTH
 
-from ._asgi_answers import no_origin_answer
+from ._asgi_answers import Actual, kept_actual, looked_up_actual, no_origin_answer
 from ._asgi_config import Unconfigured
 from ._common import Instances, Policy, Router, invalidate_policies, resolve_policy
 
@@ -74,6 +74,13 @@ def host_of(scope: Scope, policy: CORSPolicy) -> str | None:
         if name == b"host":
             return value[: MAX_HOST_LENGTH + 1].decode("latin-1")  # type: ignore[no-any-return]
     return None
+
+
+async def looked_up(scope: Scope, policy: CORSPolicy, origin: bytes) -> Actual:
+    """An actual request's encoded answer under an ``allow_origin_func``: the kept one,
+    or the function's, awaited (``_asgi_answers``)."""
+    host = host_of(scope, policy)
+    return kept_actual(policy, origin, host) or await looked_up_actual(policy, origin, host)
 
 
 def invalidate(origin: str | None = None) -> int:

@@ -32,9 +32,7 @@ from ._asgi_answers import (
     REQUEST_HEADERS_CUT,
     RawHeaders,
     actual_answer,
-    kept_actual,
     kept_preflight,
-    looked_up_actual,
     looked_up_preflight,
     no_origin_answer,
     preflight_answer,
@@ -42,7 +40,7 @@ from ._asgi_answers import (
     send_preflight,
 )
 from ._asgi_config import Unconfigured, built_by_starlette, check_flags
-from ._asgi_dynamic import LIVE, Reconfigurable, Routes, host_of, invalidate
+from ._asgi_dynamic import LIVE, Reconfigurable, Routes, host_of, invalidate, looked_up
 from ._common import Policy, resolve_policy
 
 Scope = MutableMapping[str, Any]
@@ -220,20 +218,14 @@ class CORSMiddleware(Reconfigurable):
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         if origin is None:  # PathRules list every policy they answer; built if not
             _, _, grants, block, vary = router.no_origin.get(policy) or no_origin_answer(policy)  # type: ignore[union-attr]
-        else:
-            answer = actual_answer(policy, origin)
-            if answer is None:  # allow_origin_func: kept, or to be awaited
-                host = host_of(scope, policy)
-                answer = kept_actual(policy, origin, host) or await looked_up_actual(
-                    policy, origin, host
-                )
+        else:  # None under an allow_origin_func: then a kept answer, or one to await
+            answer = actual_answer(policy, origin) or await looked_up(scope, policy, origin)
             _, refusal, grants, block, vary = answer
             if refusal is not None:
                 self._log(scope, "actual", refusal)
         started = False
 
-        # A plain function returning send's awaitable (ASGI only asks for an
-        # awaitable): one coroutine fewer per message than an async wrapper.
+        # A plain function returning send's awaitable: one coroutine fewer per message.
         def send_with_cors(message: Message) -> Awaitable[None]:
             nonlocal started
             if message["type"] == "http.response.start":
@@ -310,9 +302,7 @@ class CORSMiddleware(Reconfigurable):
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
         answer = None
         if policy is not None and origin is not None:
-            answer = actual_answer(policy, origin)
-            if answer is None:
-                answer = await looked_up_actual(policy, origin, host_of(scope, policy))
+            answer = actual_answer(policy, origin) or await looked_up(scope, policy, origin)
         if answer is None or answer.refusal is None:  # allowed
             await self.app(scope, receive, send)
             return

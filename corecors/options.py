@@ -267,8 +267,7 @@ def _check_allow_origin_func(
 def _check_seconds(
     option: str, value: object, problems: list[ConfigProblem], *, zero: bool
 ) -> float | None:
-    """A duration in seconds: a finite number, above 0 (or 0 too, with ``zero``);
-    None only for the timeout (wait for ever)."""
+    """Seconds: a finite number above 0 (or 0 too, with ``zero``); None: wait for ever."""
     if value is None and not zero:
         return None
     if (
