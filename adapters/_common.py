@@ -11,10 +11,12 @@ An adapter only translates: its protocol's request into these calls, and the
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
+from corecors.engine import ASK, NEEDS_LOOKUP
 
 Policy = CORSPolicy | PathPolicies
 
@@ -42,6 +44,7 @@ ORIGIN = "HTTP_ORIGIN"
 REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
 REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
+HOST = "HTTP_HOST"
 
 
 def resolve_policy(
@@ -115,21 +118,112 @@ def policies_of(policy: Routable) -> tuple[CORSPolicy, ...]:
     return (policy,) if isinstance(policy, CORSPolicy) else policy.policies
 
 
-def decide_cgi(policy: CORSPolicy, meta: Mapping[str, Any], method: str) -> Decision:
+def decide_cgi(
+    policy: CORSPolicy,
+    meta: Mapping[str, Any],
+    method: str,
+    host: str | None = None,
+    looked_up: bool | None = None,
+    *,
+    awaits: bool = False,
+) -> Decision:
     """The decision for a request given as a CGI-style mapping and its method.
 
     Only OPTIONS reads more than ``Origin``; ``CORSPolicy.decide`` applies the
-    one preflight test (Fetch §4.8).
+    one preflight test (Fetch §4.8). With an ``allow_origin_func`` that takes the
+    host, ``host`` (default: the Host header, ``HTTP_HOST``) is passed on.
+    ``looked_up``: the function's answer, once awaited. An ``async def`` function
+    without a kept answer gives ``NEEDS_LOOKUP`` when ``awaits`` (an async caller
+    awaits it), else a refusal (a sync stack cannot await: fail closed).
     """
-    if method != "OPTIONS":
-        return policy.decide(method, meta.get(ORIGIN))
-    return policy.decide(
-        method,
-        meta.get(ORIGIN),
-        meta.get(REQUEST_METHOD),
-        meta.get(REQUEST_HEADERS),
-        meta.get(REQUEST_PRIVATE_NETWORK) == "true",
-    )
+    if policy.lookup is None:  # the static path, as cheap as it was
+        if method != "OPTIONS":
+            return policy.decide(method, meta.get(ORIGIN))
+        return policy.decide(
+            method,
+            meta.get(ORIGIN),
+            meta.get(REQUEST_METHOD),
+            meta.get(REQUEST_HEADERS),
+            meta.get(REQUEST_PRIVATE_NETWORK) == "true",
+        )
+    lookup = policy.lookup
+    if host is None and lookup.takes_host:
+        host = meta.get(HOST)
+    origin = meta.get(ORIGIN)
+    if (
+        awaits
+        and looked_up is None
+        and origin is not None
+        and lookup.cached(origin, host) is None
+        and policy.matcher.allow_origin(origin) == ASK
+    ):  # an async caller awaits it, a sync function's too (on a thread: the loop stays free)
+        return NEEDS_LOOKUP
+    if origin is None:
+        decision = policy.decide(method, None)
+    elif method == "OPTIONS" and meta.get(REQUEST_METHOD):  # a preflight (Fetch §4.8)
+        decision = policy.preflight(
+            origin,
+            meta[REQUEST_METHOD],
+            meta.get(REQUEST_HEADERS),
+            meta.get(REQUEST_PRIVATE_NETWORK) == "true",
+            host,
+            looked_up,
+        )
+    else:
+        decision = policy.actual(origin, host, looked_up)
+    if decision is NEEDS_LOOKUP and not awaits:
+        return decide_cgi(policy, meta, method, host, False)
+    return decision
+
+
+def sync_problem(policy: Routable, option: str, fix: str) -> CORSConfigError | None:
+    """E005 when a policy's ``allow_origin_func`` is ``async def`` on a sync stack."""
+    for each in policies_of(policy):
+        if each.lookup is not None and each.lookup.is_async:
+            return CORSConfigError(
+                [
+                    ConfigProblem(
+                        "E005",
+                        option,
+                        each.lookup.func,
+                        "is async def, but this stack is synchronous: nothing can await it",
+                        fix,
+                    )
+                ]
+            )
+    return None
+
+
+class Instances:
+    """The live middleware of one adapter in this process (weakly held), so that
+    ``reconfigure``/``invalidate`` reach middleware built by a framework."""
+
+    def __init__(self) -> None:
+        self._live: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def add(self, middleware: object) -> None:
+        self._live.add(middleware)
+
+    def reconfigure(self, policy: Policy) -> int:
+        """``reconfigure(policy)`` on each live middleware; how many there were."""
+        live = list(self._live)
+        for middleware in live:
+            middleware.reconfigure(policy)
+        return len(live)
+
+    def invalidate(self, origin: str | None = None) -> int:
+        """``invalidate(origin)`` on each live middleware; how many there were."""
+        live = list(self._live)
+        for middleware in live:
+            middleware.invalidate(origin)
+        return len(live)
+
+
+def invalidate_policies(policy: Routable, origin: str | None) -> None:
+    """Drop the kept ``allow_origin_func`` answers of every policy in ``policy``."""
+    for each in policies_of(policy):
+        if each.lookup is not None:
+            each.lookup.invalidate(origin)
 
 
 def positional_problem(args: tuple[object, ...]) -> CORSConfigError:

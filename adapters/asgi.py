@@ -16,7 +16,6 @@ Starlette's TestClient all do; the ASGI spec requires it for responses).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
@@ -29,15 +28,18 @@ from ._asgi_answers import (
     METHOD_CUT,
     ORIGIN_CUT,
     REQUEST_HEADERS_CUT,
-    Actual,
-    Preflight,
     RawHeaders,
     actual_answer,
+    kept_preflight,
+    looked_up_preflight,
     no_origin_answer,
     preflight_answer,
+    send_error,
+    send_preflight,
 )
 from ._asgi_config import Unconfigured, built_by_starlette, check_flags, warn_outer_middleware
-from ._common import Policy, Router, resolve_policy
+from ._asgi_dynamic import LIVE, Reconfigurable, Routes, host_of, invalidate, looked_up
+from ._common import Policy, resolve_policy
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -52,7 +54,6 @@ _GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEAD
 _SPECIAL_NAMES = _GRANT_NAMES | {b"vary"}
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
 
-_ERROR_BODY = b"Internal Server Error"
 _WS_REFUSAL_BODY = b"WebSocket origin not allowed (the server log, logger 'corecors', says why)"
 _WS_REFUSAL_HEADERS = [_TEXT_PLAIN, (b"content-length", b"%d" % len(_WS_REFUSAL_BODY))]
 
@@ -78,7 +79,7 @@ def _path(scope: Scope) -> str:
     return path
 
 
-class CORSMiddleware:
+class CORSMiddleware(Reconfigurable):
     """CORS for an ASGI application, decided by a :class:`corecors.CORSPolicy`.
 
     Takes Starlette's ``CORSMiddleware`` arguments (the same names, order and
@@ -90,7 +91,9 @@ class CORSMiddleware:
       ``allow_headers``, ``allow_credentials`` (``bool``, default False),
       ``allow_origin_regex``, ``allow_private_network`` (``bool``, default
       False), ``expose_headers``, ``max_age`` (``int | None`` seconds, default
-      600), ``allow_origin_func`` (keyword only): as :class:`corecors.CORSPolicy`.
+      600), ``allow_origin_func`` (keyword only), ``origin_cache_ttl`` (``float``
+      seconds, default 60.0, keyword only), ``origin_lookup_timeout`` (``float | None``
+      seconds, default 5.0, keyword only): as :class:`corecors.CORSPolicy`.
     - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default
       None): a prebuilt policy instead of the options; a ``PathPolicies`` is
       matched against ``scope["path"]``.
@@ -108,6 +111,10 @@ class CORSMiddleware:
       ``scope["app"]`` counts as not in debug mode. The volume is bounded
       (:class:`corecors.memo.RefusalLog`: at most 50 lines a minute, then a
       count).
+
+    Dynamic origins (docs/dynamic-origins.md): an ``async def`` ``allow_origin_func`` is
+    awaited (a plain one runs on a thread when its answer is not kept); :meth:`reconfigure`
+    swaps the policy, :meth:`invalidate` drops the function's kept answers.
 
     Raises :class:`corecors.CORSConfigError` for a bad option, for ``policy=``
     together with options, or for a non-bool ``check_websocket_origin`` or
@@ -132,7 +139,9 @@ class CORSMiddleware:
         max_age: int | None = 600,
         *,
         policy: Policy | None = None,
-        allow_origin_func: Callable[[str], bool] | None = None,
+        allow_origin_func: Callable[..., Any] | None = None,
+        origin_cache_ttl: float = 60.0,
+        origin_lookup_timeout: float | None = 5.0,
         check_websocket_origin: bool = False,
         debug: bool | None = None,
     ) -> None:
@@ -156,6 +165,8 @@ class CORSMiddleware:
                 ("expose_headers", expose_headers, ()),
                 ("max_age", max_age, 600),
                 ("allow_origin_func", allow_origin_func, None),
+                ("origin_cache_ttl", origin_cache_ttl, 60.0),
+                ("origin_lookup_timeout", origin_lookup_timeout, 5.0),
             )
             if type(value) is not type(default) or value != default
         }
@@ -168,12 +179,8 @@ class CORSMiddleware:
             self._keep(error)
             return
         warn_outer_middleware(CORSMiddleware)
-        self._router: Router | Unconfigured = Router(self.policy)
-        # A request without Origin: Vary: Origin only, or a public policy's grant
-        # (the same answer for every request, with no Vary). One per policy.
-        self._no_origin: dict[CORSPolicy, Actual] = {
-            policy: no_origin_answer(policy) for policy in self._router.policies
-        }
+        self._router: Routes | Unconfigured = Routes(self.policy)
+        LIVE.add(self)
 
     def _keep(self, error: CORSConfigError) -> None:
         """Keep a configuration error to fail the start-up with (see ``_not_http``).
@@ -209,15 +216,15 @@ class CORSMiddleware:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         if origin is None:  # PathRules list every policy they answer; built if not
-            _, _, grants, block, vary = self._no_origin.get(policy) or no_origin_answer(policy)
-        else:
-            _, refusal, grants, block, vary = actual_answer(policy, origin)
+            _, _, grants, block, vary = router.no_origin.get(policy) or no_origin_answer(policy)  # type: ignore[union-attr]
+        else:  # None under an allow_origin_func: then a kept answer, or one to await
+            answer = actual_answer(policy, origin) or await looked_up(scope, policy, origin)
+            _, refusal, grants, block, vary = answer
             if refusal is not None:
                 self._log(scope, "actual", refusal)
         started = False
 
-        # A plain function returning send's awaitable (ASGI only asks for an
-        # awaitable): one coroutine fewer per message than an async wrapper.
+        # A plain function returning send's awaitable: one coroutine fewer per message.
         def send_with_cors(message: Message) -> Awaitable[None]:
             nonlocal started
             if message["type"] == "http.response.start":
@@ -242,7 +249,7 @@ class CORSMiddleware:
             await self.app(scope, receive, send_with_cors)
         except Exception:  # see _send_error: a 500 with CORS headers, then re-raised
             if grants and not started:
-                await _send_error(send, block)
+                await send_error(send, block)
             raise
 
     async def _preflight(
@@ -257,9 +264,12 @@ class CORSMiddleware:
     ) -> None:
         """Answer a preflight (it never reaches the application); log a refusal."""
         answer = preflight_answer(policy, origin, method, headers, private_network)
+        if answer is None:  # allow_origin_func: kept, or to be awaited
+            request = (policy, origin, method, headers, private_network, host_of(scope, policy))
+            answer = kept_preflight(*request) or await looked_up_preflight(*request)
         if answer.refusal is not None:
             self._log(scope, "preflight", answer.refusal)
-        await _send_preflight(send, answer)
+        await send_preflight(send, answer)
 
     def _log(self, scope: Scope, kind: str, refusal: Refusal) -> None:
         """Log a refusal: WARNING in debug mode (``debug=``, else the app's), else DEBUG."""
@@ -289,7 +299,9 @@ class CORSMiddleware:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
-        answer = None if policy is None or origin is None else actual_answer(policy, origin)
+        answer = None
+        if policy is not None and origin is not None:
+            answer = actual_answer(policy, origin) or await looked_up(scope, policy, origin)
         if answer is None or answer.refusal is None:  # allowed
             await self.app(scope, receive, send)
             return
@@ -337,14 +349,6 @@ def _read(
     return origin, request_method, request_headers, private_network
 
 
-async def _send_preflight(send: Send, answer: Preflight) -> None:
-    # A fresh list: an outer middleware may edit it in place.
-    await send(
-        {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)}
-    )
-    await send({"type": "http.response.body", "body": answer.body, "more_body": False})
-
-
 def _join(first: bytes, more: bytes, cut: int) -> bytes:
     """Two lines of one request header as one value (rare), kept bounded by ``cut``."""
     return first[:cut] + b"," + more[:cut]
@@ -371,29 +375,4 @@ def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any
     return headers
 
 
-async def _send_error(send: Send, block: RawHeaders) -> None:
-    """A 500 with the CORS headers, for an app that failed before responding.
-
-    Starlette's ServerErrorMiddleware sits outside user middleware, so its 500
-    would reach the browser without CORS headers and show up as a misleading
-    CORS error; the caller re-raises for the server to log. (Wrapping the whole
-    app instead, CORSMiddleware(app), decorates the framework's own 500 page.)
-    """
-    # The client may already be gone; the application's exception matters more
-    # than ours, so a failure to send the 500 must not replace it.
-    with contextlib.suppress(Exception):
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 500,
-                "headers": [
-                    *block,
-                    _TEXT_PLAIN,
-                    (b"content-length", b"%d" % len(_ERROR_BODY)),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": _ERROR_BODY, "more_body": False})
-
-
-__all__ = ["CORSMiddleware"]
+__all__ = ["CORSMiddleware", "invalidate"]

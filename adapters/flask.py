@@ -29,7 +29,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy
 from corecors.engine import warn_config
 
-from ._common import Policy, policies_of, positional_problem, resolve_policy
+from ._common import Policy, policies_of, positional_problem, resolve_policy, sync_problem
 from ._flask_routes import (
     RouteOptions,
     View,
@@ -38,7 +38,7 @@ from ._flask_routes import (
     register_blueprint_options,
     route_table,
 )
-from .wsgi import CORSMiddleware
+from .wsgi import SYNC_FIX, CORSMiddleware
 
 __all__ = ["CORS", "cross_origin"]
 
@@ -146,6 +146,7 @@ class CORS:
             problems = [_on_route(p, f"blueprint {app.name!r}") for p in problems]
         if problems:
             raise CORSConfigError(problems)
+        self._apps: list[CORSMiddleware] = []  # the middleware of each initialised app
         # policy=None is the same as no policy= at all.
         self._options = {k: v for k, v in options.items() if not (k == "policy" and v is None)}
         if isinstance(app, Blueprint):
@@ -185,6 +186,25 @@ class CORS:
             middleware = CORSMiddleware(table.layer.app, policy=policy, debug=debug)
             table.layer.app = middleware
         app.extensions["corecors"] = middleware
+        self._apps.append(middleware)
+
+    def reconfigure(self, policy: Policy) -> None:
+        """Swap the policy. ``policy`` (``CORSPolicy | PathPolicies``): the new policy, given
+        to :meth:`corecors.adapters.wsgi.CORSMiddleware.reconfigure` of the middleware of
+        every app this ``CORS`` initialised (``app.extensions["corecors"]``): an atomic
+        swap; a request in flight finishes with the policy it started with. Route
+        policies (blueprints, ``cross_origin``) keep theirs. Raises
+        :class:`corecors.CORSConfigError` for a wrong type or an ``async def``
+        ``allow_origin_func`` (Flask is synchronous: E005)."""
+        for middleware in self._apps:
+            middleware.reconfigure(policy)
+
+    def invalidate(self, origin: str | None = None) -> None:
+        """Drop kept ``allow_origin_func`` answers in the policies of every app this ``CORS``
+        initialised (docs/dynamic-origins.md). ``origin`` (``str | None``, default None):
+        the origin, or None for all."""
+        for middleware in self._apps:
+            middleware.invalidate(origin)
 
     def resolve(self, config: Mapping[str, Any]) -> Policy:
         """The policy for an app with this ``config`` (keyword arguments win).
@@ -222,6 +242,11 @@ class CORS:
             raise CORSConfigError(
                 [_config_problem(p) if p.option in from_config else p for p in exc.problems]
             ) from None
+        problem = sync_problem(resolved, "allow_origin_func", SYNC_FIX)  # Flask cannot await
+        if problem is not None:
+            raise CORSConfigError(
+                [_config_problem(p) if p.option in from_config else p for p in problem.problems]
+            )
         if policy is None:  # a policy= object warned when it was built
             for notice in policies_of(resolved)[0].config_warnings:
                 shown = _config_problem(notice) if notice.option in from_config else notice
@@ -236,7 +261,10 @@ class CORS:
         if policy is None:  # the values alone, without app.config: errors surface at import
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CORSConfigWarning)
-                CORSPolicy(**self._options)
+                policy = CORSPolicy(**self._options)
+        problem = sync_problem(policy, "allow_origin_func", SYNC_FIX)  # Flask cannot await
+        if problem is not None:
+            raise CORSConfigError([_on_route(p, where) for p in problem.problems])
         return RouteOptions(self.resolve, shown)
 
     def __repr__(self) -> str:

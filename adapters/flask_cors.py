@@ -112,6 +112,7 @@ class CORS(_flask.CORS):
 
     def __init__(self, app: Flask | Blueprint | None = None, **kwargs: Any) -> None:
         _check_names(kwargs)
+        self._apps = []  # the middleware of each initialised app (reconfigure, invalidate)
         self._options = {}
         self._flask_cors = dict(kwargs)
         if isinstance(app, Blueprint):

@@ -18,14 +18,30 @@ from typing import TYPE_CHECKING, Any
 from corecors import CORSConfigError, CORSPolicy, Decision
 from corecors.engine import RefusalLog, apply_decision, flag_problem, preflight_parts
 
-from ._common import Policy, Router, decide_cgi, resolve_policy
+from ._common import (
+    Instances,
+    Policy,
+    Router,
+    decide_cgi,
+    invalidate_policies,
+    resolve_policy,
+    sync_problem,
+)
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
     from _typeshed import OptExcInfo
 
-__all__ = ["CORSMiddleware"]
+__all__ = ["CORSMiddleware", "invalidate"]
+
+#: The fix named when an ``async def`` allow_origin_func meets a WSGI stack.
+SYNC_FIX = (
+    "write it as a plain def (a sync database client), or serve the app with an ASGI "
+    "server and corecors.adapters.asgi.CORSMiddleware, which awaits it"
+)
+
+_LIVE = Instances()
 
 #: Set in the WSGI environ by a route-level CORS (Flask's ``cross_origin`` or
 #: ``CORS(blueprint)``) that has applied its own policy to the response: the
@@ -67,9 +83,14 @@ class CORSMiddleware:
     its reason and fix, at WARNING when ``debug`` is true (shown on the console
     with no logging set up), else at DEBUG; at most 50 lines a minute, then a
     count (:class:`corecors.memo.RefusalLog`).
+
+    Dynamic origins (docs/dynamic-origins.md): a sync ``allow_origin_func`` is called
+    through the policy's cache (``origin_cache_ttl``, ``origin_lookup_timeout``); an
+    ``async def`` one is :class:`corecors.CORSConfigError` E005 here (WSGI cannot
+    await). :meth:`reconfigure` swaps the policy, :meth:`invalidate` drops answers.
     """
 
-    __slots__ = ("_refusals", "_router", "app", "debug", "policy", "route_policy")
+    __slots__ = ("__weakref__", "_refusals", "_router", "app", "debug", "policy", "route_policy")
 
     #: Set by a framework adapter that knows per-route policies (Flask's
     #: ``CORS(blueprint)``, ``cross_origin``): called for ``OPTIONS`` requests,
@@ -104,8 +125,10 @@ class CORSMiddleware:
         self.debug = debug
         self.route_policy = None
         self.policy: Policy = resolve_policy(policy, options)
+        _check_sync(self.policy)
         self._router = Router(self.policy)
         self._refusals = RefusalLog()
+        _LIVE.add(self)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI call (PEP 3333); a preflight is answered here."""
@@ -139,8 +162,46 @@ class CORSMiddleware:
 
         return self.app(environ, cors_start_response)
 
+    def reconfigure(self, policy: Policy) -> None:
+        """Swap the policy. ``policy`` (``CORSPolicy | PathPolicies``): what every request
+        that starts after the call is answered with.
+
+        The swap is one attribute assignment of an immutable router: a request reads
+        it once when it starts, so a request in flight finishes with the policy it
+        started with, and every request after the call gets the new one; none sees a
+        mix. Thread-safe. The new policy's ``allow_origin_func`` answers start empty.
+        Raises :class:`corecors.CORSConfigError` (nothing changes) for a wrong type or
+        an ``async def`` ``allow_origin_func``.
+        """
+        policy = resolve_policy(policy, {})
+        _check_sync(policy)
+        self._router = Router(policy)  # the one assignment requests read
+        self.policy = policy
+
+    def invalidate(self, origin: str | None = None) -> None:
+        """Drop kept ``allow_origin_func`` answers in every policy of this middleware.
+        ``origin`` (``str | None``, default None): the origin, exactly as browsers send
+        it (every host), or None for all. A lookup already in flight still answers the
+        requests waiting for it, but its answer is not kept; the next request asks the
+        function again."""
+        invalidate_policies(self._router.policy, origin)
+
     def __repr__(self) -> str:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"
+
+
+def invalidate(origin: str | None = None) -> int:
+    """:meth:`CORSMiddleware.invalidate` on every WSGI middleware of this process (Flask's
+    included): for a message from another process (docs/dynamic-origins.md, Redis).
+    ``origin`` (``str | None``, default None): the origin whose kept answers to drop,
+    None for all. Returns how many middleware there were."""
+    return _LIVE.invalidate(origin)
+
+
+def _check_sync(policy: Policy) -> None:
+    problem = sync_problem(policy, "allow_origin_func", SYNC_FIX)
+    if problem is not None:
+        raise problem
 
 
 def send_preflight(decision: Decision, start_response: StartResponse) -> list[bytes]:

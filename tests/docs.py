@@ -39,6 +39,13 @@ def python_blocks(markdown: str) -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", markdown, re.S | re.M)
 
 
+def named_blocks(page: Path) -> dict[str, str]:
+    """The ```python blocks of ``page`` that follow a ``<!-- recipe: NAME -->`` comment, by
+    name: run by the tests that name them (tests/recipes), with the stores they need."""
+    found = re.findall(r"<!-- recipe: ([a-z-]+) -->\n```python\n(.*?)^```", text(page), re.S | re.M)
+    return dict(found)
+
+
 def all_text() -> str:
     """Every page, one after the other (for claims that may sit on any page)."""
     return "\n".join(text(page) for page in pages())

@@ -29,18 +29,18 @@ except ImportError as exc:  # pragma: no cover - exercised in an environment wit
 
 if TYPE_CHECKING:
     from ._decorators import cross_origin
-    from .middleware import CORSMiddleware
+    from .middleware import CORSMiddleware, invalidate, reconfigure
 
-__all__ = ["CORSMiddleware", "cross_origin"]
+__all__ = ["CORSMiddleware", "cross_origin", "invalidate", "reconfigure"]
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so that Django can import the app package (INSTALLED_APPS) before
     # anything else is ready, and importing it never touches settings.
-    if name == "CORSMiddleware":
-        from .middleware import CORSMiddleware
+    if name in ("CORSMiddleware", "invalidate", "reconfigure"):
+        from . import middleware
 
-        return CORSMiddleware
+        return getattr(middleware, name)
     if name == "cross_origin":
         from ._decorators import cross_origin
 

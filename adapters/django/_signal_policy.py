@@ -36,7 +36,12 @@ class SignalPolicies:
         """``policy`` with every origin allowed by ``allow_origin_func`` (built once)."""
         found = self._by_policy.get(id(policy))
         if found is None or found[0] is not policy:
-            options = {**policy.options, "allow_origin_func": _any_origin}
+            # Called inline (no lookup thread, nothing to await): it only says yes.
+            options = {
+                **policy.options,
+                "allow_origin_func": _any_origin,
+                "origin_lookup_timeout": None,
+            }
             with warnings.catch_warnings():  # the settings' policy warned already
                 warnings.simplefilter("ignore", CORSConfigWarning)
                 found = self._by_policy[id(policy)] = (policy, CORSPolicy(**options))

@@ -18,32 +18,51 @@ decorated view's policy replaces the router's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase, ResponseHeaders
 
-from corecors import Decision
+from corecors import CORSConfigError, CORSPolicy, Decision
 from corecors.engine import (
     ACTUAL_RESPONSE_HEADERS,
+    NEEDS_LOOKUP,
     PREFLIGHT_CONTENT_TYPE,
     RefusalLog,
     preflight_parts,
     vary_value,
 )
 
-from .._common import Router, decide_cgi
+from .._common import (
+    ORIGIN,
+    Instances,
+    Policy,
+    Routable,
+    Router,
+    decide_cgi,
+    invalidate_policies,
+    resolve_policy,
+    sync_problem,
+)
 from ._decorators import view_policy
 from ._signal_policy import SignalPolicies, enabled_by_signal
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
 from .signals import check_request_enabled
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
+
+_LIVE = Instances()
+_SYNC_FIX = (
+    "write allow_origin_func as a plain def, or serve Django under ASGI (asgi.py with "
+    "uvicorn, daphne or hypercorn), where the middleware awaits it"
+)
 
 
 class CORSMiddleware:
@@ -59,6 +78,12 @@ class CORSMiddleware:
     and fix: at WARNING when ``settings.DEBUG`` is true (``runserver``'s
     console shows it with Django's default logging), else at DEBUG; at most
     50 lines a minute per process, then a count.
+
+    Dynamic origins (docs/dynamic-origins.md): an ``async def`` ``allow_origin_func``
+    is awaited under ASGI and is ``CORSConfigError`` E005 under WSGI (start-up); a
+    function taking the host gets ``request.get_host()`` (None for a host Django
+    refuses). :meth:`reconfigure` and :meth:`invalidate`, or this module's
+    :func:`reconfigure`/:func:`invalidate` for every middleware of the process.
     """
 
     sync_capable = True
@@ -76,6 +101,7 @@ class CORSMiddleware:
         self._refusals = RefusalLog()
         self._reload()  # read the settings now: a bad configuration fails at start-up
         warn_if_not_installed()
+        _LIVE.add(self)
         # A weak reference: a middleware that Django drops also drops its receiver.
         setting_changed.connect(self._setting_changed)
 
@@ -92,11 +118,14 @@ class CORSMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        """The async entry point: the same steps as ``__call__``, awaiting the view."""
+        """The async entry point: the same steps as ``__call__``, awaiting the view
+        (and an ``allow_origin_func`` whose answer is not kept)."""
         if check_request_enabled.has_listeners(None):  # receivers may use the ORM: a thread
-            decision = await sync_to_async(self._decide)(request)
+            decision = await sync_to_async(self._decide)(request, awaits=True)
         else:
-            decision = self._decide(request)
+            decision = self._decide(request, awaits=True)
+        if decision is NEEDS_LOOKUP:
+            decision = await self._looked_up(request)
         if decision is not None and decision.status is not None:
             return _preflight_response(decision)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
@@ -104,32 +133,97 @@ class CORSMiddleware:
             _decorate(response, decision)
         return response
 
-    def _decide(self, request: HttpRequest) -> Decision | None:
-        """The decision for ``request``; None for a path no policy covers."""
+    def _policy(self, request: HttpRequest) -> CORSPolicy | None:
+        """The policy for ``request``; None for a path no policy covers."""
         router = self._router
         if router is None:  # settings changed since the last request
             router = self._reload()
         # The one place the path is read: path_info, below the script prefix. A
         # @cross_origin view's own policy replaces the router's (looked for only
         # in a URLconf with decorated views), preflights and error pages included.
-        policy = view_policy(request) or router.single or router.for_path(request.path_info)
-        method = request.method or ""
-        decision = None if policy is None else decide_cgi(policy, request.META, method)
-        refused = decision is None or (decision.refusal and decision.refusal.what == "origin")
-        if refused and enabled_by_signal(request):  # django-cors-headers' signal
-            policy = self._signal_policies.for_policy(policy or router.policies[0])
-            decision = decide_cgi(policy, request.META, method)
-        if decision is None:
-            return None
-        if decision.refusal is not None:
-            level = logging.WARNING if settings.DEBUG else logging.DEBUG
-            self._refusals.log(level, decision.kind, decision.refusal)
+        return view_policy(request) or router.single or router.for_path(request.path_info)
+
+    def _decide(self, request: HttpRequest, *, awaits: bool = False) -> Decision | None:
+        """The decision for ``request``; None for a path no policy covers;
+        ``NEEDS_LOOKUP`` (only when ``awaits``) for an answer to await."""
+        policy = self._policy(request)
+        decision = None if policy is None else self._decide_with(policy, request, awaits)
+        if decision is not NEEDS_LOOKUP:
+            decision = self._signalled(request, policy, decision)
+        if decision is not None and decision.refusal is not None and decision is not NEEDS_LOOKUP:
+            self._log(decision)
         return decision
 
+    def _decide_with(self, policy: CORSPolicy, request: HttpRequest, awaits: bool) -> Decision:
+        lookup = policy.lookup
+        host = _host(request) if lookup is not None and lookup.takes_host else None
+        return decide_cgi(policy, request.META, request.method or "", host, awaits=awaits)
+
+    def _signalled(
+        self, request: HttpRequest, policy: CORSPolicy | None, decision: Decision | None
+    ) -> Decision | None:
+        """django-cors-headers' ``check_request_enabled``: a receiver's truthy answer
+        grants a request whose path or origin the settings refuse."""
+        refused = decision is None or (decision.refusal and decision.refusal.what == "origin")
+        if not refused or not enabled_by_signal(request):
+            return decision
+        router = cast(Router, self._router)
+        signalled = self._signal_policies.for_policy(policy or router.policies[0])
+        return self._decide_with(signalled, request, awaits=False)  # its function is inline
+        return decision
+
+    async def _looked_up(self, request: HttpRequest) -> Decision:
+        """The decision once an ``async def`` ``allow_origin_func`` has answered."""
+        policy = cast(CORSPolicy, self._policy(request))  # NEEDS_LOOKUP: it has a lookup
+        host = _host(request) if policy.lookup.takes_host else None  # type: ignore[union-attr]
+        allowed = await policy.lookup.aresolve(request.META[ORIGIN], host)  # type: ignore[union-attr]
+        decision = decide_cgi(policy, request.META, request.method or "", host, allowed)
+        if decision.refusal is not None:
+            self._log(decision)
+        return decision
+
+    def _log(self, decision: Decision) -> None:
+        level = logging.WARNING if settings.DEBUG else logging.DEBUG
+        self._refusals.log(level, decision.kind, decision.refusal)  # type: ignore[arg-type]
+
     def _reload(self) -> Router:
-        router = self._router = Router(load_policy().policy)
+        router = Router(load_policy().policy)
+        self._check(router.policy)
+        self._router = router
         self._signal_policies = SignalPolicies()
         return router
+
+    def _check(self, policy: Routable) -> None:
+        if not self.async_mode:
+            problem = sync_problem(policy, "CORECORS_POLICY", _SYNC_FIX)
+            if problem is not None:
+                raise problem
+
+    def reconfigure(self, policy: Policy) -> None:
+        """Swap the policy. ``policy`` (``CORSPolicy | PathPolicies``): answers instead of the
+        settings' until the next change of a CORS setting (``setting_changed``, e.g.
+        ``override_settings``), which rebuilds from the settings.
+
+        One attribute assignment of an immutable router: a request in flight finishes
+        with the policy it started with; every later one gets the new one. Raises
+        :class:`corecors.CORSConfigError` (nothing changes) for a wrong type, or an
+        ``async def`` ``allow_origin_func`` under WSGI.
+        """
+        policy = resolve_policy(policy, {})
+        self._check(policy)
+        self._router = Router(policy)
+
+    def invalidate(self, origin: str | None = None) -> None:
+        """Drop kept ``allow_origin_func`` answers in the settings' policies (``@cross_origin``
+        views: their policy's ``lookup``). ``origin`` (``str | None``, default None): the
+        origin, or None for all."""
+        router = self._router
+        if router is not None:
+            invalidate_policies(router.policy, origin)
+            return
+        # Rebuilt on the next request: a CORECORS_POLICY object comes back with its answers.
+        with contextlib.suppress(CORSConfigError):
+            invalidate_policies(load_policy(emit_warnings=False).policy, origin)
 
     def _setting_changed(self, *, setting: str, **kwargs: Any) -> None:
         # Rebuilt lazily, on the next request: override_settings sends one signal
@@ -142,6 +236,30 @@ class CORSMiddleware:
     def __repr__(self) -> str:
         shown = None if self._router is None else self._router.policy
         return f"<CORSMiddleware {shown!r}>"
+
+
+def reconfigure(policy: Policy) -> int:
+    """:meth:`CORSMiddleware.reconfigure` on every middleware of this process (Django
+    builds them; one per handler). ``policy`` (``CORSPolicy | PathPolicies``): the new
+    policy. Returns how many there were. Raises :class:`corecors.CORSConfigError` as
+    the method does."""
+    return _LIVE.reconfigure(policy)
+
+
+def invalidate(origin: str | None = None) -> int:
+    """:meth:`CORSMiddleware.invalidate` on every middleware of this process: for a
+    message from another process (docs/dynamic-origins.md). ``origin`` (``str | None``,
+    default None): the origin whose kept answers to drop, None for all. Returns their
+    number."""
+    return _LIVE.invalidate(origin)
+
+
+def _host(request: HttpRequest) -> str | None:
+    """``request.get_host()``, or None for a host Django refuses (``ALLOWED_HOSTS``)."""
+    try:
+        return request.get_host()
+    except DisallowedHost:
+        return None
 
 
 def _preflight_response(decision: Decision) -> HttpResponse:

@@ -16,7 +16,7 @@ CODES: dict[str, str] = {
     "E002": "an origin has a path, query, fragment or trailing slash",
     "E003": "a wildcard is misused in an origin pattern",
     "E004": "allow_origin_regex does not compile, or ends with a slash and never matches",
-    "E005": "allow_origin_func is not callable",
+    "E005": "allow_origin_func is not callable, or is async def on a synchronous stack",
     "E006": "a method is not a valid HTTP token",
     "E007": "a forbidden method (CONNECT, TRACE, TRACK) is allowed",
     "E008": "a header name is not a valid HTTP token, or is a regex",

@@ -2,7 +2,9 @@
 
 Exact origins are a set lookup; subdomain and any-port patterns are sets keyed
 by (scheme, base, port), walked in O(labels); regexes are folded into one
-alternation when that keeps their meaning; ``allow_origin_func`` is asked last.
+alternation when that keeps their meaning; an origin none of them allows is
+answered :data:`ASK` when ``allow_origin_func`` is set: the policy asks it through
+its cache (``corecors.lookup``), never from here.
 A request's ``Origin`` is compared byte for byte: browsers always send the
 serialised form (Fetch §3.2.1, HTML "serialization of an origin"), so anything
 else (several origins, spaces, upper case, a default port written out) is no
@@ -11,14 +13,14 @@ origin and is refused.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 
 from ._origins import DEFAULT_PORTS, MAX_ORIGIN_LENGTH, SERIALISED_ORIGIN, OriginSpec
-from ._tokens import short_repr
 
-logger = logging.getLogger("corecors")
+#: ``allow_origin()``'s answer for a well-formed origin that only ``allow_origin_func``
+#: may allow: ask it (through the policy's lookup), then :meth:`OriginMatcher.after_lookup`.
+ASK = ""
 
 
 class OriginMatcher:
@@ -30,7 +32,7 @@ class OriginMatcher:
     refuse with credentials.
     """
 
-    __slots__ = ("_any", "_credentials", "_star", "exact", "patterns")
+    __slots__ = ("_any", "_ask", "_credentials", "_more", "_star", "exact", "patterns")
 
     def __init__(
         self,
@@ -47,14 +49,18 @@ class OriginMatcher:
         self._star = any_origin and not credentials
         #: The exact origins (a set: one hash lookup, whatever their number).
         self.exact = frozenset(exact)
-        #: Patterns, regexes and the function.
-        self.patterns = OriginPatterns(patterns, regexes, func)
+        #: Patterns and regexes.
+        self.patterns = OriginPatterns(patterns, regexes)
+        self._ask = func is not None
+        # Whether anything but the exact set can allow an origin.
+        self._more = any_origin or bool(self.patterns) or self._ask
 
     def allow_origin(self, origin: str) -> str | None:
         """The Access-Control-Allow-Origin value for ``origin``, or None if refused.
 
         ``"*"`` without credentials answers ``"*"`` to every origin, ``"null"``
         and malformed values included: it echoes nothing from the request.
+        :data:`ASK` (``""``) when only ``allow_origin_func`` may allow it.
         """
         if self._star:
             return "*"
@@ -62,7 +68,7 @@ class OriginMatcher:
             return None
         if origin in self.exact:
             return origin
-        if not (self._any or self.patterns):
+        if not self._more:
             return None  # only exact origins are configured, and this is none of them
         parts = SERIALISED_ORIGIN.fullmatch(origin)
         if parts is None:  # several origins, spaces, upper case, "null"...: not one origin
@@ -72,21 +78,24 @@ class OriginMatcher:
             return None  # a browser never writes out a default port
         if self.patterns and self.patterns.match(origin, parts):
             return origin
+        if self._ask:
+            return ASK
         # "*" with credentials: answer "*" without credentials, never the origin.
+        return "*" if self._any else None
+
+    def after_lookup(self, origin: str, allowed: bool) -> str | None:
+        """The Allow-Origin value once ``allow_origin_func`` answered for an :data:`ASK`."""
+        if allowed:
+            return origin
         return "*" if self._any else None
 
 
 class OriginPatterns:
-    """Subdomain and any-port patterns, regexes and a callback, checked in O(labels)."""
+    """Subdomain and any-port patterns and regexes, checked in O(labels)."""
 
-    __slots__ = ("_func", "_regex", "any_port", "subdomains")
+    __slots__ = ("_regex", "any_port", "subdomains")
 
-    def __init__(
-        self,
-        specs: tuple[OriginSpec, ...],
-        regexes: tuple[re.Pattern[str], ...],
-        func: Callable[[str], bool] | None,
-    ) -> None:
+    def __init__(self, specs: tuple[OriginSpec, ...], regexes: tuple[re.Pattern[str], ...]) -> None:
         # "http://localhost:*" -> ("http", "localhost")
         self.any_port = frozenset(
             (s.scheme, s.host) for s in specs if s.port == "*" and not s.subdomains
@@ -94,10 +103,9 @@ class OriginPatterns:
         # "https://*.example.com" -> ("https", "example.com", ""); port "*" for any.
         self.subdomains = frozenset((s.scheme, s.host, s.port) for s in specs if s.subdomains)
         self._regex = _combine(regexes)
-        self._func = func
 
     def __bool__(self) -> bool:
-        return bool(self.any_port or self.subdomains or self._regex or self._func)
+        return bool(self.any_port or self.subdomains or self._regex)
 
     def match(self, origin: str, parts: re.Match[str]) -> bool:
         """Whether a serialised origin (already validated into ``parts``) is allowed."""
@@ -116,16 +124,7 @@ class OriginPatterns:
                 if (scheme, base, port) in subdomains or (scheme, base, "*") in subdomains:
                     return True
                 dot = host.find(".", dot + 1)
-        if any(regex.fullmatch(origin) for regex in self._regex):
-            return True
-        if self._func is not None:
-            try:
-                return self._func(origin) is True
-            except Exception:
-                logger.exception(
-                    "allow_origin_func raised for origin %s; refusing it", short_repr(origin)
-                )
-        return False
+        return any(regex.fullmatch(origin) for regex in self._regex)
 
 
 # "\1" or "(?(1)...)": a reference by group number, which would point at another

@@ -1,8 +1,8 @@
 """One bounded memo: the only cache in corecors; and the one refusal log, bounded too.
 
-A policy's answers are a pure function of the request's CORS headers, unless
-``allow_origin_func`` is set (its answer may change over time: an allow list kept
-in a database), so a policy with a function has no memo. The rules, kept here
+A policy's answers are a pure function of the request's CORS headers and, with
+``allow_origin_func``, of the function's answer (kept in ``corecors.lookup``, not
+here): the memo keeps the decision per (request, answer). The rules, kept here
 and nowhere else (see docs/architecture.md):
 
 - bounded: when full it is cleared (O(1) per request on average; hot entries

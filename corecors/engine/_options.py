@@ -36,7 +36,7 @@ RegexOption = str | re.Pattern[str] | Iterable[str | re.Pattern[str]] | None
 class Options:
     """Every option of a CORSPolicy, normalised, plus what precomputation needs.
 
-    The first nine fields are the public options (``CORSPolicy.options``); the
+    The first eleven fields are the public options (``CORSPolicy.options``); the
     rest are derived from them: ``"*"`` split out of the lists, exact origins
     separated from patterns.
     """
@@ -50,6 +50,8 @@ class Options:
     expose_headers: tuple[str, ...]
     max_age: int | None
     allow_private_network: bool
+    origin_cache_ttl: float = 60.0
+    origin_lookup_timeout: float | None = 5.0
     any_origin: bool = field(default=False, repr=False)
     exact_origins: tuple[str, ...] = field(default=(), repr=False)
     origin_patterns: tuple[OriginSpec, ...] = field(default=(), repr=False)
@@ -59,7 +61,7 @@ class Options:
     headers: tuple[str, ...] = field(default=(), repr=False)  # allow_headers without "*"
 
     def public(self) -> dict[str, object]:
-        """The nine options, as keyword arguments for a new CORSPolicy."""
+        """The public options, as keyword arguments for a new CORSPolicy."""
         options = {name: getattr(self, name) for name in OPTION_NAMES}
         options["allow_headers"] = tuple(
             h for h in self.allow_headers if h not in SAFELISTED_REQUEST_HEADERS
@@ -77,6 +79,8 @@ OPTION_NAMES = (
     "expose_headers",
     "max_age",
     "allow_private_network",
+    "origin_cache_ttl",
+    "origin_lookup_timeout",
 )
 
 
@@ -98,6 +102,8 @@ def validate(
     expose_headers: object,
     max_age: object,
     allow_private_network: object,
+    origin_cache_ttl: object = 60.0,
+    origin_lookup_timeout: object = 5.0,
 ) -> tuple[Options, list[ConfigProblem], list[ConfigProblem]]:
     """Every option checked: ``(options, problems, notices)``; options are only
     meaningful when ``problems`` is empty."""
@@ -112,6 +118,8 @@ def validate(
     any_header, headers = _check_allow_headers(allow_headers, problems)
     exposed = _check_expose_headers(expose_headers, credentials, problems)
     age = _check_max_age(max_age, problems, notices)
+    ttl = _check_seconds("origin_cache_ttl", origin_cache_ttl, problems, zero=True)
+    timeout = _check_seconds("origin_lookup_timeout", origin_lookup_timeout, problems, zero=False)
     options = Options(
         allow_origins=origins.shown,
         allow_origin_regex=regexes,
@@ -122,6 +130,8 @@ def validate(
         expose_headers=exposed,
         max_age=age,
         allow_private_network=private_network,
+        origin_cache_ttl=60.0 if ttl is None else ttl,
+        origin_lookup_timeout=timeout,
         any_origin=origins.any_origin,
         exact_origins=origins.exact,
         origin_patterns=origins.patterns,
@@ -249,6 +259,32 @@ def _check_allow_origin_func(
             value,
             "is not callable",
             "pass a function that takes the origin (str) and returns True to allow it",
+        )
+    )
+    return None
+
+
+def _check_seconds(
+    option: str, value: object, problems: list[ConfigProblem], *, zero: bool
+) -> float | None:
+    """Seconds: a finite number above 0 (or 0 too, with ``zero``); None: wait for ever."""
+    if value is None and not zero:
+        return None
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value < float("inf")
+        and (zero or value > 0)
+    ):
+        return float(value)
+    bound = "0 or more" if zero else "above 0, or None to wait for ever"
+    problems.append(
+        ConfigProblem(
+            "E011",
+            option,
+            value,
+            f"must be a number of seconds, {bound}",
+            f"use e.g. {option}={60 if zero else 5}",
         )
     )
     return None

@@ -1,8 +1,6 @@
-"""CORSPolicy: a validated, precomputed, immutable CORS configuration.
-
-The layers (docs/architecture.md): ``options`` validates, ``matching`` answers origins, this
-module precomputes the response headers and implements the Fetch decision with two entry
-points, ``actual()`` and ``preflight()``; ``decide()`` is the convenience over both.
+"""CORSPolicy: a validated, precomputed, immutable CORS configuration (docs/architecture.md):
+``options`` validates, ``matching`` answers origins, this module precomputes the response
+headers and decides (``actual()``, ``preflight()``; ``decide()`` is the convenience over both).
 """
 
 from __future__ import annotations
@@ -21,26 +19,23 @@ from ._decision import (
     Headers,
     Refusal,
 )
+from ._dynamic import DynamicOrigins, origin_lookup
 from ._errors import CORSConfigError, CORSConfigWarning
-from ._matching import OriginMatcher
+from ._grants import PreflightGrants
+from ._lookup import NEEDS_LOOKUP, OriginLookup
+from ._matching import ASK, OriginMatcher
 from ._memo import Memo
 from ._options import Options, RegexOption, validate
 from ._origins import MAX_ORIGIN_LENGTH
-from ._refusals import NearMisses, not_allowed, refused_method, refused_origin, worded
+from ._refusals import NearMisses, refused_method, refused_origin, worded
 from ._stack import warn_config
-from ._tokens import (
-    MAX_REQUEST_HEADERS_LENGTH,
-    SAFELISTED_METHODS,
-    TOKEN,
-    is_forbidden_method,
-    parse_request_headers,
-)
+from ._tokens import MAX_REQUEST_HEADERS_LENGTH
 
 _ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 _ALLOW_CREDENTIALS = ("Access-Control-Allow-Credentials", "true")
 
 
-class CORSPolicy:
+class CORSPolicy(DynamicOrigins, PreflightGrants):
     """One CORS configuration, validated and precomputed at construction (Fetch §3.2).
 
     Parameters (all keyword-usable; lists may be any iterable of ``str``; codes: the codes page):
@@ -51,8 +46,9 @@ class CORSPolicy:
       (any port). Empty allows no origin; a single string is an error (E011).
     - ``allow_origin_regex`` (``str | re.Pattern | Iterable`` of them, default None): regexes
       that must match the serialised origin whole (``re.fullmatch``).
-    - ``allow_origin_func`` (``Callable[[str], bool]``, default None): called with the origin,
-      asked last, per request (no memo then); only ``True`` allows; an exception refuses.
+    - ``allow_origin_func`` (``Callable``, default None): asked last: ``func(origin)`` or
+      ``func(origin, host)`` (the Host header, ``str | None``), ``def`` or ``async def`` (E005 on
+      WSGI); only ``True`` allows; raising or a timeout refuses (logged). Cached (``lookup``).
     - ``allow_methods`` (``Iterable[str]``, default ``("GET",)``): method tokens a preflight may
       ask for, or ``"*"``; GET, HEAD, POST always pass (Fetch: browsers never check them);
       CONNECT, TRACE, TRACK are E007.
@@ -66,6 +62,11 @@ class CORSPolicy:
       None omits ``Access-Control-Max-Age``; Chromium caps it at 7200 (W004).
     - ``allow_private_network`` (``bool``, default False): answer Private Network Access
       preflights with ``Access-Control-Allow-Private-Network: true``.
+    - ``origin_cache_ttl`` (``float`` s, default 60.0): how long an answer of the function
+      (allowed or refused) is kept per (origin, host); 0 keeps none.
+    - ``origin_lookup_timeout`` (``float | None`` s, default 5.0): past it a lookup refuses
+      (fail closed); None waits for ever (``corecors.lookup``: a sync function then runs
+      in the request's thread, else on a daemon thread).
     - ``vocabulary`` (``Callable[[str], str] | None``, keyword only, default None): an option's
       name in refusal reasons and log lines, from its keyword (Django: ``CORS_ALLOWED_ORIGINS``).
 
@@ -94,6 +95,7 @@ class CORSPolicy:
         "_public",
         "config_warnings",
         "granted",
+        "lookup",
         "matcher",
         "memo",
     )
@@ -102,13 +104,15 @@ class CORSPolicy:
         self,
         allow_origins: Iterable[str] = (),
         allow_origin_regex: RegexOption = None,
-        allow_origin_func: Callable[[str], bool] | None = None,
+        allow_origin_func: Callable[..., Any] | None = None,
         allow_methods: Iterable[str] = ("GET",),
         allow_headers: Iterable[str] = (),
         allow_credentials: bool = False,
         expose_headers: Iterable[str] = (),
         max_age: int | None = 600,
         allow_private_network: bool = False,
+        origin_cache_ttl: float = 60.0,
+        origin_lookup_timeout: float | None = 5.0,
         *,
         vocabulary: Callable[[str], str] | None = None,
     ) -> None:
@@ -122,6 +126,8 @@ class CORSPolicy:
             expose_headers,
             max_age,
             allow_private_network,
+            origin_cache_ttl,
+            origin_lookup_timeout,
         )
         if problems:
             raise CORSConfigError(problems)
@@ -173,8 +179,8 @@ class CORSPolicy:
         for origin in options.exact_origins:
             self.granted[origin] = self._granted(matcher.allow_origin(origin) or origin)
         self._near = NearMisses(options.exact_origins, options.origin_patterns)  # refusals only
-        # The one memo (corecors.memo), or none with allow_origin_func.
-        self.memo: Memo | None = None if options.allow_origin_func is not None else Memo()
+        self.memo = Memo()  # the one memo; with allow_origin_func: see .dynamic
+        self.lookup: OriginLookup | None = origin_lookup(options)
 
     def _granted(self, allow_origin: str) -> Decision:
         # "*": never the credentials header; without credentials (a public policy)
@@ -224,6 +230,9 @@ class CORSPolicy:
         request_method: str | None = None,
         request_headers: str | None = None,
         request_private_network: bool = False,
+        *,
+        host: str | None = None,
+        looked_up: bool | None = None,
     ) -> Decision:
         """The CORS decision for one request: :meth:`preflight` for OPTIONS with an
         ``origin`` and a non-empty ``request_method`` (Fetch §4.8), else :meth:`actual`.
@@ -235,17 +244,27 @@ class CORSPolicy:
         ``Access-Control-Request-Private-Network: true`` was sent. Never raises.
         Without an ``origin`` (not a CORS request) the decision only varies on Origin,
         except under a public policy, whose every non-preflight answer is its grant.
+        ``host`` and ``looked_up`` (keyword only): see :meth:`actual`.
         """
         if origin is None:
             return self._none
         if method == "OPTIONS" and request_method:
-            return self.preflight(origin, request_method, request_headers, request_private_network)
-        return self.actual(origin)
+            return self.preflight(
+                origin, request_method, request_headers, request_private_network, host, looked_up
+            )
+        return self.actual(origin, host, looked_up)
 
-    def actual(self, origin: str) -> Decision:
+    def actual(
+        self, origin: str, host: str | None = None, looked_up: bool | None = None
+    ) -> Decision:
         """The decision for a request that is not a preflight (Fetch §3.2.5, CORS check).
         ``origin`` (``str``): its ``Origin`` value. Never raises. A public policy (``"*"``,
-        no credentials) grants any value with ``*`` and empty ``vary``: one cached copy."""
+        no credentials) grants any value with ``*`` and empty ``vary``: one cached copy.
+
+        ``host`` (``str | None``): the request's Host, for an ``allow_origin_func`` that
+        takes it. ``looked_up`` (``bool | None``): that function's answer if known; else
+        cached, or a sync one's, or :data:`corecors.lookup.NEEDS_LOOKUP` (async: await
+        ``policy.lookup.aresolve(origin, host)``, then pass its answer)."""
         if self._public is not None:
             return self._public
         if len(origin) > MAX_ORIGIN_LENGTH:  # never hash a huge value
@@ -254,16 +273,19 @@ class CORSPolicy:
         if decision is not None:
             return decision
         memo = self.memo
-        if memo is not None:
-            decision = memo.get(origin)
-            if decision is not None:
-                return decision
+        decision = memo.get(origin)
+        if decision is not None:
+            if decision is NEEDS_LOOKUP:
+                return self._actual_looked_up(origin, host, looked_up)
+            return decision
         allow_origin = self.matcher.allow_origin(origin)
-        decision = (
-            self._refuse_actual(origin) if allow_origin is None else self._granted(allow_origin)
-        )
-        if memo is not None:
-            memo.put(origin, decision)
+        if allow_origin is None:
+            decision = self._refuse_actual(origin)
+        else:  # ASK: only allow_origin_func may allow it
+            decision = NEEDS_LOOKUP if allow_origin == ASK else self._granted(allow_origin)
+        memo.put(origin, decision)
+        if decision is NEEDS_LOOKUP:
+            return self._actual_looked_up(origin, host, looked_up)
         return decision
 
     def preflight(
@@ -272,31 +294,46 @@ class CORSPolicy:
         method: str,
         headers: str | None = None,
         private_network: bool = False,
+        host: str | None = None,
+        looked_up: bool | None = None,
     ) -> Decision:
         """The decision for a CORS-preflight request (Fetch §4.8); never raises.
         ``origin`` (``str``): its ``Origin``. ``method`` (``str``): its
         Access-Control-Request-Method. ``headers`` (``str | None``, default None): its
         -Headers, lines joined with ",". ``private_network`` (``bool``, default False):
-        whether it asks for Private Network Access."""
+        whether it asks for Private Network Access. ``host``, ``looked_up``: as
+        :meth:`actual` (the result may be ``NEEDS_LOOKUP`` likewise)."""
         memo = self.memo
         bounded = (
             len(origin) <= MAX_ORIGIN_LENGTH
             and len(method) <= MAX_METHOD_LENGTH
             and (headers is None or len(headers) <= MAX_REQUEST_HEADERS_LENGTH)
         )
-        if memo is None or not bounded:  # never hash a huge value
-            return self._decide_preflight(origin, method, headers, private_network)
-        key = (origin, method, headers, private_network)
-        decision: Decision | None = memo.get(key)
-        if decision is None:
-            decision = self._decide_preflight(origin, method, headers, private_network)
-            memo.put(key, decision)
+        request = (origin, method, headers, private_network)
+        if not bounded:  # never hash a huge value
+            decision = self._decide_preflight(*request)
+        else:
+            decision = memo.get(request)
+            if decision is None:
+                decision = self._decide_preflight(*request)
+                memo.put(request, decision)
+        if decision is NEEDS_LOOKUP:  # only allow_origin_func may allow the origin
+            return self._preflight_looked_up(request, host, looked_up, bounded)
         return decision
 
     def _decide_preflight(
-        self, origin: str, request_method: str, request_headers: str | None, private_network: bool
+        self,
+        origin: str,
+        request_method: str,
+        request_headers: str | None,
+        private_network: bool,
+        allowed: bool | None = None,
     ) -> Decision:
         allow_origin = self.matcher.allow_origin(origin)
+        if allow_origin == ASK:  # only allow_origin_func may allow it
+            if allowed is None:
+                return NEEDS_LOOKUP
+            allow_origin = self.matcher.after_lookup(origin, allowed)
         if allow_origin is None:
             return self._refuse(refused_origin(origin, self._near, "allow_origins", self._name))
         # With credentials, "*" in the Allow-* headers is taken literally (Fetch).
@@ -335,42 +372,6 @@ class CORSPolicy:
             reason=None,
             body=b"OK",
         )
-
-    def _allow_methods(self, request_method: str, credentials: bool) -> str | None:
-        """The Access-Control-Allow-Methods value for a preflight, or None if refused."""
-        if len(request_method) > MAX_METHOD_LENGTH:
-            return None  # never hash or scan a huge value
-        if request_method in self._methods:  # case-sensitive: "patch" is not "PATCH"
-            return self._methods_value
-        if (
-            self._any_method
-            and TOKEN.fullmatch(request_method) is not None
-            and not is_forbidden_method(request_method)
-        ):
-            # With credentials "*" is taken literally (Fetch): name the validated method.
-            return request_method if credentials else "*"
-        if request_method in SAFELISTED_METHODS:
-            # Fetch, CORS-preflight fetch: a browser never checks a CORS-safelisted
-            # method against Access-Control-Allow-Methods, so it always passes.
-            return self._methods_value or request_method
-        return None
-
-    def _allow_headers(self, request_headers: str | None, credentials: bool) -> str | Refusal:
-        """The Access-Control-Allow-Headers value ("" for none), or why refused."""
-        if not request_headers:
-            return ""
-        names = parse_request_headers(request_headers)
-        if isinstance(names, str):
-            return Refusal("headers", names, names.replace("{", "{{").replace("}", "}}"))
-        if names and self._any_header:
-            # "*" never covers Authorization (Fetch): name it when asked for.
-            if credentials:
-                return ", ".join(names)
-            return "*, authorization" if "authorization" in names else "*"
-        for name in names:
-            if name not in self._headers:
-                return not_allowed("headers", "header", name, "allow_headers", self._name)
-        return self._headers_value if names else ""
 
     def _refuse_actual(self, origin: str) -> Decision:
         refusal = refused_origin(origin, self._near, None, self._name)

@@ -73,6 +73,8 @@ def test_same_parameters_and_defaults_as_starlette() -> None:
     expected = {
         "policy": None,
         "allow_origin_func": None,
+        "origin_cache_ttl": 60.0,
+        "origin_lookup_timeout": 5.0,
         "check_websocket_origin": False,
         "debug": None,
     }
@@ -107,9 +109,9 @@ def test_bad_options_fail_at_construction() -> None:
         CORSMiddleware(responder(), allow_origins=[APP + "/"])
 
 
-def test_allow_origin_func_is_consulted_on_every_request() -> None:
+def test_allow_origin_func_is_consulted_on_every_request_without_a_cache() -> None:
     allowed: set[str] = set()
-    app = CORSMiddleware(responder(), allow_origin_func=allowed.__contains__)
+    app = CORSMiddleware(responder(), allow_origin_func=allowed.__contains__, origin_cache_ttl=0)
     assert (
         values(request(app, headers=[(b"origin", APP.encode())])[1], b"access-control-allow-origin")
         == []

@@ -61,11 +61,23 @@ def test_a_refusal_found_in_the_memo_keeps_its_reason(caplog: pytest.LogCaptureF
     assert not caplog.records  # the core logs nothing; the adapters do
 
 
-def test_allow_origin_func_is_asked_every_time() -> None:
+def test_allow_origin_func_is_asked_every_time_without_a_cache() -> None:
     allowed: set[str] = set()
-    policy = CORSPolicy(allow_origin_func=lambda origin: origin in allowed)
-    assert policy.memo is None
+    policy = CORSPolicy(allow_origin_func=lambda origin: origin in allowed, origin_cache_ttl=0)
     assert not policy.decide("GET", "https://new.example.org").allowed
     allowed.add("https://new.example.org")  # e.g. a tenant added to the database
     assert policy.decide("GET", "https://new.example.org").allowed
     assert policy.decide("OPTIONS", "https://new.example.org", "GET").allowed
+
+
+def test_allow_origin_func_answers_are_kept_until_invalidated() -> None:
+    allowed: set[str] = set()
+    policy = CORSPolicy(allow_origin_func=lambda origin: origin in allowed)
+    assert policy.lookup is not None
+    assert not policy.decide("GET", "https://new.example.org").allowed
+    allowed.add("https://new.example.org")
+    assert not policy.decide("GET", "https://new.example.org").allowed  # the refusal is kept
+    policy.lookup.invalidate("https://new.example.org")
+    assert policy.decide("GET", "https://new.example.org").allowed
+    assert policy.decide("OPTIONS", "https://new.example.org", "GET").allowed
+    assert policy.lookup.calls == 2

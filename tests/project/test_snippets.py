@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.docs import ROOT, pages, python_blocks, text
+from tests.docs import ROOT, named_blocks, pages, python_blocks, text
 
 #: (page, block index) -> code run just before that block, in its namespace.
 GIVENS = {
@@ -41,10 +41,13 @@ GIVENS = {
 
 
 def blocks() -> list[tuple[Path, int, str]]:
+    """Every block but the named ones (``<!-- recipe: NAME -->``), which the tests that
+    name them run with the servers they need (tests/recipes)."""
     return [
         (page, index, code)
         for page in pages()
         for index, code in enumerate(python_blocks(text(page)))
+        if code not in named_blocks(page).values()
     ]
 
 
@@ -85,3 +88,12 @@ def test_every_given_is_for_a_block_that_exists() -> None:
     existing = {(page.name, index) for page, index, _ in blocks()}
     assert set(GIVENS) <= existing
     assert len(blocks()) >= 25  # the README and the guide have that many at least
+
+
+def test_every_named_block_is_run_by_a_test_that_names_it() -> None:
+    sources = "\n".join(
+        path.read_text() for path in (ROOT / "tests").rglob("*.py") if path.name != "docs.py"
+    )
+    for page in pages():
+        for name in named_blocks(page):
+            assert f'"{name}"' in sources, f"no test runs the block {name!r} of {page.name}"
