@@ -28,14 +28,23 @@ from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase, ResponseHeaders
 
-from corecors import Decision
+from corecors import CORSPolicy, Decision
 from corecors.decision import ACTUAL_RESPONSE_HEADERS
 from corecors.memo import RefusalLog
 from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
 
 from .._common import Router, decide_cgi
-from ._decorators import view_policy
+from ._decorators import HANDLED, VIEW_ATTRIBUTE, routed_elsewhere, view_policy
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
+
+# On a request: the policy _decide used when it was a view's (else None), the
+# settings' preflight decision waiting for routing, the view's preflight answer.
+_DECIDED = "_corecors_decided_view"
+_WAITING = "_corecors_waiting_preflight"
+_ROUTED = "_corecors_routed_preflight"
+#: On a response corecors decorated: what it wrote, {lower name: (before, after)}.
+WRITTEN = "_corecors_written"
+
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -66,6 +75,8 @@ class CORSMiddleware:
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
+            # Django calls an async process_view without a thread hop under ASGI.
+            self.process_view = self._aprocess_view  # type: ignore[method-assign,assignment]
         self._router: Router | None = None
         self._refusals = RefusalLog()
         self._reload()  # read the settings now: a bad configuration fails at start-up
@@ -79,21 +90,78 @@ class CORSMiddleware:
             return self.__acall__(request)
         decision = self._decide(request)
         if decision is not None and decision.status is not None:
-            return _preflight_response(decision)  # a preflight ends here (Fetch §4.8)
+            if _WAITING not in request.__dict__:
+                return self._preflight(decision)  # a preflight ends here (Fetch §4.8)
+            response = cast(HttpResponseBase, self.get_response(request))
+            return self._routed_preflight(request, response)
         response = cast(HttpResponseBase, self.get_response(request))
-        if decision is not None:
-            _decorate(response, decision)
-        return response
+        return self._finish(request, response, decision)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """The async entry point: the same steps as ``__call__``, awaiting the view."""
         decision = self._decide(request)
         if decision is not None and decision.status is not None:
-            return _preflight_response(decision)
+            if _WAITING not in request.__dict__:
+                return self._preflight(decision)
+            response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
+            return self._routed_preflight(request, response)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
-        if decision is not None:
-            _decorate(response, decision)
+        return self._finish(request, response, decision)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponseBase | None:
+        """Django's routing step: a decorated view routed through ``request.urlconf``
+        (set below this middleware) gets its own policy here, preflights included."""
+        policy = getattr(view, VIEW_ATTRIBUTE, None)
+        decision: Decision | None
+        if isinstance(policy, CORSPolicy):
+            if request.__dict__.get(HANDLED) is policy:
+                return None  # decided with its policy already
+            setattr(request, HANDLED, policy)  # the view leaves its response to us
+            decision = decide_cgi(policy, request.META, request.method or "")
+        else:  # a preflight for a view without its own policy: the settings' answer
+            decision = request.__dict__.get(_WAITING)
+        if decision is None or decision.status is None:
+            return None  # any other request: decorated by _finish, whoever answers it
+        self._log(decision)
+        response = _preflight_response(decision)
+        setattr(request, _ROUTED, response)
         return response
+
+    async def _aprocess_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponseBase | None:
+        return CORSMiddleware.process_view(self, request, view, args, kwargs)
+
+    def _routed_preflight(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        """A preflight that waited for routing: the view's answer, else the settings'."""
+        routed: object = request.__dict__.get(_ROUTED)
+        if routed is response:
+            return response
+        decision: Decision = request.__dict__[_WAITING]
+        self._log(decision)
+        return _preflight_response(decision)
+
+    def _finish(
+        self, request: HttpRequest, response: HttpResponseBase, decision: Decision | None
+    ) -> HttpResponseBase:
+        """Decorate any other response: with the policy of the view Django routed to
+        when it has one (``request.urlconf``), never overwritten by the settings'."""
+        routed: object = request.__dict__.get(_ROUTED)
+        if routed is response:  # process_view answered a preflight
+            return response
+        policy = request.__dict__.get(HANDLED)
+        if policy is not None and (
+            decision is None or request.__dict__.get(_DECIDED) is not policy
+        ):
+            decision = decide_cgi(policy, request.META, request.method or "")
+        if decision is None:
+            return response
+        self._log(decision)
+        return _decorate(response, decision)
 
     def _decide(self, request: HttpRequest) -> Decision | None:
         """The decision for ``request``; None for a path no policy covers."""
@@ -103,14 +171,27 @@ class CORSMiddleware:
         # The one place the path is read: path_info, below the script prefix. A
         # @cross_origin view's own policy replaces the router's (looked for only
         # in a URLconf with decorated views), preflights and error pages included.
-        policy = view_policy(request) or router.single or router.for_path(request.path_info)
+        # With decorated views routed through request.urlconf, an OPTIONS request
+        # waits for Django's routing to find its view (process_view).
+        wait = request.method == "OPTIONS" and routed_elsewhere()
+        view = None if wait else view_policy(request)
+        policy = view or router.single or router.for_path(request.path_info)
         if policy is None:
             return None
+        request.__dict__[_DECIDED] = view
         decision = decide_cgi(policy, request.META, request.method or "")
+        if wait and decision.status is not None:
+            request.__dict__[_WAITING] = decision
+        return decision
+
+    def _log(self, decision: Decision) -> None:
         if decision.refusal is not None:
             level = logging.WARNING if settings.DEBUG else logging.DEBUG
             self._refusals.log(level, decision.kind, decision.refusal)
-        return decision
+
+    def _preflight(self, decision: Decision) -> HttpResponseBase:
+        self._log(decision)
+        return _preflight_response(decision)
 
     def _reload(self) -> Router:
         router = self._router = Router(load_policy().policy)
@@ -141,7 +222,7 @@ def _preflight_response(decision: Decision) -> HttpResponse:
     return response
 
 
-def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
+def _decorate_store(response: HttpResponseBase, decision: Decision) -> HttpResponseBase:
     """Apply a decision on Django's header dict itself (10x faster than its public API).
 
     ``ResponseHeaders.__setitem__`` re-validates every value (about a microsecond
@@ -150,26 +231,71 @@ def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
     request value we echo, the origin, passed the core's serialised-origin check
     (ASCII, no CR/LF). The app's Vary value was validated when it was set. The
     result equals :func:`corecors.response.apply_decision`'s (tested).
+
+    Returns the response to send: ``response`` itself the first time, and a copy
+    when this object was decorated before (a view that returns one shared
+    response object): the copy has the previous request's grants taken out, so
+    they never reach another origin or an Origin-less request, and the shared
+    object is never written again (concurrent requests may be sending it).
     """
+    plan = _plan(response.headers._store, decision)
+    if response.__dict__.setdefault(WRITTEN, plan) is not plan:  # decorated before
+        response = _copy(response)
+        response.__dict__[WRITTEN] = plan
     store = response.headers._store
-    if decision.headers:
-        # A granted decision replaces the app's own copies: a duplicate
-        # Access-Control-Allow-Origin makes the browser fail the request (Fetch).
-        for name in ACTUAL_RESPONSE_HEADERS:  # lower-case, the store's keys
+    for name, (_, after) in plan.items():
+        if after is None:
             store.pop(name, None)
+        else:
+            store[name] = after
+    return response
+
+
+_Pair = tuple[str, str]
+_Plan = dict[str, tuple[_Pair | None, _Pair | None]]
+
+
+def _plan(store: dict[str, _Pair], decision: Decision) -> _Plan:
+    """What decorating does to the header dict: ``{lower name: (before, after)}``,
+    None for no header. A granted decision replaces the app's own copies of the
+    grants: a duplicate Access-Control-Allow-Origin makes the browser fail the
+    request (Fetch)."""
+    plan: _Plan = {}
+    if decision.headers:
+        for name in ACTUAL_RESPONSE_HEADERS:  # lower-case, the store's keys
+            if name in store:
+                plan[name] = (store[name], None)
         for name, value in decision.headers:
-            store[name.lower()] = (name, value)
-    if not decision.vary:  # a public policy's answer: the app's Vary stays as it is
-        return
-    vary = store.get("vary")
-    store["vary"] = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
+            plan[name.lower()] = (store.get(name.lower()), (name, value))
+    if decision.vary:  # not a public policy's answer, which leaves the app's Vary as it is
+        vary = store.get("vary")
+        merged = vary_value(None if vary is None else vary[1], decision.vary)
+        plan["vary"] = (vary, ("Vary", merged))
+    return plan
+
+
+def _copy(response: HttpResponseBase) -> HttpResponseBase:
+    """A shallow copy of a response decorated before, without what corecors wrote then."""
+    copied = object.__new__(type(response))
+    copied.__dict__.update(response.__dict__)
+    store = dict(response.headers._store)
+    for name, (before, after) in response.__dict__[WRITTEN].items():
+        if store.get(name) == after:  # still ours: the app's value comes back
+            if before is None:
+                del store[name]
+            else:
+                store[name] = before
+    headers = ResponseHeaders({})
+    headers._store = store
+    copied.headers = headers
+    return copied
 
 
 # Excluded from coverage: the fallback for a future Django whose ResponseHeaders
 # has no ``_store`` dict (chosen at import below; this Django has one).
 def _decorate_public(  # pragma: no cover
     response: HttpResponseBase, decision: Decision
-) -> None:
+) -> HttpResponseBase:
     """The same through Django's public header API (validating every value)."""
     headers = response.headers
     if decision.headers:
@@ -177,9 +303,10 @@ def _decorate_public(  # pragma: no cover
             headers.pop(name, None)
         _write(headers, decision.headers)
     if not decision.vary:
-        return
+        return response
     vary = headers.pop("Vary", None)  # Django's pop returns the (name, value) pair
     headers["Vary"] = vary_value(None if vary is None else vary[1], decision.vary)
+    return response
 
 
 def _store_write(headers: ResponseHeaders, pairs: Iterable[tuple[str, str]]) -> None:
