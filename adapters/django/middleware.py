@@ -112,7 +112,14 @@ class CORSMiddleware:
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
     ) -> HttpResponseBase | None:
         """Django's routing step: a decorated view routed through ``request.urlconf``
-        (set below this middleware) gets its own policy here, preflights included."""
+        (set below this middleware) gets its own policy here, preflights included.
+
+        - ``request`` (``HttpRequest``): the request, as Django routed it.
+        - ``view`` (``Callable``): the view Django resolved.
+        - ``args``, ``kwargs``: the view's arguments (unused).
+
+        Returns the preflight's response (the view then never runs), else None.
+        """
         policy = getattr(view, VIEW_ATTRIBUTE, None)
         decision: Decision | None
         if isinstance(policy, CORSPolicy):
