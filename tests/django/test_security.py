@@ -336,3 +336,13 @@ def test_a_public_policy_on_a_shared_response(settings: Settings) -> None:
         response = client.get("/settings", headers=headers)
         assert grants(response) == {"access-control-allow-origin": "*"}
         assert response["Vary"] in ("Cookie", "Cookie, Origin")
+
+
+def test_manage_py_check_reports_a_catastrophic_regex(settings: Settings) -> None:
+    from corecors.adapters.django.checks import check_cors_settings
+
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = [r"https://(\w+-?)+\.example\.com"]
+    (message,) = [m for m in check_cors_settings() if m.id == "corecors.E004"]
+    assert message.obj == "CORS_ALLOWED_ORIGIN_REGEXES"
+    assert "exponentially many ways" in message.msg
+    assert "(?>" in (message.hint or "")
