@@ -40,9 +40,10 @@ from .conf import is_cors_setting, load_policy, warn_if_not_installed
 # On a request: the policy _decide used when it was a view's (else None), the
 # settings' preflight decision waiting for routing, the view's preflight answer.
 _DECIDED = "_corecors_decided_view"
+_NO_ATTRIBUTES: dict[str, object] = {}
 _WAITING = "_corecors_waiting_preflight"
 _ROUTED = "_corecors_routed_preflight"
-#: On a response corecors decorated: what it wrote, {lower name: (before, after)}.
+#: On a response corecors decorated: (the decision, the Vary and the grants before).
 WRITTEN = "_corecors_written"
 
 
@@ -95,7 +96,13 @@ class CORSMiddleware:
             response = cast(HttpResponseBase, self.get_response(request))
             return self._routed_preflight(request, response)
         response = cast(HttpResponseBase, self.get_response(request))
-        return self._finish(request, response, decision)
+        if HANDLED in request.__dict__:  # a decorated view's policy
+            return self._finish(request, response, decision)
+        if decision is None:  # a path no policy covers
+            return response
+        if decision.refusal is not None:
+            self._log(decision)
+        return _decorate(response, decision)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """The async entry point: the same steps as ``__call__``, awaiting the view."""
@@ -120,7 +127,9 @@ class CORSMiddleware:
 
         Returns the preflight's response (the view then never runs), else None.
         """
-        policy = getattr(view, VIEW_ATTRIBUTE, None)
+        # The decorator sets the attribute in the view's __dict__: read there, a
+        # missing attribute costs no exception (this runs for every routed request).
+        policy = getattr(view, "__dict__", _NO_ATTRIBUTES).get(VIEW_ATTRIBUTE)
         decision: Decision | None
         if isinstance(policy, CORSPolicy):
             if request.__dict__.get(HANDLED) is policy:
@@ -157,17 +166,18 @@ class CORSMiddleware:
     ) -> HttpResponseBase:
         """Decorate any other response: with the policy of the view Django routed to
         when it has one (``request.urlconf``), never overwritten by the settings'."""
-        routed: object = request.__dict__.get(_ROUTED)
-        if routed is response:  # process_view answered a preflight
+        state = request.__dict__
+        if HANDLED in state:  # a decorated view, found by _decide or by process_view
+            routed: object = state.get(_ROUTED)
+            if routed is response:  # process_view answered a preflight
+                return response
+            policy = state[HANDLED]
+            if decision is None or state.get(_DECIDED) is not policy:
+                decision = decide_cgi(policy, request.META, request.method or "")
+        elif decision is None:  # a path no policy covers
             return response
-        policy = request.__dict__.get(HANDLED)
-        if policy is not None and (
-            decision is None or request.__dict__.get(_DECIDED) is not policy
-        ):
-            decision = decide_cgi(policy, request.META, request.method or "")
-        if decision is None:
-            return response
-        self._log(decision)
+        if decision.refusal is not None:
+            self._log(decision)
         return _decorate(response, decision)
 
     def _decide(self, request: HttpRequest) -> Decision | None:
@@ -185,7 +195,8 @@ class CORSMiddleware:
         policy = view or router.single or router.for_path(request.path_info)
         if policy is None:
             return None
-        request.__dict__[_DECIDED] = view
+        if view is not None:
+            request.__dict__[_DECIDED] = view
         decision = decide_cgi(policy, request.META, request.method or "")
         if wait and decision.status is not None:
             request.__dict__[_WAITING] = decision
@@ -245,53 +256,52 @@ def _decorate_store(response: HttpResponseBase, decision: Decision) -> HttpRespo
     they never reach another origin or an Origin-less request, and the shared
     object is never written again (concurrent requests may be sending it).
     """
-    plan = _plan(response.headers._store, decision)
-    if response.__dict__.setdefault(WRITTEN, plan) is not plan:  # decorated before
-        response = _copy(response)
-        response.__dict__[WRITTEN] = plan
     store = response.headers._store
-    for name, (_, after) in plan.items():
-        if after is None:
+    vary = store.get("vary")
+    # What the headers were before: undone on a copy if this object comes back.
+    own: tuple[tuple[str, _Pair], ...] = ()
+    if decision.headers and not ACTUAL_RESPONSE_HEADERS.isdisjoint(store):  # rare
+        own = tuple((n, store[n]) for n in ACTUAL_RESPONSE_HEADERS if n in store)
+    mark = (decision, vary, own)
+    if response.__dict__.setdefault(WRITTEN, mark) is not mark:  # decorated before
+        response = _copy(response)
+        response.__dict__[WRITTEN] = mark
+        store = response.headers._store
+        vary = store.get("vary")
+    if decision.headers:
+        # A granted decision replaces the app's own copies: a duplicate
+        # Access-Control-Allow-Origin makes the browser fail the request (Fetch).
+        for name in ACTUAL_RESPONSE_HEADERS:  # lower-case, the store's keys
             store.pop(name, None)
-        else:
-            store[name] = after
+        for name, value in decision.headers:
+            store[name.lower()] = (name, value)
+    if decision.vary:  # a public policy's answer leaves the app's Vary as it is
+        store["vary"] = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
     return response
 
 
 _Pair = tuple[str, str]
-_Plan = dict[str, tuple[_Pair | None, _Pair | None]]
-
-
-def _plan(store: dict[str, _Pair], decision: Decision) -> _Plan:
-    """What decorating does to the header dict: ``{lower name: (before, after)}``,
-    None for no header. A granted decision replaces the app's own copies of the
-    grants: a duplicate Access-Control-Allow-Origin makes the browser fail the
-    request (Fetch)."""
-    plan: _Plan = {}
-    if decision.headers:
-        for name in ACTUAL_RESPONSE_HEADERS:  # lower-case, the store's keys
-            if name in store:
-                plan[name] = (store[name], None)
-        for name, value in decision.headers:
-            plan[name.lower()] = (store.get(name.lower()), (name, value))
-    if decision.vary:  # not a public policy's answer, which leaves the app's Vary as it is
-        vary = store.get("vary")
-        merged = vary_value(None if vary is None else vary[1], decision.vary)
-        plan["vary"] = (vary, ("Vary", merged))
-    return plan
 
 
 def _copy(response: HttpResponseBase) -> HttpResponseBase:
-    """A shallow copy of a response decorated before, without what corecors wrote then."""
+    """A shallow copy of a response decorated before, with what corecors wrote
+    then undone (a value the view changed since is kept)."""
     copied = object.__new__(type(response))
     copied.__dict__.update(response.__dict__)
     store = dict(response.headers._store)
-    for name, (before, after) in response.__dict__[WRITTEN].items():
-        if store.get(name) == after:  # still ours: the app's value comes back
-            if before is None:
-                del store[name]
+    decision, vary, own = response.__dict__[WRITTEN]
+    for name, value in decision.headers:
+        if store.get(name.lower()) == (name, value):
+            del store[name.lower()]
+    for name, pair in own:
+        store.setdefault(name, pair)
+    if decision.vary:
+        written = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
+        if store.get("vary") == written:
+            if vary is None:
+                del store["vary"]
             else:
-                store[name] = before
+                store["vary"] = vary
     headers = ResponseHeaders({})
     headers._store = store
     copied.headers = headers

@@ -346,3 +346,42 @@ def test_manage_py_check_reports_a_catastrophic_regex(settings: Settings) -> Non
     assert message.obj == "CORS_ALLOWED_ORIGIN_REGEXES"
     assert "exponentially many ways" in message.msg
     assert "(?>" in (message.hint or "")
+
+
+PUBLIC_SHARED = HttpResponse(b"public", headers={"Vary": "Cookie"})
+VARYING = HttpResponse(b"varying")
+
+
+def public_shared(request: HttpRequest) -> HttpResponse:
+    return PUBLIC_SHARED
+
+
+def varying(request: HttpRequest) -> HttpResponse:
+    return VARYING
+
+
+fresh_urls = types.ModuleType("fresh_urls")
+fresh_urls.urlpatterns = [  # type: ignore[attr-defined]
+    path("public", public_shared),
+    path("varying", varying),
+]
+
+
+def test_a_shared_response_first_decorated_by_a_public_policy(settings: Settings) -> None:
+    settings.ROOT_URLCONF = fresh_urls
+    settings.CORS_ALLOW_ALL_ORIGINS = True
+    client = Client()
+    for headers in ({"Origin": APP}, {}, {"Origin": EVIL}):
+        response = client.get("/public", headers=headers)
+        assert grants(response) == {"access-control-allow-origin": "*"}
+        assert response["Vary"] == "Cookie"
+
+
+def test_a_vary_the_view_changed_on_its_shared_response_stands(settings: Settings) -> None:
+    settings.ROOT_URLCONF = fresh_urls
+    settings.CORS_ALLOWED_ORIGINS = [APP]
+    client = Client()
+    assert client.get("/varying", headers={"Origin": APP})["Vary"] == "Origin"
+    VARYING["Vary"] = "Accept-Language"  # the view changes it for later requests
+    assert client.get("/varying")["Vary"] == "Accept-Language, Origin"
+    assert client.get("/varying", headers={"Origin": EVIL})["Vary"] == "Accept-Language, Origin"
