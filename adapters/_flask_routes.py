@@ -11,19 +11,26 @@ a route's own policy is found and applied, in three places:
   will find it, by matching ``app.url_map`` with the request's
   ``Access-Control-Request-Method`` as the method. Only preflights, and only on
   apps that have route policies, pay for that match (remembered per path).
-- the view wrapper of ``@cross_origin``: it answers a preflight that reaches
-  the view (an app without any ``CORS``), and decorates the view's response,
-  error pages included, with :func:`flask.after_this_request`.
+- Flask's ``request_started`` signal (connected by the first ``@cross_origin``),
+  sent after routing and before any ``before_request`` hook: a decorated
+  view's policy takes over there, so that a hook or an outer decorator that
+  answers first (a 401) answers with the view's policy and a preflight is
+  answered by the app's first hook, before the user's; the response is
+  decorated, error pages included, with :func:`flask.after_this_request`.
+  The view wrapper does the same when the view is called without the signal.
 - an ``after_request`` function of every ``CORS(blueprint)``: it decorates the
   responses of the blueprint's routes, error pages included.
 
 Most specific wins: a view's policy, then the innermost blueprint's, then the
 app's. Whichever decorates a response marks the WSGI environ with
 :data:`ROUTE_HANDLED`; the app-level middleware then leaves the response alone.
+A route policy decorates a copy of the response, never the object the view
+returned, which may be shared by every request.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import logging
@@ -32,7 +39,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 try:
-    from flask import Blueprint, Flask, after_this_request, current_app, request
+    from flask import (
+        Blueprint,
+        Flask,
+        after_this_request,
+        current_app,
+        request,
+        request_started,
+    )
     from flask.sansio.blueprints import BlueprintSetupState
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise ImportError(
@@ -261,49 +275,102 @@ def _decorate_route_response(response: Response) -> Response:
         # blueprints'), so the innermost blueprint with a policy is always found.
         policy = table.for_endpoint(request.endpoint or "")
         if policy is not None:  # pragma: no branch
-            decorate(response, decide_cgi(policy, environ, request.method))
+            return decorate(response, decide_cgi(policy, environ, request.method))
     return response
 
 
-def decorate(response: Response, decision: Decision) -> None:
-    """Apply an actual request's decision to a Flask response and mark the environ."""
+def decorate(response: Response, decision: Decision) -> Response:
+    """An actual request's decision applied to a copy of a Flask response; marks the environ.
+
+    A copy: a view may return one response object for every request, and the
+    grant for one origin must never stay on it for the next request (the ASGI
+    adapter copies the message for the same reason). The body is shared.
+    """
     request.environ[ROUTE_HANDLED] = True
-    response.headers = Headers(apply_decision(response.headers.to_wsgi_list(), decision))
+    decorated = copy.copy(response)
+    decorated.headers = Headers(apply_decision(response.headers.to_wsgi_list(), decision))
+    return decorated
+
+
+# Set on the environ of a request whose decorated view's policy has taken over
+# (request_started), and the answer it gives before any hook (a preflight).
+_STARTED = "corecors.view_started"
+_ANSWER = "corecors.view_answer"
+
+
+def _start(policy: CORSPolicy, automatic_options: bool = True) -> Response | None:
+    """A decorated view's policy takes over the request: the answer to a preflight
+    (or to an OPTIONS request that is none), else None and the response decorated
+    on its way out, whoever makes it (a hook, an error handler or the view)."""
+    environ = request.environ
+    environ[_STARTED] = True
+    method = request.method
+    decision = decide_cgi(policy, environ, method)
+    if decision.status is not None:  # a preflight, answered here: the view never runs
+        environ[ROUTE_HANDLED] = True
+        status, headers, body = preflight_parts(decision)
+        return current_app.response_class(body, status=status, headers=headers)
+    if method == "OPTIONS" and automatic_options:  # not a preflight: Flask's answer, decorated
+        return decorate(current_app.make_default_options_response(), decision)
+
+    @after_this_request  # runs first among the after-request functions, on error pages too
+    def after(response: Response) -> Response:
+        return decorate(response, decision)
+
+    return None
+
+
+def _on_request_started(sender: Flask, **_: object) -> None:
+    """Flask's ``request_started`` signal, sent after routing and before any
+    ``before_request`` hook: a ``@cross_origin`` view's policy takes over here,
+    so that a hook or an outer decorator that answers first (a 401) answers
+    with the view's policy, and its preflights never reach those hooks."""
+    view = sender.view_functions.get(request.endpoint or "")
+    options = getattr(view, VIEW_ATTRIBUTE, None)
+    if not isinstance(options, RouteOptions):
+        return
+    automatic = getattr(view, _AUTOMATIC, True)
+    flask_answers = getattr(request.url_rule, "provide_automatic_options", False)
+    if not automatic and request.method == "OPTIONS" and flask_answers:
+        return  # flask-cors' automatic_options=False: Flask's own OPTIONS answer, untouched
+    answer = _start(options.policy(sender), automatic)
+    if answer is not None:
+        request.environ[_ANSWER] = answer
+        hooks = sender.before_request_funcs.setdefault(None, [])
+        if _answer not in hooks:  # the app's first hook from now on
+            hooks.insert(0, _answer)
+
+
+def _answer() -> Response | None:
+    """The app's first ``before_request`` hook: the answer ``request_started`` made."""
+    answer: Response | None = request.environ.get(_ANSWER)
+    return answer
 
 
 def decorate_view(view: View, options: RouteOptions, automatic_options: bool = True) -> View:
     """The ``@cross_origin`` wrapper: a sync or async view answering its own preflights.
 
+    Its policy normally takes over in ``request_started`` (connected on first
+    use); the wrapper does it itself when the view is called without it.
     ``automatic_options=False`` (flask-cors' option): an ``OPTIONS`` request that
     is not a preflight runs the view, and the route answers ``OPTIONS`` only if
     it lists the method (Flask answers it otherwise, without CORS headers).
     """
+    if not _connected:
+        request_started.connect(_on_request_started)
+        _connected.append(True)
 
-    def before(policy: CORSPolicy) -> Response | None:
-        environ = request.environ
-        method = request.method
-        decision = decide_cgi(policy, environ, method)
-        if decision.status is not None:  # a preflight, answered here: the view never runs
-            environ[ROUTE_HANDLED] = True
-            status, headers, body = preflight_parts(decision)
-            return current_app.response_class(body, status=status, headers=headers)
-        if method == "OPTIONS" and automatic_options:  # not a preflight: Flask's answer
-            response = current_app.make_default_options_response()
-            decorate(response, decision)
-            return response
-
-        @after_this_request  # runs first among the after-request functions, on error pages too
-        def after(response: Response) -> Response:
-            decorate(response, decision)
-            return response
-
-        return None
+    def before() -> Response | None:
+        if _STARTED in request.environ:
+            return None
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        return _start(options.policy(app), automatic_options)
 
     if inspect.iscoroutinefunction(view):
 
         @functools.wraps(view)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            preflight = before(options.policy(current_app._get_current_object()))  # type: ignore[attr-defined]
+            preflight = before()
             return preflight if preflight is not None else await view(*args, **kwargs)
 
         wrapper: Callable[..., Any] = async_wrapper
@@ -311,13 +378,18 @@ def decorate_view(view: View, options: RouteOptions, automatic_options: bool = T
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            preflight = before(options.policy(current_app._get_current_object()))  # type: ignore[attr-defined]
+            preflight = before()
             return preflight if preflight is not None else view(*args, **kwargs)
 
     # Flask routes OPTIONS to the view instead of answering it itself, so that an
     # app without any CORS still answers the preflight (with this view's policy).
     setattr(wrapper, VIEW_ATTRIBUTE, options)
+    setattr(wrapper, _AUTOMATIC, automatic_options)
     if automatic_options:
         wrapper.required_methods = {"OPTIONS"}  # type: ignore[attr-defined]
         wrapper.provide_automatic_options = False  # type: ignore[attr-defined]
     return cast(View, wrapper)
+
+
+_connected: list[bool] = []
+_AUTOMATIC = "_corecors_automatic_options"  # on a wrapper: cross_origin(automatic_options=)

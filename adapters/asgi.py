@@ -39,6 +39,7 @@ from ._asgi_answers import (
 )
 from ._asgi_config import Unconfigured, built_by_starlette, check_flags, warn_outer_middleware
 from ._asgi_dynamic import LIVE, Reconfigurable, Routes, host_of, invalidate, looked_up
+from ._asgi_websocket import deny, handshake_refusal
 from ._common import Policy, resolve_policy
 
 Scope = MutableMapping[str, Any]
@@ -53,9 +54,6 @@ _GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEAD
 # Response headers that need more than appending: merged (Vary) or replaced.
 _SPECIAL_NAMES = _GRANT_NAMES | {b"vary"}
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
-
-_WS_REFUSAL_BODY = b"WebSocket origin not allowed (the server log, logger 'corecors', says why)"
-_WS_REFUSAL_HEADERS = [_TEXT_PLAIN, (b"content-length", b"%d" % len(_WS_REFUSAL_BODY))]
 
 
 def _path(scope: Scope) -> str:
@@ -100,7 +98,11 @@ class CORSMiddleware(Reconfigurable):
     - ``check_websocket_origin`` (``bool``, keyword only, default False):
       refuse WebSocket handshakes (403 before accept) from origins the policy
       does not allow (off by default: same-origin pages send an ``Origin`` too,
-      so turning it on needs your own origin listed).
+      so turning it on needs your own origin listed). With
+      ``allow_credentials=True`` only explicit rules are trusted (a listed
+      origin, a pattern, ``allow_origin_regex``, ``allow_origin_func``), never
+      ``"*"`` or ``"null"``: a handshake carries cookies and no browser checks
+      its answer (docs/security.md).
 
     - ``debug`` (``bool | None``, keyword only, default None): the level of
       the line logged for each refused request on the ``corecors`` logger:
@@ -291,7 +293,8 @@ class CORSMiddleware(Reconfigurable):
             await self.app(scope, receive, send)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse the handshake (403, before accept) from an origin the policy refuses."""
+        """Refuse the handshake (403, before accept) from an origin the policy does not
+        trust (``adapters/_asgi_websocket.py``: under credentials, explicit rules only)."""
         policy = self._router.for_path(_path(scope))
         origin = None
         if policy is not None:
@@ -299,29 +302,15 @@ class CORSMiddleware(Reconfigurable):
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
-        answer = None
+        refusal = None
         if policy is not None and origin is not None:
             answer = actual_answer(policy, origin) or await looked_up(scope, policy, origin)
-        if answer is None or answer.refusal is None:  # allowed
+            refusal = handshake_refusal(policy, origin, answer)
+        if refusal is None:  # allowed
             await self.app(scope, receive, send)
             return
-        self._log(scope, "WebSocket handshake", answer.refusal)
-        message = await receive()  # websocket.connect: the server awaits our answer
-        if message["type"] != "websocket.connect":
-            return  # the client is already gone
-        if "websocket.http.response" in scope.get("extensions", {}):
-            # The denial-response extension sends a real 403 with a body.
-            await send(
-                {
-                    "type": "websocket.http.response.start",
-                    "status": 403,
-                    "headers": _WS_REFUSAL_HEADERS,
-                }
-            )
-            await send({"type": "websocket.http.response.body", "body": _WS_REFUSAL_BODY})
-        else:
-            # ASGI: a close before accept makes the server answer the handshake with 403.
-            await send({"type": "websocket.close", "code": 1008})
+        self._log(scope, "WebSocket handshake", refusal)
+        await deny(scope, receive, send)
 
 
 def _read(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
 
@@ -34,13 +35,17 @@ from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 
 from .._common import decide_cgi, positional_problem, resolve_policy
 
-__all__ = ["cross_origin", "decorated_views", "view_policy"]
+__all__ = ["HANDLED", "cross_origin", "decorated_views", "routed_elsewhere", "view_policy"]
 
 View = TypeVar("View", bound=Callable[..., Any])
 #: The attribute of a decorated view holding its CORSPolicy.
 VIEW_ATTRIBUTE = "corecors_policy"
-# Set on a request whose view policy the middleware has applied.
-_HANDLED = "_corecors_view_policy_applied"
+# Set on a request whose view policy the middleware applies: that policy.
+HANDLED = "_corecors_view_policy_applied"
+# Every decorated view (its wrapper), wherever it is routed.
+_views: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+# Per root resolver and number of decorated views: whether some are routed elsewhere.
+_hidden: dict[tuple[object, int], bool] = {}
 # Whether a URLconf (its resolver) routes to any decorated view, found once each.
 _with_views: dict[object, bool] = {}
 _OPTION_NAMES = tuple(inspect.signature(CORSPolicy).parameters)
@@ -82,30 +87,28 @@ def cross_origin(
 
             @functools.wraps(view)
             async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-                if getattr(request, _HANDLED, False):
+                if request.__dict__.get(HANDLED) is not None:
                     return await view(request, *args, **kwargs)
                 decision = _decide(view_cors, request)
                 if decision.status is not None:
                     return _preflight_response(decision)
                 response = await cast(Awaitable[HttpResponseBase], view(request, *args, **kwargs))
-                _decorate(response, decision)
-                return response
+                return _decorate(response, decision)
 
             wrapper: Callable[..., Any] = markcoroutinefunction(async_wrapper)
         else:
 
             @functools.wraps(view)
             def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-                if getattr(request, _HANDLED, False):
+                if request.__dict__.get(HANDLED) is not None:
                     return view(request, *args, **kwargs)
                 decision = _decide(view_cors, request)
                 if decision.status is not None:
                     return _preflight_response(decision)
-                response = view(request, *args, **kwargs)
-                _decorate(response, decision)
-                return response
+                return _decorate(view(request, *args, **kwargs), decision)
 
         setattr(wrapper, VIEW_ATTRIBUTE, view_cors)
+        _views.add(wrapper)
         return cast(View, wrapper)
 
     return decorator
@@ -162,9 +165,35 @@ def view_policy(request: HttpRequest) -> CORSPolicy | None:
             _memo.clear()  # atomic, unlike evicting one entry while other threads read
         _memo[key] = policy
     if isinstance(policy, CORSPolicy):
-        setattr(request, _HANDLED, True)
+        setattr(request, HANDLED, policy)
         return policy
     return None
+
+
+def routed_elsewhere() -> bool:
+    """Whether some decorated view is not routed by ``ROOT_URLCONF``.
+
+    Such a view is reached through ``request.urlconf``, which a middleware
+    below corecors sets (host or tenant routing) after corecors has seen the
+    request: preflights then wait for Django's routing (the middleware's
+    ``process_view``). Known once the view's module is imported; found once
+    per root URLconf and number of decorated views.
+    """
+    resolver = get_resolver()
+    key = (resolver, len(_views))
+    hidden = _hidden.get(key)
+    if hidden is None:
+        routed = set(_callbacks(resolver.url_patterns))
+        hidden = _hidden[key] = any(view not in routed for view in list(_views))
+    return hidden
+
+
+def _callbacks(patterns: Any) -> Iterator[object]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _callbacks(pattern.url_patterns)
+        else:
+            yield pattern.callback
 
 
 def _resolved_policy(resolver: URLResolver, path: str) -> object:
@@ -211,7 +240,7 @@ def _preflight_response(decision: Decision) -> HttpResponseBase:
     return respond(decision)
 
 
-def _decorate(response: HttpResponseBase, decision: Decision) -> None:
+def _decorate(response: HttpResponseBase, decision: Decision) -> HttpResponseBase:
     from .middleware import _decorate as apply
 
-    apply(response, decision)
+    return apply(response, decision)

@@ -51,10 +51,21 @@ from .._common import (
     resolve_policy,
     sync_problem,
 )
-from ._decorators import view_policy
+from ._decorators import HANDLED, VIEW_ATTRIBUTE, routed_elsewhere, view_policy
 from ._signal_policy import SignalPolicies, enabled_by_signal
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
 from .signals import check_request_enabled
+
+# On a request: the policy _decide used when it was a view's (else None), the
+# settings' preflight decision waiting for routing, the view's preflight answer.
+_DECIDED = "_corecors_decided_view"
+_NO_ATTRIBUTES: dict[str, object] = {}
+_WAITING = "_corecors_waiting_preflight"
+_ROUTED = "_corecors_routed_preflight"
+_ASKING = "_corecors_asking"  # (policy, view policy, wait) while a lookup is awaited
+#: On a response corecors decorated: (the decision, the Vary and the grants before).
+WRITTEN = "_corecors_written"
+
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
@@ -97,6 +108,8 @@ class CORSMiddleware:
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
+            # Django calls an async process_view without a thread hop under ASGI.
+            self.process_view = self._aprocess_view  # type: ignore[method-assign,assignment]
         self._router: Router | None = None
         self._refusals = RefusalLog()
         self._reload()  # read the settings now: a bad configuration fails at start-up
@@ -111,11 +124,18 @@ class CORSMiddleware:
             return self.__acall__(request)
         decision = self._decide(request)
         if decision is not None and decision.status is not None:
-            return _preflight_response(decision)  # a preflight ends here (Fetch §4.8)
+            if _WAITING not in request.__dict__:
+                return self._preflight(decision)  # a preflight ends here (Fetch §4.8)
+            response = cast(HttpResponseBase, self.get_response(request))
+            return self._routed_preflight(request, response)
         response = cast(HttpResponseBase, self.get_response(request))
-        if decision is not None:
-            _decorate(response, decision)
-        return response
+        if HANDLED in request.__dict__:  # a decorated view's policy
+            return self._finish(request, response, decision)
+        if decision is None:  # a path no policy covers
+            return response
+        if decision.refusal is not None:
+            self._log(decision)
+        return _decorate(response, decision)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """The async entry point: the same steps as ``__call__``, awaiting the view
@@ -127,32 +147,125 @@ class CORSMiddleware:
         if decision is NEEDS_LOOKUP:
             decision = await self._looked_up(request)
         if decision is not None and decision.status is not None:
-            return _preflight_response(decision)
+            if _WAITING not in request.__dict__:
+                return self._preflight(decision)
+            response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
+            return self._routed_preflight(request, response)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
-        if decision is not None:
-            _decorate(response, decision)
+        return self._finish(request, response, decision)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponseBase | None:
+        """Django's routing step: a decorated view routed through ``request.urlconf``
+        (set below this middleware) gets its own policy here, preflights included.
+
+        - ``request`` (``HttpRequest``): the request, as Django routed it.
+        - ``view`` (``Callable``): the view Django resolved.
+        - ``args``, ``kwargs``: the view's arguments (unused).
+
+        Returns the preflight's response (the view then never runs), else None.
+        """
+        # The decorator sets the attribute in the view's __dict__: read there, a
+        # missing attribute costs no exception (this runs for every routed request).
+        policy = getattr(view, "__dict__", _NO_ATTRIBUTES).get(VIEW_ATTRIBUTE)
+        decision: Decision | None
+        if isinstance(policy, CORSPolicy):
+            if request.__dict__.get(HANDLED) is policy:
+                return None  # decided with its policy already
+            setattr(request, HANDLED, policy)  # the view leaves its response to us
+            decision = decide_cgi(policy, request.META, request.method or "")
+        else:  # a preflight for a view without its own policy: the settings' answer
+            decision = request.__dict__.get(_WAITING)
+        if decision is None or decision.status is None:
+            return None  # any other request: decorated by _finish, whoever answers it
+        self._log(decision)
+        response = _preflight_response(decision)
+        setattr(request, _ROUTED, response)
         return response
 
-    def _policy(self, request: HttpRequest) -> CORSPolicy | None:
-        """The policy for ``request``; None for a path no policy covers."""
+    async def _aprocess_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponseBase | None:
+        return CORSMiddleware.process_view(self, request, view, args, kwargs)
+
+    def _routed_preflight(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        """A preflight that waited for routing: the view's answer, else the settings'."""
+        routed: object = request.__dict__.get(_ROUTED)
+        if routed is response:
+            return response
+        decision: Decision = request.__dict__[_WAITING]
+        self._log(decision)
+        return _preflight_response(decision)
+
+    def _finish(
+        self, request: HttpRequest, response: HttpResponseBase, decision: Decision | None
+    ) -> HttpResponseBase:
+        """Decorate any other response: with the policy of the view Django routed to
+        when it has one (``request.urlconf``), never overwritten by the settings'."""
+        state = request.__dict__
+        if HANDLED in state:  # a decorated view, found by _decide or by process_view
+            routed: object = state.get(_ROUTED)
+            if routed is response:  # process_view answered a preflight
+                return response
+            policy = state[HANDLED]
+            if decision is None or state.get(_DECIDED) is not policy:
+                decision = decide_cgi(policy, request.META, request.method or "")
+        elif decision is None:  # a path no policy covers
+            return response
+        if decision.refusal is not None:
+            self._log(decision)
+        return _decorate(response, decision)
+
+    def _decide(self, request: HttpRequest, *, awaits: bool = False) -> Decision | None:
+        """The decision for ``request``; None for a path no policy covers;
+        ``NEEDS_LOOKUP`` (only when ``awaits``) for an answer to await (``_looked_up``).
+        Refusals are logged where they are answered (``_preflight``, ``_finish``)."""
         router = self._router
         if router is None:  # settings changed since the last request
             router = self._reload()
         # The one place the path is read: path_info, below the script prefix. A
         # @cross_origin view's own policy replaces the router's (looked for only
         # in a URLconf with decorated views), preflights and error pages included.
-        return view_policy(request) or router.single or router.for_path(request.path_info)
-
-    def _decide(self, request: HttpRequest, *, awaits: bool = False) -> Decision | None:
-        """The decision for ``request``; None for a path no policy covers;
-        ``NEEDS_LOOKUP`` (only when ``awaits``) for an answer to await."""
-        policy = self._policy(request)
+        # With decorated views routed through request.urlconf, an OPTIONS request
+        # waits for Django's routing to find its view (process_view).
+        wait = request.method == "OPTIONS" and routed_elsewhere()
+        view = None if wait else view_policy(request)
+        policy = view or router.single or router.for_path(request.path_info)
         decision = None if policy is None else self._decide_with(policy, request, awaits)
-        if decision is not NEEDS_LOOKUP:
+        if decision is NEEDS_LOOKUP:
+            request.__dict__[_ASKING] = (cast(CORSPolicy, policy), view, wait)
+            return decision
+        if view is None:  # django-cors-headers' signal: for the settings' policies
             decision = self._signalled(request, policy, decision)
-        if decision is not None and decision.refusal is not None and decision is not NEEDS_LOOKUP:
-            self._log(decision)
+        return self._noted(request, decision, view, wait)
+
+    def _noted(
+        self,
+        request: HttpRequest,
+        decision: Decision | None,
+        view: CORSPolicy | None,
+        wait: bool,
+    ) -> Decision | None:
+        """``decision``, noted on the request for the steps after the view."""
+        if decision is None:
+            return None
+        if view is not None:
+            request.__dict__[_DECIDED] = view
+        if wait and decision.status is not None:
+            request.__dict__[_WAITING] = decision
         return decision
+
+    def _log(self, decision: Decision) -> None:
+        if decision.refusal is not None:
+            level = logging.WARNING if settings.DEBUG else logging.DEBUG
+            self._refusals.log(level, decision.kind, decision.refusal)
+
+    def _preflight(self, decision: Decision) -> HttpResponseBase:
+        self._log(decision)
+        return _preflight_response(decision)
 
     def _decide_with(self, policy: CORSPolicy, request: HttpRequest, awaits: bool) -> Decision:
         lookup = policy.lookup
@@ -170,21 +283,16 @@ class CORSMiddleware:
         router = cast(Router, self._router)
         signalled = self._signal_policies.for_policy(policy or router.policies[0])
         return self._decide_with(signalled, request, awaits=False)  # its function is inline
-        return decision
 
-    async def _looked_up(self, request: HttpRequest) -> Decision:
-        """The decision once an ``async def`` ``allow_origin_func`` has answered."""
-        policy = cast(CORSPolicy, self._policy(request))  # NEEDS_LOOKUP: it has a lookup
-        host = _host(request) if policy.lookup.takes_host else None  # type: ignore[union-attr]
-        allowed = await policy.lookup.aresolve(request.META[ORIGIN], host)  # type: ignore[union-attr]
+    async def _looked_up(self, request: HttpRequest) -> Decision | None:
+        """The decision once an ``allow_origin_func`` whose answer was not kept has
+        answered (awaited: an ``async def``, or a plain one on a lookup thread)."""
+        policy, view, wait = request.__dict__.pop(_ASKING)
+        lookup = policy.lookup  # NEEDS_LOOKUP: the policy has one
+        host = _host(request) if lookup.takes_host else None
+        allowed = await lookup.aresolve(request.META[ORIGIN], host)
         decision = decide_cgi(policy, request.META, request.method or "", host, allowed)
-        if decision.refusal is not None:
-            self._log(decision)
-        return decision
-
-    def _log(self, decision: Decision) -> None:
-        level = logging.WARNING if settings.DEBUG else logging.DEBUG
-        self._refusals.log(level, decision.kind, decision.refusal)  # type: ignore[arg-type]
+        return self._noted(request, decision, view, wait)
 
     def _reload(self) -> Router:
         router = Router(load_policy().policy)
@@ -274,7 +382,7 @@ def _preflight_response(decision: Decision) -> HttpResponse:
     return response
 
 
-def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
+def _decorate_store(response: HttpResponseBase, decision: Decision) -> HttpResponseBase:
     """Apply a decision on Django's header dict itself (10x faster than its public API).
 
     ``ResponseHeaders.__setitem__`` re-validates every value (about a microsecond
@@ -283,8 +391,25 @@ def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
     request value we echo, the origin, passed the core's serialised-origin check
     (ASCII, no CR/LF). The app's Vary value was validated when it was set. The
     result equals :func:`corecors.response.apply_decision`'s (tested).
+
+    Returns the response to send: ``response`` itself the first time, and a copy
+    when this object was decorated before (a view that returns one shared
+    response object): the copy has the previous request's grants taken out, so
+    they never reach another origin or an Origin-less request, and the shared
+    object is never written again (concurrent requests may be sending it).
     """
     store = response.headers._store
+    vary = store.get("vary")
+    # What the headers were before: undone on a copy if this object comes back.
+    own: tuple[tuple[str, _Pair], ...] = ()
+    if decision.headers and not ACTUAL_RESPONSE_HEADERS.isdisjoint(store):  # rare
+        own = tuple((n, store[n]) for n in ACTUAL_RESPONSE_HEADERS if n in store)
+    mark = (decision, vary, own)
+    if response.__dict__.setdefault(WRITTEN, mark) is not mark:  # decorated before
+        response = _copy(response)
+        response.__dict__[WRITTEN] = mark
+        store = response.headers._store
+        vary = store.get("vary")
     if decision.headers:
         # A granted decision replaces the app's own copies: a duplicate
         # Access-Control-Allow-Origin makes the browser fail the request (Fetch).
@@ -292,17 +417,44 @@ def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
             store.pop(name, None)
         for name, value in decision.headers:
             store[name.lower()] = (name, value)
-    if not decision.vary:  # a public policy's answer: the app's Vary stays as it is
-        return
-    vary = store.get("vary")
-    store["vary"] = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
+    if decision.vary:  # a public policy's answer leaves the app's Vary as it is
+        store["vary"] = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
+    return response
+
+
+_Pair = tuple[str, str]
+
+
+def _copy(response: HttpResponseBase) -> HttpResponseBase:
+    """A shallow copy of a response decorated before, with what corecors wrote
+    then undone (a value the view changed since is kept)."""
+    copied = object.__new__(type(response))
+    copied.__dict__.update(response.__dict__)
+    store = dict(response.headers._store)
+    decision, vary, own = response.__dict__[WRITTEN]
+    for name, value in decision.headers:
+        if store.get(name.lower()) == (name, value):
+            del store[name.lower()]
+    for name, pair in own:
+        store.setdefault(name, pair)
+    if decision.vary:
+        written = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
+        if store.get("vary") == written:
+            if vary is None:
+                del store["vary"]
+            else:
+                store["vary"] = vary
+    headers = ResponseHeaders({})
+    headers._store = store
+    copied.headers = headers
+    return copied
 
 
 # Excluded from coverage: the fallback for a future Django whose ResponseHeaders
 # has no ``_store`` dict (chosen at import below; this Django has one).
 def _decorate_public(  # pragma: no cover
     response: HttpResponseBase, decision: Decision
-) -> None:
+) -> HttpResponseBase:
     """The same through Django's public header API (validating every value)."""
     headers = response.headers
     if decision.headers:
@@ -310,9 +462,10 @@ def _decorate_public(  # pragma: no cover
             headers.pop(name, None)
         _write(headers, decision.headers)
     if not decision.vary:
-        return
+        return response
     vary = headers.pop("Vary", None)  # Django's pop returns the (name, value) pair
     headers["Vary"] = vary_value(None if vary is None else vary[1], decision.vary)
+    return response
 
 
 def _store_write(headers: ResponseHeaders, pairs: Iterable[tuple[str, str]]) -> None:

@@ -33,6 +33,7 @@ from ._options import flag_problem as flag_problem
 from ._origins import MAX_ORIGIN_LENGTH as MAX_ORIGIN_LENGTH
 from ._paths import PathPolicies as PathPolicies
 from ._policy import CORSPolicy as CORSPolicy
+from ._refusals import worded as worded
 from ._response import PREFLIGHT_CONTENT_TYPE as PREFLIGHT_CONTENT_TYPE
 from ._response import apply_decision as apply_decision
 from ._response import merge_vary as merge_vary
@@ -40,3 +41,4 @@ from ._response import preflight_parts as preflight_parts
 from ._response import vary_value as vary_value
 from ._stack import warn_config as warn_config
 from ._tokens import MAX_REQUEST_HEADERS_LENGTH as MAX_REQUEST_HEADERS_LENGTH
+from ._tokens import short_repr as short_repr

@@ -15,7 +15,8 @@ CODES: dict[str, str] = {
     "E001": "an origin is malformed (scheme, host or port), is file://, a regex, or several",
     "E002": "an origin has a path, query, fragment or trailing slash",
     "E003": "a wildcard is misused in an origin pattern",
-    "E004": "allow_origin_regex does not compile, or ends with a slash and never matches",
+    "E004": "allow_origin_regex does not compile, ends with a slash and never matches, "
+    "or can backtrack catastrophically",
     "E005": "allow_origin_func is not callable, or is async def on a synchronous stack",
     "E006": "a method is not a valid HTTP token",
     "E007": "a forbidden method (CONNECT, TRACE, TRACK) is allowed",

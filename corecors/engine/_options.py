@@ -24,6 +24,7 @@ from ._hints import (
     token_fix,
 )
 from ._origins import OriginSpec
+from ._redos import backtracking_problem
 from ._tokens import SAFELISTED_REQUEST_HEADERS, TOKEN, is_forbidden_method, normalise_method
 
 MAX_AGE_LIMIT = 86400  # Firefox's cap; Chromium caps at 7200
@@ -192,6 +193,9 @@ def _check_allow_origin_regex(
             compiled.append(regex)
             if regex.pattern.removesuffix("$").endswith("/"):  # r"https://.*\.example\.com/"
                 problems.append(slash_regex(item, regex.pattern))
+            backtracking = backtracking_problem(item, regex)  # catastrophic backtracking
+            if backtracking is not None:
+                problems.append(backtracking)
     return tuple(compiled)
 
 
