@@ -11,10 +11,12 @@ An adapter only translates: its protocol's request into these calls, and the
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
+from corecors.options import OPTION_NAMES
 
 Policy = CORSPolicy | PathPolicies
 
@@ -51,9 +53,11 @@ def resolve_policy(
 
     ``vocabulary`` names options in the refusals of a policy built from
     ``options`` (``CORSPolicy(vocabulary=...)``; None: the keywords). Raises
-    :class:`CORSConfigError` (E011) for both at once or a wrong ``policy`` type,
-    and whatever :class:`CORSPolicy` raises for the options.
+    :class:`CORSConfigError` (E011) for an unknown or adapter-internal option
+    name, both at once or a wrong ``policy`` type, and whatever
+    :class:`CORSPolicy` raises for the options.
     """
+    check_option_names(options)
     if policy is None:
         return CORSPolicy(**options, vocabulary=vocabulary)
     if options:
@@ -72,6 +76,38 @@ def resolve_policy(
     if not isinstance(policy, CORSPolicy | PathPolicies):
         raise CORSConfigError([policy_type_problem("policy", policy, "use policy=CORSPolicy(...)")])
     return policy
+
+
+#: CORSPolicy keywords that an adapter sets itself, never its users.
+ADAPTER_KEYWORDS = frozenset({"vocabulary"})
+
+
+def check_option_names(options: Mapping[str, object]) -> None:
+    """Raise :class:`CORSConfigError` (E011) naming each key of ``options`` that is not
+    a CORSPolicy option (``corecors.options.OPTION_NAMES``), with the closest one.
+
+    Adapter-internal keywords (``vocabulary``: an adapter words refusals in its
+    framework's terms itself) are refused too, instead of reaching ``CORSPolicy``
+    twice as a ``TypeError``.
+    """
+    problems = [unknown_option(name, options[name]) for name in options if name not in OPTION_NAMES]
+    if problems:
+        raise CORSConfigError(problems)
+
+
+def unknown_option(name: str, value: object) -> ConfigProblem:
+    """E011 for an option that is not a CORSPolicy option (one wording for every adapter)."""
+    if name in ADAPTER_KEYWORDS:
+        return ConfigProblem(
+            "E011",
+            name,
+            value,
+            "is set by the adapter (refusals already name options as you configure them)",
+            "remove it",
+        )
+    close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
+    fix = f"rename it {close[0]}" if close else f"use policy= or one of {', '.join(OPTION_NAMES)}"
+    return ConfigProblem("E011", name, value, "is not a CORSPolicy option", fix)
 
 
 def policy_type_problem(option: str, value: object, fix: str) -> ConfigProblem:

@@ -17,9 +17,7 @@ its own responses.
 
 from __future__ import annotations
 
-import difflib
 import functools
-import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
 
@@ -43,7 +41,6 @@ VIEW_ATTRIBUTE = "corecors_policy"
 _HANDLED = "_corecors_view_policy_applied"
 # Whether a URLconf (its resolver) routes to any decorated view, found once each.
 _with_views: dict[object, bool] = {}
-_OPTION_NAMES = tuple(inspect.signature(CORSPolicy).parameters)
 #: How many (URLconf, path) the middleware remembers the view policy of.
 MEMO_SIZE = 256
 _memo: dict[tuple[object, str], object] = {}
@@ -113,9 +110,6 @@ def cross_origin(
 
 def _view_policy(policy: CORSPolicy | None, options: dict[str, Any]) -> CORSPolicy:
     """The decorated view's policy, from ``policy=`` or the options; CORSConfigError if bad."""
-    unknown = [name for name in options if name not in _OPTION_NAMES]
-    if unknown:
-        raise CORSConfigError([_unknown_option(name, options[name]) for name in unknown])
     built = resolve_policy(policy, options)
     if not isinstance(built, CORSPolicy):
         raise CORSConfigError(
@@ -130,12 +124,6 @@ def _view_policy(policy: CORSPolicy | None, options: dict[str, Any]) -> CORSPoli
             ]
         )
     return built
-
-
-def _unknown_option(name: str, value: object) -> ConfigProblem:
-    close = difflib.get_close_matches(name, _OPTION_NAMES, n=1)
-    fix = f"rename it {close[0]}" if close else f"use policy= or one of {', '.join(_OPTION_NAMES)}"
-    return ConfigProblem("E011", name, value, "is not a CORSPolicy option", fix)
 
 
 def view_policy(request: HttpRequest) -> CORSPolicy | None:

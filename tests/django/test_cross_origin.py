@@ -257,6 +257,9 @@ def test_a_decorated_view_under_i18n_patterns_in_every_language(
     [
         ({"allowed_origins": [PARTNER]}, "allowed_origins=.*rename it allow_origins"),
         ({"origins": [PARTNER]}, "rename it allow_origins"),
+        # Passed the check and died with "got multiple values for keyword argument".
+        ({"vocabulary": str.upper}, "vocabulary=.*is set by the adapter.*remove it"),
+        ({"zzz": 1}, "zzz=1.*use policy= or one of allow_origins, "),
         ({"allow_origins": ["partner.example.com"]}, "allow_origins='partner.example.com'"),
         ({"policy": PathPolicies([])}, "must be a CORSPolicy on a view"),
         ({"policy": CORSPolicy(allow_origins=[PARTNER]), "max_age": 5}, "not both"),
