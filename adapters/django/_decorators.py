@@ -31,6 +31,7 @@ from django.utils import translation
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 
 from .._common import decide_cgi, positional_problem, resolve_policy
+from ._responses import decorate, log_refusal, preflight_response
 
 __all__ = ["cross_origin", "decorated_views", "view_policy"]
 
@@ -83,9 +84,9 @@ def cross_origin(
                     return await view(request, *args, **kwargs)
                 decision = _decide(view_cors, request)
                 if decision.status is not None:
-                    return _preflight_response(decision)
+                    return preflight_response(decision)
                 response = await cast(Awaitable[HttpResponseBase], view(request, *args, **kwargs))
-                _decorate(response, decision)
+                decorate(response, decision)
                 return response
 
             wrapper: Callable[..., Any] = markcoroutinefunction(async_wrapper)
@@ -97,9 +98,9 @@ def cross_origin(
                     return view(request, *args, **kwargs)
                 decision = _decide(view_cors, request)
                 if decision.status is not None:
-                    return _preflight_response(decision)
+                    return preflight_response(decision)
                 response = view(request, *args, **kwargs)
-                _decorate(response, decision)
+                decorate(response, decision)
                 return response
 
         setattr(wrapper, VIEW_ATTRIBUTE, view_cors)
@@ -190,16 +191,7 @@ def _walk(patterns: Any) -> Iterator[tuple[str, CORSPolicy]]:
 
 
 def _decide(policy: CORSPolicy, request: HttpRequest) -> Decision:
-    return decide_cgi(policy, request.META, request.method or "")
-
-
-def _preflight_response(decision: Decision) -> HttpResponseBase:
-    from .middleware import _preflight_response as respond
-
-    return respond(decision)
-
-
-def _decorate(response: HttpResponseBase, decision: Decision) -> None:
-    from .middleware import _decorate as apply
-
-    apply(response, decision)
+    """The view's decision, its refusal logged: without the middleware, nothing else does."""
+    decision = decide_cgi(policy, request.META, request.method or "")
+    log_refusal(decision)
+    return decision

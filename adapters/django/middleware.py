@@ -18,23 +18,19 @@ decorated view's policy replaces the router's.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.conf import settings
 from django.core.signals import setting_changed
-from django.http import HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase, ResponseHeaders
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from corecors import Decision
-from corecors.decision import ACTUAL_RESPONSE_HEADERS
-from corecors.memo import RefusalLog
-from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
 
 from .._common import Router, decide_cgi
 from ._decorators import view_policy
+from ._responses import decorate, log_refusal, preflight_response
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
@@ -67,7 +63,6 @@ class CORSMiddleware:
         if self.async_mode:
             markcoroutinefunction(self)
         self._router: Router | None = None
-        self._refusals = RefusalLog()
         self._reload()  # read the settings now: a bad configuration fails at start-up
         warn_if_not_installed()
         # A weak reference: a middleware that Django drops also drops its receiver.
@@ -79,20 +74,20 @@ class CORSMiddleware:
             return self.__acall__(request)
         decision = self._decide(request)
         if decision is not None and decision.status is not None:
-            return _preflight_response(decision)  # a preflight ends here (Fetch §4.8)
+            return preflight_response(decision)  # a preflight ends here (Fetch §4.8)
         response = cast(HttpResponseBase, self.get_response(request))
         if decision is not None:
-            _decorate(response, decision)
+            decorate(response, decision)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """The async entry point: the same steps as ``__call__``, awaiting the view."""
         decision = self._decide(request)
         if decision is not None and decision.status is not None:
-            return _preflight_response(decision)
+            return preflight_response(decision)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         if decision is not None:
-            _decorate(response, decision)
+            decorate(response, decision)
         return response
 
     def _decide(self, request: HttpRequest) -> Decision | None:
@@ -107,9 +102,7 @@ class CORSMiddleware:
         if policy is None:
             return None
         decision = decide_cgi(policy, request.META, request.method or "")
-        if decision.refusal is not None:
-            level = logging.WARNING if settings.DEBUG else logging.DEBUG
-            self._refusals.log(level, decision.kind, decision.refusal)
+        log_refusal(decision)
         return decision
 
     def _reload(self) -> Router:
@@ -127,82 +120,3 @@ class CORSMiddleware:
     def __repr__(self) -> str:
         shown = None if self._router is None else self._router.policy
         return f"<CORSMiddleware {shown!r}>"
-
-
-def _preflight_response(decision: Decision) -> HttpResponse:
-    status, headers, body = preflight_parts(decision)
-    response = HttpResponse(body, status=status, content_type=PREFLIGHT_CONTENT_TYPE)
-    _write(response.headers, headers)
-    if not decision.allowed:
-        # Django logs every 4xx as a WARNING ("Bad Request: /path"): anyone could
-        # flood the log with refused preflights. The middleware logged the reason
-        # (logger "corecors", bounded); this is Django's own opt-out flag.
-        response._has_been_logged = True  # type: ignore[attr-defined]
-    return response
-
-
-def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
-    """Apply a decision on Django's header dict itself (10x faster than its public API).
-
-    ``ResponseHeaders.__setitem__`` re-validates every value (about a microsecond
-    each, more than the whole CORS decision). Ours need no validation: names and
-    configured values were validated when the policy was built, and the one
-    request value we echo, the origin, passed the core's serialised-origin check
-    (ASCII, no CR/LF). The app's Vary value was validated when it was set. The
-    result equals :func:`corecors.response.apply_decision`'s (tested).
-    """
-    store = response.headers._store
-    if decision.headers:
-        # A granted decision replaces the app's own copies: a duplicate
-        # Access-Control-Allow-Origin makes the browser fail the request (Fetch).
-        for name in ACTUAL_RESPONSE_HEADERS:  # lower-case, the store's keys
-            store.pop(name, None)
-        for name, value in decision.headers:
-            store[name.lower()] = (name, value)
-    if not decision.vary:  # a public policy's answer: the app's Vary stays as it is
-        return
-    vary = store.get("vary")
-    store["vary"] = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
-
-
-# Excluded from coverage: the fallback for a future Django whose ResponseHeaders
-# has no ``_store`` dict (chosen at import below; this Django has one).
-def _decorate_public(  # pragma: no cover
-    response: HttpResponseBase, decision: Decision
-) -> None:
-    """The same through Django's public header API (validating every value)."""
-    headers = response.headers
-    if decision.headers:
-        for name in ACTUAL_RESPONSE_HEADERS:
-            headers.pop(name, None)
-        _write(headers, decision.headers)
-    if not decision.vary:
-        return
-    vary = headers.pop("Vary", None)  # Django's pop returns the (name, value) pair
-    headers["Vary"] = vary_value(None if vary is None else vary[1], decision.vary)
-
-
-def _store_write(headers: ResponseHeaders, pairs: Iterable[tuple[str, str]]) -> None:
-    store = headers._store
-    for name, value in pairs:
-        store[name.lower()] = (name, value)
-
-
-def _public_write(  # pragma: no cover - the same fallback, see _decorate_public
-    headers: ResponseHeaders, pairs: Iterable[tuple[str, str]]
-) -> None:
-    for name, value in pairs:
-        headers[name] = value
-
-
-def _has_header_store() -> bool:
-    """Whether Django keeps response headers as ``{lower name: (name, value)}`` (3.2+)."""
-    headers = ResponseHeaders({"Vary": "Origin"})
-    return getattr(headers, "_store", None) == {"vary": ("Vary", "Origin")}
-
-
-# Chosen once: the fast path on the Django versions we know, the public API otherwise.
-if _has_header_store():
-    _decorate, _write = _decorate_store, _store_write
-else:  # pragma: no cover - a future Django that stores headers differently
-    _decorate, _write = _decorate_public, _public_write
