@@ -45,6 +45,7 @@ from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
 from corecors import ConfigProblem, CORSPolicy, Decision
+from corecors.memo import RefusalLog
 from corecors.response import apply_decision, preflight_parts
 
 from ._common import REQUEST_METHOD, decide_cgi
@@ -119,15 +120,25 @@ def not_one_policy(value: object, where: str) -> ConfigProblem:
 class RouteTable:
     """An app's route policies: its blueprints' by registered name, its views' by attribute."""
 
-    __slots__ = ("_any_view", "_memo", "app", "blueprints", "layer")
+    __slots__ = ("_any_view", "_memo", "app", "blueprints", "layer", "refusals")
 
     def __init__(self, app: Flask) -> None:
         self.app = app
+        #: The app's one refusal log: its routes' policies and ``CORS(app)`` log through it.
+        self.refusals = RefusalLog()
         self.blueprints: dict[str, CORSPolicy] = {}
         self.layer: RoutePreflights | None = None
         # Found on the first preflight: Flask takes no new routes after its first request.
         self._any_view: bool | None = None
         self._memo: dict[tuple[object, ...], CORSPolicy | None] = {}
+
+    def decide(self, policy: CORSPolicy, environ: WSGIEnvironment, method: str) -> Decision:
+        """A route policy's decision; its refusal logged (WARNING while ``app.debug``)."""
+        decision = decide_cgi(policy, environ, method)
+        if decision.refusal is not None:
+            level = logging.WARNING if self.app.debug else logging.DEBUG
+            self.refusals.log(level, decision.kind, decision.refusal)
+        return decision
 
     def for_endpoint(self, endpoint: str) -> CORSPolicy | None:
         """The most specific route policy of ``endpoint``: its view's, then its blueprints'."""
@@ -228,7 +239,8 @@ class RoutePreflights:
         if environ["REQUEST_METHOD"] == "OPTIONS":
             policy = self.table.preflight_policy(environ)
             if policy is not None:
-                return send_preflight(decide_cgi(policy, environ, "OPTIONS"), start_response)
+                decision = self.table.decide(policy, environ, "OPTIONS")
+                return send_preflight(decision, start_response)
         return self.app(environ, start_response)
 
 
@@ -261,7 +273,7 @@ def _decorate_route_response(response: Response) -> Response:
         # blueprints'), so the innermost blueprint with a policy is always found.
         policy = table.for_endpoint(request.endpoint or "")
         if policy is not None:  # pragma: no branch
-            decorate(response, decide_cgi(policy, environ, request.method))
+            decorate(response, table.decide(policy, environ, request.method))
     return response
 
 
@@ -274,10 +286,10 @@ def decorate(response: Response, decision: Decision) -> None:
 def decorate_view(view: View, options: RouteOptions) -> View:
     """The ``@cross_origin`` wrapper: a sync or async view answering its own preflights."""
 
-    def before(policy: CORSPolicy) -> Response | None:
+    def before(app: Flask) -> Response | None:
         environ = request.environ
         method = request.method
-        decision = decide_cgi(policy, environ, method)
+        decision = route_table(app).decide(options.policy(app), environ, method)
         if decision.status is not None:  # a preflight, answered here: the view never runs
             environ[ROUTE_HANDLED] = True
             status, headers, body = preflight_parts(decision)
@@ -298,7 +310,7 @@ def decorate_view(view: View, options: RouteOptions) -> View:
 
         @functools.wraps(view)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            preflight = before(options.policy(current_app._get_current_object()))  # type: ignore[attr-defined]
+            preflight = before(current_app._get_current_object())  # type: ignore[attr-defined]
             return preflight if preflight is not None else await view(*args, **kwargs)
 
         wrapper: Callable[..., Any] = async_wrapper
@@ -306,7 +318,7 @@ def decorate_view(view: View, options: RouteOptions) -> View:
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            preflight = before(options.policy(current_app._get_current_object()))  # type: ignore[attr-defined]
+            preflight = before(current_app._get_current_object())  # type: ignore[attr-defined]
             return preflight if preflight is not None else view(*args, **kwargs)
 
     # Flask routes OPTIONS to the view instead of answering it itself, so that an

@@ -183,6 +183,7 @@ class CORS:
         else:  # blueprints registered first: their preflight layer stays outermost
             middleware = CORSMiddleware(table.layer.app, policy=policy, debug=debug)
             table.layer.app = middleware
+        middleware.refusals = table.refusals  # one log for the app and its routes
         app.extensions["corecors"] = middleware
 
     def resolve(self, config: Mapping[str, Any]) -> Policy:
