@@ -148,6 +148,62 @@ def _drive_asgi(app: Any, method: str, headers: dict[str, str]) -> Callable[[], 
     return call
 
 
+class Floor:
+    """The no-validation floor: the header work any CORS middleware does, and no more.
+
+    One pass over the request headers for the CORS ones, the request's origin
+    echoed into a prebuilt header block, every preflight answered (as allowed)
+    and every other response given the block (``Vary: Origin`` alone without an
+    Origin): what corecors costs beyond this
+    is the deciding itself (``time / floor`` in the table).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.preflight = [
+            (b"access-control-allow-credentials", b"true"),
+            (b"access-control-allow-methods", ", ".join(METHODS).encode()),
+            (b"access-control-allow-headers", ", ".join(HEADERS).encode()),
+            (b"access-control-max-age", b"600"),
+            (b"vary", b"Origin"),
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", b"0"),
+        ]
+        self.actual = [
+            (b"access-control-allow-credentials", b"true"),
+            (b"access-control-expose-headers", ", ".join(EXPOSE).encode()),
+            (b"vary", b"Origin"),
+        ]
+        self.vary = [(b"vary", b"Origin")]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        origin = method = None
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value
+            elif name == b"access-control-request-method":
+                method = value
+        if scope["method"] == "OPTIONS" and origin is not None and method:
+            headers = [(b"access-control-allow-origin", origin), *self.preflight]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        # Without Origin, Vary: Origin alone (a response that depends on it).
+        block = (
+            self.vary
+            if origin is None
+            else [(b"access-control-allow-origin", origin), *self.actual]
+        )
+
+        def send_with_cors(message: Any) -> Any:
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                message["headers"] = [*message.get("headers", ()), *block]
+            return send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
 def build_asgi(large: bool) -> Builder:
     from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
@@ -165,7 +221,8 @@ def build_asgi(large: bool) -> Builder:
         max_age=600,
     )
     mine = CORSMiddleware(_asgi_app, **corecors_options(large))
-    return Builder({"bare": _asgi_app, "peer": peer, "corecors": mine}, large, _drive_asgi)
+    apps = {"bare": _asgi_app, "peer": peer, "corecors": mine, "floor": Floor(_asgi_app)}
+    return Builder(apps, large, _drive_asgi)
 
 
 # ---------------------------------------------------------------- WSGI (Flask)
