@@ -10,8 +10,9 @@ Pure ASGI: this module imports no framework. Like Starlette's middleware it
 computes everything at construction; per request it passes non-HTTP scopes
 through, answers preflights itself, and otherwise wraps ``send`` to touch only
 ``http.response.start``. It works on the raw latin-1 header bytes and relies on
-ASGI servers lower-casing header names (uvicorn, hypercorn, daphne and
-Starlette's TestClient all do; the ASGI spec requires it for responses).
+ASGI servers lower-casing request header names (uvicorn, hypercorn, daphne and
+Starlette's TestClient all do); response header names may come in any case
+(Django's ASGI handler sends ``b"Vary"``).
 """
 
 from __future__ import annotations
@@ -22,21 +23,21 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
-from corecors import CORSConfigError, CORSPolicy
-from corecors.decision import ACTUAL_RESPONSE_HEADERS, Refusal
+from corecors import CORSConfigError
+from corecors.decision import Refusal
 from corecors.memo import RefusalLog
-from corecors.response import vary_value
+from corecors.memo import logger as _logger
 
 from ._asgi_answers import (
+    MEMO_KEY_BYTES,
     METHOD_CUT,
+    ORDINARY,
     ORIGIN_CUT,
     REQUEST_HEADERS_CUT,
-    Actual,
-    Preflight,
+    Answers,
     RawHeaders,
-    actual_answer,
-    no_origin_answer,
-    preflight_answer,
+    merge_raw,
+    needs_merge,
 )
 from ._asgi_config import Unconfigured, built_by_starlette, check_flags
 from ._common import Policy, Router, resolve_policy
@@ -47,11 +48,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# A granted decision replaces the application's own copies of these: a duplicate
-# Access-Control-Allow-Origin makes the browser fail the request (Fetch).
-_GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEADERS)
-# Response headers that need more than appending: merged (Vary) or replaced.
-_SPECIAL_NAMES = _GRANT_NAMES | {b"vary"}
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
 
 _ERROR_BODY = b"Internal Server Error"
@@ -170,11 +166,17 @@ class CORSMiddleware:
             self._keep(error)
             return
         self._router: Router | Unconfigured = Router(self.policy)
-        # A request without Origin: Vary: Origin only, or a public policy's grant
-        # (the same answer for every request, with no Vary). One per policy.
-        self._no_origin: dict[CORSPolicy, Actual] = {
-            policy: no_origin_answer(policy) for policy in self._router.policies
-        }
+        # Each policy's encoded answers, remembered apart from the core's memo.
+        self._answers = {policy: Answers(policy) for policy in self._router.policies}
+        self._single = None if self._router.single is None else self._answers[self._router.single]
+
+    def _answers_for(self, scope: Scope) -> Answers | None:
+        """The answers of the path's policy (None: no CORS processing); PathRules list
+        every policy they answer, and one they did not is given its own answers."""
+        policy = self._router.for_path(_path(scope))
+        if policy is None:
+            return None
+        return self._answers.get(policy) or Answers(policy)
 
     def _keep(self, error: CORSConfigError) -> None:
         """Keep a configuration error to fail the start-up with (see ``_not_http``).
@@ -184,37 +186,32 @@ class CORSMiddleware:
         unsupported" and the server answers 500s; ``lifespan.startup.failed`` stops it."""
         self.config_error = error
         self._router = Unconfigured(error)
+        self._single, self._answers = None, {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI call: HTTP gets CORS; lifespan and WebSocket pass (unless checked)."""
         if scope["type"] != "http":
             await self._not_http(scope, receive, send)
             return
-        router = self._router
-        policy = router.single or router.for_path(_path(scope))
-        if policy is None:  # no rule for this path: no CORS processing at all
+        answers = self._single or self._answers_for(scope)
+        if answers is None:  # no rule for this path: no CORS processing at all
             await self.app(scope, receive, send)
             return
-        origin = None  # repeated headers are joined with "," (_join), as HTTP defines
         if scope["method"] == "OPTIONS":
-            origin, request_method, request_headers, private_network = _read(scope["headers"])
-            # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method
-            # is a preflight; it ends here and never reaches the application.
-            if origin is not None and request_method:
-                await self._preflight(
-                    scope, send, policy, origin, request_method, request_headers, private_network
-                )
+            messages = self._preflight(scope, answers)
+            if messages is not None:  # a preflight ends here, never reaching the application
+                await send(messages[0])
+                await send(messages[1])
                 return
-        else:  # only Origin matters on any other method
-            for name, value in scope["headers"]:
-                if name == b"origin":
-                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-        if origin is None:  # PathRules list every policy they answer; built if not
-            _, _, grants, block, vary = self._no_origin.get(policy) or no_origin_answer(policy)
-        else:
-            _, refusal, grants, block, vary = actual_answer(policy, origin)
-            if refusal is not None:
-                self._log(scope, "actual", refusal)
+        origin = None  # repeated headers are joined with "," (_join), as HTTP defines
+        for name, value in scope["headers"]:  # only Origin matters on any other request
+            if name == b"origin":
+                origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
+        refusal, grants, block, vary = (
+            answers.no_origin if origin is None else answers.actual(origin)
+        )
+        if refusal is not None:
+            self._log(scope, "actual", refusal)
         started = False
 
         # A plain function returning send's awaitable (ASGI only asks for an
@@ -226,9 +223,9 @@ class CORSMiddleware:
                 headers = message.get("headers", ())
                 if type(headers) is not list:  # ASGI allows any iterable, even a generator
                     headers = list(headers)
-                for name, _ in headers:
-                    if name in _SPECIAL_NAMES:
-                        headers = _merged(headers, grants, vary)
+                for name, _ in headers:  # one set lookup per header, in the common case
+                    if name not in ORDINARY and needs_merge(name):
+                        headers = merge_raw(headers, grants, vary)
                         break
                 else:  # the common case: nothing to merge or replace, only to add
                     headers = [*headers, *block]
@@ -246,28 +243,49 @@ class CORSMiddleware:
                 await _send_error(send, block)
             raise
 
-    async def _preflight(
-        self,
-        scope: Scope,
-        send: Send,
-        policy: CORSPolicy,
-        origin: bytes,
-        method: bytes,
-        headers: bytes | None,
-        private_network: bool,
-    ) -> None:
-        """Answer a preflight (it never reaches the application); log a refusal."""
-        answer = preflight_answer(policy, origin, method, headers, private_network)
-        if answer.refusal is not None:
-            self._log(scope, "preflight", answer.refusal)
-        await _send_preflight(send, answer)
+    def _preflight(self, scope: Scope, answers: Answers) -> tuple[Message, Message] | None:
+        """A preflight's two messages (fresh: an outer middleware may edit them in
+        place), its refusal logged; None for an OPTIONS request that is not one.
+
+        Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method is a
+        preflight. A plain method, in one pass over the headers (a coroutine, or
+        a call per step, would cost more than the rest of the answer).
+        """
+        origin = method = headers = None
+        private_network = False
+        for name, value in scope["headers"]:  # several lines of one header add up (_join)
+            if name == b"origin":
+                origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
+            elif name == b"access-control-request-method":
+                method = value if method is None else _join(method, value, METHOD_CUT)
+            elif name == b"access-control-request-headers":
+                headers = value if headers is None else _join(headers, value, REQUEST_HEADERS_CUT)
+            elif name == b"access-control-request-private-network":
+                private_network = value == b"true"
+        if origin is None or not method:
+            return None
+        key = (origin, method, headers, private_network)
+        # Remembered by the raw bytes, unless too big to hash (answers.preflight says).
+        small = len(origin) + len(method) + (len(headers) if headers else 0) <= MEMO_KEY_BYTES
+        answer = answers.entries.get(key) if small else None
+        if answer is None:
+            answer = answers.preflight(key, small)
+        status, response_headers, body, refusal = answer
+        if refusal is not None:
+            self._log(scope, "preflight", refusal)
+        return (
+            {"type": "http.response.start", "status": status, "headers": list(response_headers)},
+            {"type": "http.response.body", "body": body, "more_body": False},
+        )
 
     def _log(self, scope: Scope, kind: str, refusal: Refusal) -> None:
         """Log a refusal: WARNING in debug mode (``debug=``, else the app's), else DEBUG."""
         debug = self.debug
         if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
             debug = getattr(scope.get("app"), "debug", False) is True
-        self._refusals.log(logging.WARNING if debug else logging.DEBUG, kind, refusal)
+        level = logging.WARNING if debug else logging.DEBUG
+        if _logger.isEnabledFor(level):  # RefusalLog.log's first test, without its call
+            self._refusals.log(level, kind, refusal)
 
     async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.config_error is not None:
@@ -283,14 +301,14 @@ class CORSMiddleware:
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse the handshake (403, before accept) from an origin the policy refuses."""
-        policy = self._router.for_path(_path(scope))
+        answers = self._answers_for(scope)
         origin = None
-        if policy is not None:
+        if answers is not None:
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
-        answer = None if policy is None or origin is None else actual_answer(policy, origin)
+        answer = None if answers is None or origin is None else answers.actual(origin)
         if answer is None or answer.refusal is None:  # allowed
             await self.app(scope, receive, send)
             return
@@ -313,63 +331,9 @@ class CORSMiddleware:
             await send({"type": "websocket.close", "code": 1008})
 
 
-def _read(
-    headers: Iterable[tuple[bytes, bytes]],
-) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
-    """A possible preflight's CORS request headers, in one pass: ``(origin, method,
-    headers, private_network)``; several Access-Control-Request-Headers lines add up."""
-    origin = request_method = request_headers = None
-    private_network = False
-    for name, value in headers:
-        if name == b"origin":
-            origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-        elif name == b"access-control-request-method":
-            request_method = (
-                value if request_method is None else _join(request_method, value, METHOD_CUT)
-            )
-        elif name == b"access-control-request-headers":
-            request_headers = (
-                value
-                if request_headers is None
-                else _join(request_headers, value, REQUEST_HEADERS_CUT)
-            )
-        elif name == b"access-control-request-private-network":
-            private_network = value == b"true"
-    return origin, request_method, request_headers, private_network
-
-
-async def _send_preflight(send: Send, answer: Preflight) -> None:
-    # A fresh list: an outer middleware may edit it in place.
-    await send(
-        {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)}
-    )
-    await send({"type": "http.response.body", "body": answer.body, "more_body": False})
-
-
 def _join(first: bytes, more: bytes, cut: int) -> bytes:
     """Two lines of one request header as one value (rare), kept bounded by ``cut``."""
     return first[:cut] + b"," + more[:cut]
-
-
-def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any]:
-    """The app's headers with its Vary merged and, when granting, its own grants replaced."""
-    headers: list[Any] = []
-    app_vary: list[str] = []
-    for header in app_headers:
-        name = header[0]
-        if name == b"vary":
-            app_vary.append(header[1].decode("latin-1"))
-        elif not (grants and name in _GRANT_NAMES):
-            headers.append(header)
-    headers += grants
-    if not vary:  # a public policy adds no Vary: the application's stays as it was
-        headers += [header for header in app_headers if header[0] == b"vary"]
-        return headers
-    if app_vary:  # never replacing or duplicating the application's own tokens
-        tokens = tuple(vary.decode("latin-1").split(", "))
-        vary = vary_value(", ".join(app_vary), tokens).encode("latin-1")
-    headers.append((b"vary", vary))
-    return headers
 
 
 async def _send_error(send: Send, block: RawHeaders) -> None:

@@ -149,13 +149,14 @@ def _drive_asgi(app: Any, method: str, headers: dict[str, str]) -> Callable[[], 
 
 
 class Floor:
-    """The no-validation floor: the header work any CORS middleware does, and no more.
+    """The no-validation floor: the header work of a CORS middleware that allows all.
 
-    One pass over the request headers for the CORS ones, the request's origin
-    echoed into a prebuilt header block, every preflight answered (as allowed)
-    and every other response given the block (``Vary: Origin`` alone without an
-    Origin): what corecors costs beyond this
-    is the deciding itself (``time / floor`` in the table).
+    One pass over the request headers for the four CORS ones (Origin and the
+    three Access-Control-Request-* of a preflight), the origin and the requested
+    headers echoed into a prebuilt header block, every preflight answered (as
+    allowed) and every other response given the block (``Vary: Origin`` alone
+    without an Origin). What corecors costs beyond this is the deciding itself
+    (``time / floor's`` in the table).
     """
 
     def __init__(self, app: Any) -> None:
@@ -163,7 +164,6 @@ class Floor:
         self.preflight = [
             (b"access-control-allow-credentials", b"true"),
             (b"access-control-allow-methods", ", ".join(METHODS).encode()),
-            (b"access-control-allow-headers", ", ".join(HEADERS).encode()),
             (b"access-control-max-age", b"600"),
             (b"vary", b"Origin"),
             (b"content-type", b"text/plain; charset=utf-8"),
@@ -177,14 +177,23 @@ class Floor:
         self.vary = [(b"vary", b"Origin")]
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        origin = method = None
+        origin = method = requested = None
+        private_network = False
         for name, value in scope["headers"]:
             if name == b"origin":
                 origin = value
             elif name == b"access-control-request-method":
                 method = value
+            elif name == b"access-control-request-headers":
+                requested = value
+            elif name == b"access-control-request-private-network":
+                private_network = value == b"true"
         if scope["method"] == "OPTIONS" and origin is not None and method:
             headers = [(b"access-control-allow-origin", origin), *self.preflight]
+            if requested is not None:
+                headers.append((b"access-control-allow-headers", requested))
+            if private_network:
+                headers.append((b"access-control-allow-private-network", b"true"))
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
