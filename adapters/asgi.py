@@ -34,6 +34,7 @@ from ._asgi_answers import (
     ORDINARY,
     ORIGIN_CUT,
     REQUEST_HEADERS_CUT,
+    Actual,
     Answers,
     RawHeaders,
     merge_raw,
@@ -50,6 +51,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
 
+_WARNING, _DEBUG = logging.WARNING, logging.DEBUG
+_KEY = MEMO_KEY_BYTES
+_enabled = _logger.isEnabledFor  # whether the "corecors" logger shows a level
 _ERROR_BODY = b"Internal Server Error"
 _WS_REFUSAL_BODY = b"WebSocket origin not allowed (the server log, logger 'corecors', says why)"
 _WS_REFUSAL_HEADERS = [_TEXT_PLAIN, (b"content-length", b"%d" % len(_WS_REFUSAL_BODY))]
@@ -197,94 +201,53 @@ class CORSMiddleware:
         if answers is None:  # no rule for this path: no CORS processing at all
             await self.app(scope, receive, send)
             return
-        if scope["method"] == "OPTIONS":
-            messages = self._preflight(scope, answers)
-            if messages is not None:  # a preflight ends here, never reaching the application
-                await send(messages[0])
-                await send(messages[1])
+        if scope["method"] == "OPTIONS":  # Fetch: with Origin and a method, a preflight
+            key = _read(scope["headers"])  # (origin, method, headers, private network)
+            origin, method, headers, private_network = key
+            if origin is not None and method:  # it ends here, never reaching the application
+                # Remembered by the raw bytes, unless too big to hash.
+                small = len(origin) + len(method) + (len(headers) if headers else 0) <= _KEY
+                answer = answers.entries.get(key) if small else None
+                if answer is None:
+                    answer = answers.preflight((origin, method, headers, private_network), small)
+                status, response_headers, body, refusal = answer
+                if refusal is not None:  # _log, inlined: a refusal costs little more
+                    debug = self.debug
+                    if debug is None:  # an app without scope["app"] is not in debug mode
+                        app = scope.get("app")
+                        debug = app is not None and getattr(app, "debug", False) is True
+                    level = _WARNING if debug else _DEBUG
+                    if _enabled(level):
+                        self._refusals.log(level, "preflight", refusal)
+                # Fresh messages and list: an outer middleware may edit them in place.
+                start = {"type": "http.response.start", "status": status}
+                start["headers"] = list(response_headers)
+                await send(start)
+                await send({"type": "http.response.body", "body": body, "more_body": False})
                 return
         origin = None  # repeated headers are joined with "," (_join), as HTTP defines
         for name, value in scope["headers"]:  # only Origin matters on any other request
             if name == b"origin":
                 origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-        refusal, grants, block, vary = (
-            answers.no_origin if origin is None else answers.actual(origin)
-        )
-        if refusal is not None:
-            self._log(scope, "actual", refusal)
-        started = False
-
-        # A plain function returning send's awaitable (ASGI only asks for an
-        # awaitable): one coroutine fewer per message than an async wrapper.
-        def send_with_cors(message: Message) -> Awaitable[None]:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                headers = message.get("headers", ())
-                if type(headers) is not list:  # ASGI allows any iterable, even a generator
-                    headers = list(headers)
-                for name, _ in headers:  # one set lookup per header, in the common case
-                    if name not in ORDINARY and needs_merge(name):
-                        headers = merge_raw(headers, grants, vary)
-                        break
-                else:  # the common case: nothing to merge or replace, only to add
-                    headers = [*headers, *block]
-                # A copy, never the app's own dict or list: an application may
-                # send one prebuilt message for every request, and headers for
-                # one origin must not leak into the next response.
-                message = dict(message)
-                message["headers"] = headers
-            return send(message)
-
+        answer = answers.no_origin if origin is None else answers.actual(origin)
+        if answer.refusal is not None:
+            self._log(scope, "actual", answer.refusal)
+        started: list[bool] = []  # not empty once the response has started
         try:
-            await self.app(scope, receive, send_with_cors)
+            await self.app(scope, receive, _send_with_cors(send, answer, started))
         except Exception:  # see _send_error: a 500 with CORS headers, then re-raised
-            if grants and not started:
-                await _send_error(send, block)
+            if answer.grants and not started:
+                await _send_error(send, answer.block)
             raise
-
-    def _preflight(self, scope: Scope, answers: Answers) -> tuple[Message, Message] | None:
-        """A preflight's two messages (fresh: an outer middleware may edit them in
-        place), its refusal logged; None for an OPTIONS request that is not one.
-
-        Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method is a
-        preflight. A plain method, in one pass over the headers (a coroutine, or
-        a call per step, would cost more than the rest of the answer).
-        """
-        origin = method = headers = None
-        private_network = False
-        for name, value in scope["headers"]:  # several lines of one header add up (_join)
-            if name == b"origin":
-                origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-            elif name == b"access-control-request-method":
-                method = value if method is None else _join(method, value, METHOD_CUT)
-            elif name == b"access-control-request-headers":
-                headers = value if headers is None else _join(headers, value, REQUEST_HEADERS_CUT)
-            elif name == b"access-control-request-private-network":
-                private_network = value == b"true"
-        if origin is None or not method:
-            return None
-        key = (origin, method, headers, private_network)
-        # Remembered by the raw bytes, unless too big to hash (answers.preflight says).
-        small = len(origin) + len(method) + (len(headers) if headers else 0) <= MEMO_KEY_BYTES
-        answer = answers.entries.get(key) if small else None
-        if answer is None:
-            answer = answers.preflight(key, small)
-        status, response_headers, body, refusal = answer
-        if refusal is not None:
-            self._log(scope, "preflight", refusal)
-        return (
-            {"type": "http.response.start", "status": status, "headers": list(response_headers)},
-            {"type": "http.response.body", "body": body, "more_body": False},
-        )
 
     def _log(self, scope: Scope, kind: str, refusal: Refusal) -> None:
         """Log a refusal: WARNING in debug mode (``debug=``, else the app's), else DEBUG."""
         debug = self.debug
         if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
-            debug = getattr(scope.get("app"), "debug", False) is True
-        level = logging.WARNING if debug else logging.DEBUG
-        if _logger.isEnabledFor(level):  # RefusalLog.log's first test, without its call
+            app = scope.get("app")
+            debug = app is not None and getattr(app, "debug", False) is True
+        level = _WARNING if debug else _DEBUG
+        if _enabled(level):  # RefusalLog.log's first test, without its call
             self._refusals.log(level, kind, refusal)
 
     async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -329,6 +292,59 @@ class CORSMiddleware:
         else:
             # ASGI: a close before accept makes the server answer the handshake with 403.
             await send({"type": "websocket.close", "code": 1008})
+
+
+def _read(
+    headers: Iterable[tuple[bytes, bytes]],
+) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
+    """A possible preflight's CORS request headers, in one pass: ``(origin, method,
+    headers, private_network)``; several lines of one header add up (``_join``)."""
+    origin = method = request_headers = None
+    private_network = False
+    for name, value in headers:
+        if name == b"origin":
+            origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
+        elif name == b"access-control-request-method":
+            method = value if method is None else _join(method, value, METHOD_CUT)
+        elif name == b"access-control-request-headers":
+            request_headers = (
+                value
+                if request_headers is None
+                else _join(request_headers, value, REQUEST_HEADERS_CUT)
+            )
+        elif name == b"access-control-request-private-network":
+            private_network = value == b"true"
+    return origin, method, request_headers, private_network
+
+
+def _send_with_cors(send: Send, answer: Actual, started: list[bool]) -> Callable[[Message], Any]:
+    """``send`` adding ``answer`` to ``http.response.start`` (``started`` gets an item).
+
+    A plain function returning send's awaitable (ASGI only asks for an
+    awaitable): one coroutine fewer per message than an async wrapper.
+    """
+    _, grants, block, vary = answer
+
+    def send_with_cors(message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            started.append(True)
+            headers = message.get("headers", ())
+            if type(headers) is not list:  # ASGI allows any iterable, even a generator
+                headers = list(headers)
+            for name, _ in headers:  # one set lookup per header, in the common case
+                if name not in ORDINARY and needs_merge(name):
+                    headers = merge_raw(headers, grants, vary)
+                    break
+            else:  # the common case: nothing to merge or replace, only to add
+                headers = [*headers, *block]
+            # A copy, never the app's own dict or list: an application may send
+            # one prebuilt message for every request, and headers for one origin
+            # must not leak into the next response.
+            message = dict(message)
+            message["headers"] = headers
+        return send(message)
+
+    return send_with_cors
 
 
 def _join(first: bytes, more: bytes, cut: int) -> bytes:

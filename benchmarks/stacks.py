@@ -177,6 +177,9 @@ class Floor:
         self.vary = [(b"vary", b"Origin")]
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":  # lifespan and WebSocket pass
+            await self.app(scope, receive, send)
+            return
         origin = method = requested = None
         private_network = False
         for name, value in scope["headers"]:
