@@ -204,31 +204,9 @@ def _parse_host(
     # its labels are those of "example.com".
     stem = base.removesuffix(".")
     if _NUMERIC_LABEL.fullmatch(stem.rpartition(".")[2]):
-        # Browsers rewrite such a host ("127.1", "0x7f.0.0.1", "010.0.0.1" in octal,
-        # "127.0.0.1." with its dot dropped) to dotted decimal, so any other
-        # spelling would never match.
-        address = _ipv4(stem)
-        if address is None:
-            return problem(
-                "E001",
-                f"{base!r} ends in a number, so browsers read it as an IPv4 address",
-                "write the address as four decimal numbers from 0 to 255, e.g. 127.0.0.1",
-            )
-        itself = OriginSpec(scheme, address, port, False).serialise()
-        if stem != base:
-            return problem(
-                "E001",
-                f"{base!r} is an IPv4 address with a trailing dot, which browsers drop",
-                f"use {itself!r}",
-            )
-        if address != base:
-            return problem(
-                "E001",
-                f"{base!r} is not written as browsers send it (no leading zeros)",
-                f"use {itself!r}",
-            )
-        if subdomains:
-            return problem("E003", "an IP address has no subdomains", f"use {itself!r}")
+        numeric = _numeric_host_problem(OriginSpec(scheme, base, port, subdomains), problem)
+        if numeric is not None:
+            return numeric
     if subdomains and "." not in stem and stem != "localhost":
         return problem(
             "E003",
@@ -236,6 +214,40 @@ def _parse_host(
             f"use at least two labels, e.g. {scheme}://*.example.{base}",
         )
     return OriginSpec(scheme, base, port, subdomains)
+
+
+def _numeric_host_problem(
+    spec: OriginSpec, problem: Callable[[str, str, str], ConfigProblem]
+) -> ConfigProblem | None:
+    """The problem of a host whose last label is a number, or None (an IPv4 address
+    written as browsers send it). Browsers rewrite such a host ("127.1",
+    "0x7f.0.0.1", "010.0.0.1" in octal, "127.0.0.1." with its dot dropped) to
+    dotted decimal, so any other spelling would never match."""
+    base = spec.host
+    stem = base.removesuffix(".")
+    address = _ipv4(stem)
+    if address is None:
+        return problem(
+            "E001",
+            f"{base!r} ends in a number, so browsers read it as an IPv4 address",
+            "write the address as four decimal numbers from 0 to 255, e.g. 127.0.0.1",
+        )
+    itself = OriginSpec(spec.scheme, address, spec.port, False).serialise()
+    if stem != base:
+        return problem(
+            "E001",
+            f"{base!r} is an IPv4 address with a trailing dot, which browsers drop",
+            f"use {itself!r}",
+        )
+    if address != base:
+        return problem(
+            "E001",
+            f"{base!r} is not written as browsers send it (no leading zeros)",
+            f"use {itself!r}",
+        )
+    if spec.subdomains:
+        return problem("E003", "an IP address has no subdomains", f"use {itself!r}")
+    return None
 
 
 def _ipv6(literal: str) -> str | None:
