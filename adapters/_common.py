@@ -116,7 +116,7 @@ def policy_type_problem(option: str, value: object, fix: str) -> ConfigProblem:
 
 
 class Router:
-    """Chooses the policy for one request: the one router of every adapter.
+    """Chooses the policy for one request by its path: every adapter's path router.
 
     ``single`` is the policy when one covers every path (then ``for_path`` is
     never needed: adapters test ``router.single or router.for_path(path)``).

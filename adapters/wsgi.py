@@ -114,7 +114,7 @@ class CORSMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI call (PEP 3333); a preflight is answered here."""
         router = self._router
-        # The one place the path is read: PATH_INFO, below the mount point (an
+        # The path policies match PATH_INFO, below the mount point (an
         # empty one, the mount point itself, routes as "/").
         policy = router.single or router.for_path(environ.get("PATH_INFO") or "/")
         method = environ["REQUEST_METHOD"]

@@ -15,10 +15,30 @@ import logging
 import re
 from collections.abc import Callable
 
+from .memo import RefusalLog
 from .origins import DEFAULT_PORTS, MAX_ORIGIN_LENGTH, SERIALISED_ORIGIN, OriginSpec
 from .tokens import short_repr
 
-logger = logging.getLogger("corecors")
+# Bounded like the adapters' refusal lines: a function failing on every request
+# (a database down) logs at most 50 lines a minute, then a count.
+_FUNC_ERRORS = RefusalLog()
+
+
+class _FuncRaised:
+    __slots__ = ("origin",)
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def render(self, name: Callable[[str], str] | None = None) -> str:
+        option = "allow_origin_func" if name is None else name("allow_origin_func")
+        return f"{option} raised for origin {short_repr(self.origin)}; refusing it"
+
+
+def func_raised(origin: str) -> None:
+    """Log, with its traceback, that ``allow_origin_func`` raised for ``origin`` (which
+    is then refused): the core's one log call, bounded. Call it in an ``except`` block."""
+    _FUNC_ERRORS.log(logging.ERROR, "actual", _FuncRaised(origin), exc_info=True)
 
 
 class OriginMatcher:
@@ -122,9 +142,7 @@ class OriginPatterns:
             try:
                 return self._func(origin) is True
             except Exception:
-                logger.exception(
-                    "allow_origin_func raised for origin %s; refusing it", short_repr(origin)
-                )
+                func_raised(origin)
         return False
 
 

@@ -173,7 +173,7 @@ class CORSPolicy:
         for origin in options.exact_origins:
             self.granted[origin] = self._granted(matcher.allow_origin(origin) or origin)
         self._near = NearMisses(options.exact_origins, options.origin_patterns)  # refusals only
-        # The one memo (corecors.memo), or none with allow_origin_func.
+        # The policy's memo (corecors.memo), or none with allow_origin_func.
         self.memo: Memo | None = None if options.allow_origin_func is not None else Memo()
 
     def _granted(self, allow_origin: str) -> Decision:

@@ -95,7 +95,7 @@ class CORSMiddleware:
         router = self._router
         if router is None:  # settings changed since the last request
             router = self._reload()
-        # The one place the path is read: path_info, below the script prefix. A
+        # The path is path_info, below the script prefix (as for view_policy). A
         # @cross_origin view's own policy replaces the router's (looked for only
         # in a URLconf with decorated views), preflights and error pages included.
         policy = view_policy(request) or router.single or router.for_path(request.path_info)

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from corecors import CORSConfigWarning, CORSPolicy
+from corecors import CORSConfigWarning, CORSPolicy, matching
+from corecors.memo import RefusalLog
 
 from .support import actual, allows, header, only_problem, preflight
 
@@ -323,6 +324,13 @@ def test_func_must_return_true_exactly(answer: object) -> None:
     assert not allows(policy, "https://x.io")
 
 
+@pytest.fixture
+def fresh_func_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test's own count of allow_origin_func errors (bounded per minute)."""
+    monkeypatch.setattr(matching, "_FUNC_ERRORS", RefusalLog())
+
+
+@pytest.mark.usefixtures("fresh_func_log")
 def test_raising_func_refuses_and_logs(caplog: pytest.LogCaptureFixture) -> None:
     def func(origin: str) -> bool:
         raise RuntimeError("database down")
@@ -341,6 +349,21 @@ def test_raising_func_refuses_and_logs(caplog: pytest.LogCaptureFixture) -> None
     assert "'https://x.io'" in errors[0].getMessage()  # the request value, repr'd
     assert errors[0].exc_info is not None
     assert "database down" in str(errors[0].exc_info[1])
+
+
+@pytest.mark.usefixtures("fresh_func_log")
+def test_a_failing_func_logs_a_bounded_number_of_lines(caplog: pytest.LogCaptureFixture) -> None:
+    # Was one traceback per request, unbounded: a database down on a busy site.
+    def func(origin: str) -> bool:
+        raise RuntimeError("database down")
+
+    policy = CORSPolicy(allow_origin_func=func)
+    with caplog.at_level(logging.DEBUG, logger="corecors"):
+        for i in range(200):
+            assert not actual(policy, f"https://h{i}.example.com").allowed
+    lines = [r.getMessage() for r in caplog.records if r.name == "corecors"]
+    assert len(lines) == 51  # 50 tracebacks, then one line saying the rest are counted
+    assert "further refusals are not logged" in lines[-1]
 
 
 def test_func_is_not_needed_when_everything_is_allowed() -> None:
