@@ -31,8 +31,10 @@ ORIGIN_CUT = MAX_ORIGIN_LENGTH + 1
 METHOD_CUT = MAX_METHOD_LENGTH + 1
 REQUEST_HEADERS_CUT = MAX_REQUEST_HEADERS_LENGTH + 1
 
-# A key over this size is never hashed, nor remembered.
+# A key over this size is never hashed as it is (see Answers.preflight).
 MEMO_KEY_BYTES = 1024
+#: The largest key a preflight is remembered by: its values cut (5,2xx bytes).
+CUT_KEY_BYTES = ORIGIN_CUT + METHOD_CUT + REQUEST_HEADERS_CUT
 
 #: A granted decision replaces the application's own copies of these: a duplicate
 #: Access-Control-Allow-Origin makes the browser fail the request (Fetch).
@@ -86,7 +88,7 @@ class Answers:
         self.policy = policy
         self._memo = None if policy.memo is None else Memo()
         #: The remembered answers, for a lookup without a call (empty without a memo);
-        #: a caller never hashes a key over ``MEMO_KEY_BYTES``.
+        #: a caller never hashes a request key over ``MEMO_KEY_BYTES`` (see ``preflight``).
         self.entries: dict[Hashable, Any] = {} if self._memo is None else self._memo.entries
         self.no_origin = _actual_of(policy.decide("GET", None))
 
@@ -104,13 +106,32 @@ class Answers:
     def _actual(self, origin: bytes) -> Actual:
         return _actual_of(self.policy.actual(origin[:ORIGIN_CUT].decode("latin-1")))
 
-    def preflight(self, key: PreflightKey, remember: bool) -> Preflight:
+    def preflight(self, key: PreflightKey, small: bool) -> Preflight:
         """The encoded preflight response for ``key`` ``(origin, method, headers or
-        None, private network)``, which the caller did not find in ``entries``;
-        kept there if ``remember`` (the caller checked its size: never a huge key)."""
+        None, private network)``, which the caller did not find in ``entries``
+        (``small``: it was not too big to look up, see ``MEMO_KEY_BYTES``).
+
+        A request too big to hash is remembered by the values cut to one byte over
+        the core's limits, which is all the core decides on: a key of at most
+        ``CUT_KEY_BYTES``, so that a flood of 1 MiB headers costs a slice and a
+        bounded hash each, not a decision each.
+        """
+        memo = self._memo
+        if memo is None:
+            return self._preflight(key)
+        if not small:
+            origin, method, headers, private_network = key
+            key = (
+                origin[:ORIGIN_CUT],
+                method[:METHOD_CUT],
+                None if headers is None else headers[:REQUEST_HEADERS_CUT],
+                private_network,
+            )
+            remembered: Preflight | None = memo.entries.get(key)
+            if remembered is not None:
+                return remembered
         answer = self._preflight(key)
-        if remember and self._memo is not None:
-            self._memo.put(key, answer)
+        memo.put(key, answer)
         return answer
 
     def _preflight(self, key: PreflightKey) -> Preflight:
@@ -135,7 +156,7 @@ class Answers:
             parts = Preflight(status, _encode(block), body, None)
             if memo is not None:
                 memo.put(parts_key, parts)
-        return parts._replace(refusal=decision.refusal)
+        return Preflight(parts.status, parts.headers, parts.body, decision.refusal)
 
 
 def merge_raw(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any]:

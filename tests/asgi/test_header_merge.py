@@ -113,3 +113,34 @@ def test_the_learned_names_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None
         _, headers, _ = request(app, "GET", [(b"origin", APP.encode())])
         assert folded(headers, b"vary") == [b"Cookie, Origin"]
         assert len(_asgi_answers.ORDINARY) <= 8
+
+
+def test_a_flood_of_huge_preflights_is_decided_once() -> None:
+    # Too big to hash as they are, they are remembered by the values cut to one
+    # byte over the core's limits, which is all the core decides on.
+    policy = CORSPolicy(allow_origins=[APP], allow_headers=["X-A"])
+    app = CORSMiddleware(responder(), policy=policy)
+    answers = app._single
+    assert answers is not None
+    decided: list[str] = []
+
+    class Counting:
+        def preflight(self, *args: Any) -> Any:
+            decided.append("preflight")
+            return policy.preflight(*args)
+
+    answers.policy = Counting()  # type: ignore[assignment]
+    for tail in (b"x-b", b"x-c", b"x-d"):
+        huge = b"x-a," * (1 << 16) + tail  # 256 KiB, differing only past the cut
+        status, _, body = request(
+            app,
+            "OPTIONS",
+            [
+                (b"origin", APP.encode()),
+                (b"access-control-request-method", b"GET"),
+                (b"access-control-request-headers", huge),
+            ],
+        )
+        assert status == 400
+        assert body.startswith(b"CORS preflight refused")
+    assert decided == ["preflight"]
