@@ -229,7 +229,11 @@ class CORSMiddleware:
         for name, value in scope["headers"]:  # only Origin matters on any other request
             if name == b"origin":
                 origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-        answer = answers.no_origin if origin is None else answers.actual(origin)
+        if origin is None:
+            answer = answers.no_origin
+        else:  # answers.actual, its lookup inlined (a huge key is never hashed)
+            hit = answers.entries.get(origin) if len(origin) <= _KEY else None
+            answer = hit or answers.actual(origin)
         if answer.refusal is not None:
             self._log(scope, "actual", answer.refusal)
         started: list[bool] = []  # not empty once the response has started
