@@ -225,10 +225,11 @@ class CORSMiddleware:
                 await send(start)
                 await send({"type": "http.response.body", "body": body, "more_body": False})
                 return
-        origin = None  # repeated headers are joined with "," (_join), as HTTP defines
-        for name, value in scope["headers"]:  # only Origin matters on any other request
-            if name == b"origin":
-                origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
+        else:  # only Origin matters on any other request (the headers are read once)
+            origin = None  # repeated headers are joined with "," (_join), as HTTP defines
+            for name, value in scope["headers"]:
+                if name == b"origin":
+                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         if origin is None:
             answer = answers.no_origin
         else:  # answers.actual, its lookup inlined (a huge key is never hashed)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from typing import Any
 
@@ -144,3 +145,20 @@ def test_a_flood_of_huge_preflights_is_decided_once() -> None:
         assert status == 400
         assert body.startswith(b"CORS preflight refused")
     assert decided == ["preflight"]
+
+
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])  # OPTIONS without a method: not a preflight
+def test_request_headers_given_as_an_iterator_are_read_once(method: str) -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    app = CORSMiddleware(responder(), allow_origins=[APP])
+    headers = iter([(b"origin", APP.encode())])  # ASGI asks for an iterable, no more
+    scope = {"type": "http", "method": method, "path": "/", "headers": headers}
+    asyncio.run(app(scope, receive, send))
+    assert (b"access-control-allow-origin", APP.encode()) in sent[0]["headers"]
