@@ -52,6 +52,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
 
 _WARNING, _DEBUG = logging.WARNING, logging.DEBUG
+_HEADERS_CUT = REQUEST_HEADERS_CUT
+# Messages and header lists sent are always fresh, never the application's own
+# (it may reuse one message) nor shared (an outer middleware may edit them in place).
 _KEY = MEMO_KEY_BYTES
 _enabled = _logger.isEnabledFor  # whether the "corecors" logger shows a level
 _ERROR_BODY = b"Internal Server Error"
@@ -202,15 +205,24 @@ class CORSMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS":  # Fetch: with Origin and a method, a preflight
-            key = _read(scope["headers"])  # (origin, method, headers, private network)
-            origin, method, headers, private_network = key
+            origin = method = headers = None
+            private = False
+            for name, value in scope["headers"]:  # one pass; several lines of a header add up
+                if name == b"origin":
+                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
+                elif name == b"access-control-request-method":
+                    method = value if method is None else _join(method, value, METHOD_CUT)
+                elif name == b"access-control-request-headers":
+                    headers = value if headers is None else _join(headers, value, _HEADERS_CUT)
+                elif name == b"access-control-request-private-network":
+                    private = value == b"true"
             if origin is not None and method:  # it ends here, never reaching the application
-                # Remembered by the raw bytes, unless too big to hash.
+                key = (origin, method, headers, private)
                 small = len(origin) + len(method) + (len(headers) if headers else 0) <= _KEY
-                answer = answers.entries.get(key) if small else None
+                answer = answers.entries.get(key) if small else None  # never hash a huge key
                 if answer is None:
-                    answer = answers.preflight((origin, method, headers, private_network), small)
-                status, response_headers, body, refusal = answer
+                    answer = answers.preflight(key, small)
+                status, out, body, refusal = answer
                 if refusal is not None:  # _log, inlined: a refusal costs little more
                     debug = self.debug
                     if debug is None:  # an app without scope["app"] is not in debug mode
@@ -219,10 +231,7 @@ class CORSMiddleware:
                     level = _WARNING if debug else _DEBUG
                     if _enabled(level):
                         self._refusals.log(level, "preflight", refusal)
-                # Fresh messages and list: an outer middleware may edit them in place.
-                start = {"type": "http.response.start", "status": status}
-                start["headers"] = list(response_headers)
-                await send(start)
+                await send({"type": "http.response.start", "status": status, "headers": list(out)})
                 await send({"type": "http.response.body", "body": body, "more_body": False})
                 return
         else:  # only Origin matters on any other request (the headers are read once)
@@ -297,29 +306,6 @@ class CORSMiddleware:
         else:
             # ASGI: a close before accept makes the server answer the handshake with 403.
             await send({"type": "websocket.close", "code": 1008})
-
-
-def _read(
-    headers: Iterable[tuple[bytes, bytes]],
-) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
-    """A possible preflight's CORS request headers, in one pass: ``(origin, method,
-    headers, private_network)``; several lines of one header add up (``_join``)."""
-    origin = method = request_headers = None
-    private_network = False
-    for name, value in headers:
-        if name == b"origin":
-            origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-        elif name == b"access-control-request-method":
-            method = value if method is None else _join(method, value, METHOD_CUT)
-        elif name == b"access-control-request-headers":
-            request_headers = (
-                value
-                if request_headers is None
-                else _join(request_headers, value, REQUEST_HEADERS_CUT)
-            )
-        elif name == b"access-control-request-private-network":
-            private_network = value == b"true"
-    return origin, method, request_headers, private_network
 
 
 def _send_with_cors(send: Send, answer: Actual, started: list[bool]) -> Callable[[Message], Any]:
