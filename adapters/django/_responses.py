@@ -59,11 +59,14 @@ def _decorate_store(response: HttpResponseBase, decision: Decision) -> None:
     (ASCII, no CR/LF). The app's own values were validated when they were set.
     """
     store = response.headers._store
-    if store.keys().isdisjoint(MERGED_HEADERS):  # nothing to merge: apply_decision appends
-        pairs: Iterable[tuple[str, str]] = apply_decision([], decision)
-    else:
-        pairs = apply_decision(list(store.values()), decision)
-        store.clear()
+    if store.keys().isdisjoint(MERGED_HEADERS):  # nothing to merge: an append, as in apply_decision
+        for name, value in decision.headers:
+            store[name.lower()] = (name, value)
+        if decision.vary:
+            store["vary"] = ("Vary", ", ".join(decision.vary))
+        return
+    pairs = apply_decision(list(store.values()), decision)
+    store.clear()
     for name, value in pairs:
         store[name.lower()] = (name, value)
 
