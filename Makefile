@@ -59,9 +59,9 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 # Each stack on its real server under load, beside the bare server and the peer
-# (tests/reliability/soak.py; about 70 minutes on two cores). SOAK_ARGS=--help lists options.
+# (benchmarks/soak.py; about 70 minutes on two cores). SOAK_ARGS=--help lists options.
 soak: $(STAMP)
-	$(PY) -m tests.reliability.soak $(SOAK_ARGS)
+	$(PY) -m benchmarks.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .nox build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache .coverage

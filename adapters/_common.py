@@ -11,12 +11,13 @@ An adapter only translates: its protocol's request into these calls, and the
 
 from __future__ import annotations
 
+import difflib
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
-from corecors.engine import ASK, NEEDS_LOOKUP
+from corecors.engine import ASK, NEEDS_LOOKUP, OPTION_NAMES
 
 Policy = CORSPolicy | PathPolicies
 
@@ -54,9 +55,11 @@ def resolve_policy(
 
     ``vocabulary`` names options in the refusals of a policy built from
     ``options`` (``CORSPolicy(vocabulary=...)``; None: the keywords). Raises
-    :class:`CORSConfigError` (E011) for both at once or a wrong ``policy`` type,
-    and whatever :class:`CORSPolicy` raises for the options.
+    :class:`CORSConfigError` (E011) for an unknown or adapter-internal option
+    name, both at once or a wrong ``policy`` type, and whatever
+    :class:`CORSPolicy` raises for the options.
     """
+    check_option_names(options)
     if policy is None:
         return CORSPolicy(**options, vocabulary=vocabulary)
     if options:
@@ -77,13 +80,45 @@ def resolve_policy(
     return policy
 
 
+#: CORSPolicy keywords that an adapter sets itself, never its users.
+ADAPTER_KEYWORDS = frozenset({"vocabulary"})
+
+
+def check_option_names(options: Mapping[str, object]) -> None:
+    """Raise :class:`CORSConfigError` (E011) naming each key of ``options`` that is not
+    a CORSPolicy option (``corecors.options.OPTION_NAMES``), with the closest one.
+
+    Adapter-internal keywords (``vocabulary``: an adapter words refusals in its
+    framework's terms itself) are refused too, instead of reaching ``CORSPolicy``
+    twice as a ``TypeError``.
+    """
+    problems = [unknown_option(name, options[name]) for name in options if name not in OPTION_NAMES]
+    if problems:
+        raise CORSConfigError(problems)
+
+
+def unknown_option(name: str, value: object) -> ConfigProblem:
+    """E011 for an option that is not a CORSPolicy option (one wording for every adapter)."""
+    if name in ADAPTER_KEYWORDS:
+        return ConfigProblem(
+            "E011",
+            name,
+            value,
+            "is set by the adapter (refusals already name options as you configure them)",
+            "remove it",
+        )
+    close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
+    fix = f"rename it {close[0]}" if close else f"use policy= or one of {', '.join(OPTION_NAMES)}"
+    return ConfigProblem("E011", name, value, "is not a CORSPolicy option", fix)
+
+
 def policy_type_problem(option: str, value: object, fix: str) -> ConfigProblem:
     """E011 for a value that should be a CORSPolicy or PathPolicies (one wording)."""
     return ConfigProblem("E011", option, value, "must be a CORSPolicy or a PathPolicies", fix)
 
 
 class Router:
-    """Chooses the policy for one request: the one router of every adapter.
+    """Chooses the policy for one request by its path: every adapter's path router.
 
     ``single`` is the policy when one covers every path (then ``for_path`` is
     never needed: adapters test ``router.single or router.for_path(path)``).

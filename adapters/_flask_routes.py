@@ -31,8 +31,6 @@ returned, which may be shared by every request.
 from __future__ import annotations
 
 import copy
-import functools
-import inspect
 import logging
 import weakref
 from collections.abc import Callable, Iterable, Mapping
@@ -42,10 +40,8 @@ try:
     from flask import (
         Blueprint,
         Flask,
-        after_this_request,
         current_app,
         request,
-        request_started,
     )
     from flask.sansio.blueprints import BlueprintSetupState
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
@@ -59,7 +55,7 @@ from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
 from corecors import ConfigProblem, CORSPolicy, Decision
-from corecors.engine import apply_decision, preflight_parts
+from corecors.engine import RefusalLog, apply_decision
 
 from ._common import REQUEST_METHOD, decide_cgi
 from .wsgi import ROUTE_HANDLED, send_preflight
@@ -133,15 +129,25 @@ def not_one_policy(value: object, where: str) -> ConfigProblem:
 class RouteTable:
     """An app's route policies: its blueprints' by registered name, its views' by attribute."""
 
-    __slots__ = ("_any_view", "_memo", "app", "blueprints", "layer")
+    __slots__ = ("_any_view", "_memo", "app", "blueprints", "layer", "refusals")
 
     def __init__(self, app: Flask) -> None:
         self.app = app
+        #: The app's one refusal log: its routes' policies and ``CORS(app)`` log through it.
+        self.refusals = RefusalLog()
         self.blueprints: dict[str, CORSPolicy] = {}
         self.layer: RoutePreflights | None = None
         # Found on the first preflight: Flask takes no new routes after its first request.
         self._any_view: bool | None = None
         self._memo: dict[tuple[object, ...], CORSPolicy | None] = {}
+
+    def decide(self, policy: CORSPolicy, environ: WSGIEnvironment, method: str) -> Decision:
+        """A route policy's decision; its refusal logged (WARNING while ``app.debug``)."""
+        decision = decide_cgi(policy, environ, method)
+        if decision.refusal is not None:
+            level = logging.WARNING if self.app.debug else logging.DEBUG
+            self.refusals.log(level, decision.kind, decision.refusal)
+        return decision
 
     def for_endpoint(self, endpoint: str) -> CORSPolicy | None:
         """The most specific route policy of ``endpoint``: its view's, then its blueprints'."""
@@ -242,7 +248,8 @@ class RoutePreflights:
         if environ["REQUEST_METHOD"] == "OPTIONS":
             policy = self.table.preflight_policy(environ)
             if policy is not None:
-                return send_preflight(decide_cgi(policy, environ, "OPTIONS"), start_response)
+                decision = self.table.decide(policy, environ, "OPTIONS")
+                return send_preflight(decision, start_response)
         return self.app(environ, start_response)
 
 
@@ -275,7 +282,7 @@ def _decorate_route_response(response: Response) -> Response:
         # blueprints'), so the innermost blueprint with a policy is always found.
         policy = table.for_endpoint(request.endpoint or "")
         if policy is not None:  # pragma: no branch
-            return decorate(response, decide_cgi(policy, environ, request.method))
+            return decorate(response, table.decide(policy, environ, request.method))
     return response
 
 
@@ -290,106 +297,3 @@ def decorate(response: Response, decision: Decision) -> Response:
     decorated = copy.copy(response)
     decorated.headers = Headers(apply_decision(response.headers.to_wsgi_list(), decision))
     return decorated
-
-
-# Set on the environ of a request whose decorated view's policy has taken over
-# (request_started), and the answer it gives before any hook (a preflight).
-_STARTED = "corecors.view_started"
-_ANSWER = "corecors.view_answer"
-
-
-def _start(policy: CORSPolicy, automatic_options: bool = True) -> Response | None:
-    """A decorated view's policy takes over the request: the answer to a preflight
-    (or to an OPTIONS request that is none), else None and the response decorated
-    on its way out, whoever makes it (a hook, an error handler or the view)."""
-    environ = request.environ
-    environ[_STARTED] = True
-    method = request.method
-    decision = decide_cgi(policy, environ, method)
-    if decision.status is not None:  # a preflight, answered here: the view never runs
-        environ[ROUTE_HANDLED] = True
-        status, headers, body = preflight_parts(decision)
-        return current_app.response_class(body, status=status, headers=headers)
-    if method == "OPTIONS" and automatic_options:  # not a preflight: Flask's answer, decorated
-        return decorate(current_app.make_default_options_response(), decision)
-
-    @after_this_request  # runs first among the after-request functions, on error pages too
-    def after(response: Response) -> Response:
-        return decorate(response, decision)
-
-    return None
-
-
-def _on_request_started(sender: Flask, **_: object) -> None:
-    """Flask's ``request_started`` signal, sent after routing and before any
-    ``before_request`` hook: a ``@cross_origin`` view's policy takes over here,
-    so that a hook or an outer decorator that answers first (a 401) answers
-    with the view's policy, and its preflights never reach those hooks."""
-    view = sender.view_functions.get(request.endpoint or "")
-    options = getattr(view, VIEW_ATTRIBUTE, None)
-    if not isinstance(options, RouteOptions):
-        return
-    automatic = getattr(view, _AUTOMATIC, True)
-    flask_answers = getattr(request.url_rule, "provide_automatic_options", False)
-    if not automatic and request.method == "OPTIONS" and flask_answers:
-        return  # flask-cors' automatic_options=False: Flask's own OPTIONS answer, untouched
-    answer = _start(options.policy(sender), automatic)
-    if answer is not None:
-        request.environ[_ANSWER] = answer
-        hooks = sender.before_request_funcs.setdefault(None, [])
-        if _answer not in hooks:  # the app's first hook from now on
-            hooks.insert(0, _answer)
-
-
-def _answer() -> Response | None:
-    """The app's first ``before_request`` hook: the answer ``request_started`` made."""
-    answer: Response | None = request.environ.get(_ANSWER)
-    return answer
-
-
-def decorate_view(view: View, options: RouteOptions, automatic_options: bool = True) -> View:
-    """The ``@cross_origin`` wrapper: a sync or async view answering its own preflights.
-
-    Its policy normally takes over in ``request_started`` (connected on first
-    use); the wrapper does it itself when the view is called without it.
-    ``automatic_options=False`` (flask-cors' option): an ``OPTIONS`` request that
-    is not a preflight runs the view, and the route answers ``OPTIONS`` only if
-    it lists the method (Flask answers it otherwise, without CORS headers).
-    """
-    if not _connected:
-        request_started.connect(_on_request_started)
-        _connected.append(True)
-
-    def before() -> Response | None:
-        if _STARTED in request.environ:
-            return None
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        return _start(options.policy(app), automatic_options)
-
-    if inspect.iscoroutinefunction(view):
-
-        @functools.wraps(view)
-        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            preflight = before()
-            return preflight if preflight is not None else await view(*args, **kwargs)
-
-        wrapper: Callable[..., Any] = async_wrapper
-    else:
-
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            preflight = before()
-            return preflight if preflight is not None else view(*args, **kwargs)
-
-    # Flask routes OPTIONS to the view instead of answering it itself, so that an
-    # app without any CORS still answers the preflight (with this view's policy).
-    setattr(wrapper, VIEW_ATTRIBUTE, options)
-    setattr(wrapper, _AUTOMATIC, automatic_options)
-    if automatic_options:
-        wrapper.required_methods = {"OPTIONS"}  # type: ignore[attr-defined]
-        wrapper.provide_automatic_options = False  # type: ignore[attr-defined]
-    return cast(View, wrapper)
-
-
-_connected: list[bool] = []
-_AUTOMATIC = "_corecors_automatic_options"  # on a wrapper: cross_origin(automatic_options=)

@@ -33,11 +33,11 @@ from ._common import Policy, policies_of, positional_problem, resolve_policy, sy
 from ._flask_routes import (
     RouteOptions,
     View,
-    decorate_view,
     not_one_policy,
     register_blueprint_options,
     route_table,
 )
+from ._flask_views import decorate_view
 from .wsgi import SYNC_FIX, CORSMiddleware
 
 __all__ = ["CORS", "cross_origin"]
@@ -185,6 +185,7 @@ class CORS:
         else:  # blueprints registered first: their preflight layer stays outermost
             middleware = CORSMiddleware(table.layer.app, policy=policy, debug=debug)
             table.layer.app = middleware
+        middleware.refusals = table.refusals  # one log for the app and its routes
         app.extensions["corecors"] = middleware
         self._apps.append(middleware)
 

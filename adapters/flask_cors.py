@@ -43,7 +43,8 @@ from ._flask_cors_options import (
     parse_resources,
     policy_options,
 )
-from ._flask_routes import RouteOptions, View, decorate_view, register_blueprint_options
+from ._flask_routes import RouteOptions, View, register_blueprint_options
+from ._flask_views import decorate_view
 
 __all__ = [
     "ACL_ALLOW_HEADERS",

@@ -90,7 +90,7 @@ class CORSMiddleware:
     await). :meth:`reconfigure` swaps the policy, :meth:`invalidate` drops answers.
     """
 
-    __slots__ = ("__weakref__", "_refusals", "_router", "app", "debug", "policy", "route_policy")
+    __slots__ = ("__weakref__", "_router", "app", "debug", "policy", "refusals", "route_policy")
 
     #: Set by a framework adapter that knows per-route policies (Flask's
     #: ``CORS(blueprint)``, ``cross_origin``): called for ``OPTIONS`` requests,
@@ -127,35 +127,46 @@ class CORSMiddleware:
         self.policy: Policy = resolve_policy(policy, options)
         _check_sync(self.policy)
         self._router = Router(self.policy)
-        self._refusals = RefusalLog()
+        #: The bounded refusal log (:class:`corecors.engine.RefusalLog`); Flask's ``CORS``
+        #: gives the app's middleware the one its route policies log through.
+        self.refusals = RefusalLog()
         _LIVE.add(self)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI call (PEP 3333); a preflight is answered here."""
         router = self._router
-        # The one place the path is read: PATH_INFO, below the mount point (an
+        # The path policies match PATH_INFO, below the mount point (an
         # empty one, the mount point itself, routes as "/").
         policy = router.single or router.for_path(environ.get("PATH_INFO") or "/")
         method = environ["REQUEST_METHOD"]
-        if method == "OPTIONS" and self.route_policy is not None:
-            # A route's own policy answers its preflights (most specific wins).
-            policy = self.route_policy(environ) or policy
+        decision = None
+        if method == "OPTIONS":
+            if self.route_policy is not None:
+                # A route's own policy answers its preflights (most specific wins).
+                policy = self.route_policy(environ) or policy
+            if policy is not None:
+                decision = decide_cgi(policy, environ, method)
+                if decision.status is not None:  # a preflight ends here (Fetch §4.8)
+                    self._log(decision)
+                    return send_preflight(decision, start_response)
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
-        decision = decide_cgi(policy, environ, method)
-        if decision.refusal is not None:
-            debug = self.debug if isinstance(self.debug, bool) else self.debug()
-            self._refusals.log(
-                logging.WARNING if debug else logging.DEBUG, decision.kind, decision.refusal
-            )
-        if decision.status is not None:  # a preflight ends here (Fetch §4.8)
-            return send_preflight(decision, start_response)
+        chosen = policy
+        logged = False
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
-            if ROUTE_HANDLED in environ:  # a route's own policy has answered
+            nonlocal decision, logged
+            if ROUTE_HANDLED in environ:  # a route's own policy has decided (and logged)
                 return start_response(status, headers, exc_info)
+            # Decided here, once, so that a request a route's policy answers is
+            # never decided (nor its refusal logged) by this layer too.
+            if decision is None:
+                decision = decide_cgi(chosen, environ, method)
+            if not logged:
+                logged = True
+                self._log(decision)
             # Passing exc_info on unchanged keeps PEP 3333's contract: the server
             # re-raises it if the first headers were already sent.
             return start_response(status, apply_decision(headers, decision), exc_info)
@@ -185,6 +196,13 @@ class CORSMiddleware:
         requests waiting for it, but its answer is not kept; the next request asks the
         function again."""
         invalidate_policies(self._router.policy, origin)
+
+    def _log(self, decision: Decision) -> None:
+        """Log a refused decision: WARNING when ``debug`` says so, else DEBUG."""
+        if decision.refusal is not None:
+            debug = self.debug if isinstance(self.debug, bool) else self.debug()
+            level = logging.WARNING if debug else logging.DEBUG
+            self.refusals.log(level, decision.kind, decision.refusal)
 
     def __repr__(self) -> str:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"

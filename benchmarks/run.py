@@ -17,7 +17,10 @@ Targets (ratios of medians measured in this one run):
   Django  corecors overhead / django-cors-headers overhead        <= 0.10
   Scale   corecors at 10,000 origins + 1,000 patterns / at 1      <= 1.15
   Hostile 1 MiB header preflight / normal preflight (corecors)    <= 3
+  Floor   ASGI corecors time / a no-validation floor's (1 origin)  <= 1.3 (stacks.Floor)
   Dynamic cached allow_origin_func / static list (benchmarks/dynamic.py) <= 1.3
+
+    make bench BENCH_ARGS="--stack asgi"   # one stack only
 """
 
 from __future__ import annotations
@@ -39,7 +42,15 @@ RESULTS = Path(__file__).parent / "results"
 SCENARIOS = ("no-origin", "allowed-get", "allowed-preflight", "refused-get", "refused-preflight")
 HOSTILE = ("hostile-headers", "hostile-origin")
 CASES = ("bare", "peer", "corecors")
-TARGETS = {"asgi": 0.30, "flask": 0.10, "django": 0.10, "scale": 1.15, "hostile": 3.0}
+TARGETS = {
+    "asgi": 0.30,
+    "flask": 0.10,
+    "django": 0.10,
+    "scale": 1.15,
+    "hostile": 3.0,
+    "floor": 1.3,
+}
+STACKS = ("asgi", "flask", "django")
 
 
 @dataclass
@@ -110,7 +121,7 @@ def measure(cases: dict[str, Case], rounds: int, budget: float) -> dict[str, lis
 SMALL, LARGE = "1 origin", "10k origins + 1k patterns"
 
 
-def run(quick: bool) -> list[Result]:
+def run(quick: bool, which: tuple[str, ...] = STACKS) -> list[Result]:
     """Every scenario measures both sizes in the same rounds, so that the scale
     ratio compares numbers taken side by side; every hostile preflight is
     measured beside a normal one for the same reason."""
@@ -118,7 +129,7 @@ def run(quick: bool) -> list[Result]:
     # paired ratios need on a shared VM whose speed wanders by ±5 % over seconds.
     rounds, budget = (5, 0.002) if quick else (101, 0.005)
     results: list[Result] = []
-    for stack in ("asgi", "flask", "django"):
+    for stack in which:
         small, large = stacks.build(stack, large=False), stacks.build(stack, large=True)
         # Warm up every code path first (imports, caches, the interpreter's
         # specialisation): otherwise the stack's first scenario runs cold and
@@ -136,7 +147,11 @@ def run(quick: bool) -> list[Result]:
                 "peer/large": large.case("peer", scenario),
                 "corecors/large": large.case("corecors", scenario),
             }
+            if "floor" in small.apps:
+                cases["floor"] = small.case("floor", scenario)
             m = measure(cases, rounds, budget)
+            if "floor" in m:
+                results.append(Result(stack, SMALL, scenario, "floor", m["floor"]))
             m["bare/large"] = m["bare"]  # the bare app has no origins to scale
             for case in CASES:
                 results.append(Result(stack, SMALL, scenario, case, m[case]))
@@ -190,6 +205,9 @@ def table(results: list[Result]) -> tuple[str, list[str]]:
         if r.size == SMALL and r.scenario in SCENARIOS:
             if r.stack == "asgi":
                 checks.append(("time / Starlette's", paired(mine, peer, _ratio), TARGETS["asgi"]))
+                floor = by.get((r.stack, r.size, r.scenario, "floor"))
+                if floor is not None:
+                    checks.append(("time / floor's", paired(mine, floor, _ratio), TARGETS["floor"]))
             else:
                 # A preflight answered by the middleware never reaches the view, so
                 # the "overhead" can be negative: faster than bare counts as 0.
@@ -256,10 +274,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few rounds: a smoke run")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
+    parser.add_argument(
+        "--stack", choices=STACKS, action="append", help="only this stack (repeatable)"
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")  # peers' deprecation noise is not what we measure
     print(f"Python {sys.version.split()[0]}; medians of per-round means, thread CPU µs per request")
-    results = run(args.quick)
+    results = run(args.quick, tuple(args.stack or STACKS))
     markdown, missed = table(results)
     rounds, budget = (5, 0.002) if args.quick else (101, 0.005)
     dynamic_table, dynamic_missed = dynamic.run(measure, paired, rounds, budget)
@@ -274,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         f"over bare; a preflight that never reaches the view counts as 0).\n\n{markdown}\n",
         encoding="utf-8",
     )
-    chart(results, args.out / "results.png")
+    if set(STACKS) <= {r.stack for r in results}:  # the chart shows every stack
+        chart(results, args.out / "results.png")
     print(markdown)
     print(f"\nwrote {args.out / 'results.md'} and {args.out / 'results.png'}")
     if missed:

@@ -148,6 +148,74 @@ def _drive_asgi(app: Any, method: str, headers: dict[str, str]) -> Callable[[], 
     return call
 
 
+class Floor:
+    """The no-validation floor: the header work of a CORS middleware that allows all.
+
+    One pass over the request headers for the four CORS ones (Origin and the
+    three Access-Control-Request-* of a preflight), the origin and the requested
+    headers echoed into a prebuilt header block, every preflight answered (as
+    allowed) and every other response given the block (``Vary: Origin`` alone
+    without an Origin). What corecors costs beyond this is the deciding itself
+    (``time / floor's`` in the table).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.preflight = [
+            (b"access-control-allow-credentials", b"true"),
+            (b"access-control-allow-methods", ", ".join(METHODS).encode()),
+            (b"access-control-max-age", b"600"),
+            (b"vary", b"Origin"),
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", b"0"),
+        ]
+        self.actual = [
+            (b"access-control-allow-credentials", b"true"),
+            (b"access-control-expose-headers", ", ".join(EXPOSE).encode()),
+            (b"vary", b"Origin"),
+        ]
+        self.vary = [(b"vary", b"Origin")]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":  # lifespan and WebSocket pass
+            await self.app(scope, receive, send)
+            return
+        origin = method = requested = None
+        private_network = False
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value
+            elif name == b"access-control-request-method":
+                method = value
+            elif name == b"access-control-request-headers":
+                requested = value
+            elif name == b"access-control-request-private-network":
+                private_network = value == b"true"
+        if scope["method"] == "OPTIONS" and origin is not None and method:
+            headers = [(b"access-control-allow-origin", origin), *self.preflight]
+            if requested is not None:
+                headers.append((b"access-control-allow-headers", requested))
+            if private_network:
+                headers.append((b"access-control-allow-private-network", b"true"))
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        # Without Origin, Vary: Origin alone (a response that depends on it).
+        block = (
+            self.vary
+            if origin is None
+            else [(b"access-control-allow-origin", origin), *self.actual]
+        )
+
+        def send_with_cors(message: Any) -> Any:
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                message["headers"] = [*message.get("headers", ()), *block]
+            return send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
 def build_asgi(large: bool) -> Builder:
     from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
@@ -165,7 +233,8 @@ def build_asgi(large: bool) -> Builder:
         max_age=600,
     )
     mine = CORSMiddleware(_asgi_app, **corecors_options(large))
-    return Builder({"bare": _asgi_app, "peer": peer, "corecors": mine}, large, _drive_asgi)
+    apps = {"bare": _asgi_app, "peer": peer, "corecors": mine, "floor": Floor(_asgi_app)}
+    return Builder(apps, large, _drive_asgi)
 
 
 # ---------------------------------------------------------------- WSGI (Flask)

@@ -17,9 +17,7 @@ its own responses.
 
 from __future__ import annotations
 
-import difflib
 import functools
-import inspect
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
@@ -34,6 +32,7 @@ from django.utils import translation
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 
 from .._common import decide_cgi, positional_problem, resolve_policy
+from ._responses import decorate, log_refusal, preflight_response
 
 __all__ = ["HANDLED", "cross_origin", "decorated_views", "routed_elsewhere", "view_policy"]
 
@@ -48,7 +47,6 @@ _views: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
 _hidden: dict[tuple[object, int], bool] = {}
 # Whether a URLconf (its resolver) routes to any decorated view, found once each.
 _with_views: dict[object, bool] = {}
-_OPTION_NAMES = tuple(inspect.signature(CORSPolicy).parameters)
 #: How many (URLconf, path) the middleware remembers the view policy of.
 MEMO_SIZE = 256
 _memo: dict[tuple[object, str], object] = {}
@@ -91,9 +89,9 @@ def cross_origin(
                     return await view(request, *args, **kwargs)
                 decision = _decide(view_cors, request)
                 if decision.status is not None:
-                    return _preflight_response(decision)
+                    return preflight_response(decision)
                 response = await cast(Awaitable[HttpResponseBase], view(request, *args, **kwargs))
-                return _decorate(response, decision)
+                return decorate(response, decision)
 
             wrapper: Callable[..., Any] = markcoroutinefunction(async_wrapper)
         else:
@@ -104,8 +102,8 @@ def cross_origin(
                     return view(request, *args, **kwargs)
                 decision = _decide(view_cors, request)
                 if decision.status is not None:
-                    return _preflight_response(decision)
-                return _decorate(view(request, *args, **kwargs), decision)
+                    return preflight_response(decision)
+                return decorate(view(request, *args, **kwargs), decision)
 
         setattr(wrapper, VIEW_ATTRIBUTE, view_cors)
         _views.add(wrapper)
@@ -116,9 +114,6 @@ def cross_origin(
 
 def _view_policy(policy: CORSPolicy | None, options: dict[str, Any]) -> CORSPolicy:
     """The decorated view's policy, from ``policy=`` or the options; CORSConfigError if bad."""
-    unknown = [name for name in options if name not in _OPTION_NAMES]
-    if unknown:
-        raise CORSConfigError([_unknown_option(name, options[name]) for name in unknown])
     built = resolve_policy(policy, options)
     if not isinstance(built, CORSPolicy):
         raise CORSConfigError(
@@ -133,12 +128,6 @@ def _view_policy(policy: CORSPolicy | None, options: dict[str, Any]) -> CORSPoli
             ]
         )
     return built
-
-
-def _unknown_option(name: str, value: object) -> ConfigProblem:
-    close = difflib.get_close_matches(name, _OPTION_NAMES, n=1)
-    fix = f"rename it {close[0]}" if close else f"use policy= or one of {', '.join(_OPTION_NAMES)}"
-    return ConfigProblem("E011", name, value, "is not a CORSPolicy option", fix)
 
 
 def view_policy(request: HttpRequest) -> CORSPolicy | None:
@@ -231,16 +220,7 @@ def _walk(patterns: Any) -> Iterator[tuple[str, CORSPolicy]]:
 
 
 def _decide(policy: CORSPolicy, request: HttpRequest) -> Decision:
-    return decide_cgi(policy, request.META, request.method or "")
-
-
-def _preflight_response(decision: Decision) -> HttpResponseBase:
-    from .middleware import _preflight_response as respond
-
-    return respond(decision)
-
-
-def _decorate(response: HttpResponseBase, decision: Decision) -> HttpResponseBase:
-    from .middleware import _decorate as apply
-
-    return apply(response, decision)
+    """The view's decision, its refusal logged: without the middleware, nothing else does."""
+    decision = decide_cgi(policy, request.META, request.method or "")
+    log_refusal(decision)
+    return decision

@@ -19,25 +19,18 @@ decorated view's policy replaces the router's.
 from __future__ import annotations
 
 import contextlib
-import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.signals import setting_changed
-from django.http import HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase, ResponseHeaders
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from corecors import CORSConfigError, CORSPolicy, Decision
 from corecors.engine import (
-    ACTUAL_RESPONSE_HEADERS,
     NEEDS_LOOKUP,
-    PREFLIGHT_CONTENT_TYPE,
-    RefusalLog,
-    preflight_parts,
-    vary_value,
 )
 
 from .._common import (
@@ -52,6 +45,7 @@ from .._common import (
     sync_problem,
 )
 from ._decorators import HANDLED, VIEW_ATTRIBUTE, routed_elsewhere, view_policy
+from ._responses import decorate, log_refusal, preflight_response
 from ._signal_policy import SignalPolicies, enabled_by_signal
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
 from .signals import check_request_enabled
@@ -63,8 +57,6 @@ _NO_ATTRIBUTES: dict[str, object] = {}
 _WAITING = "_corecors_waiting_preflight"
 _ROUTED = "_corecors_routed_preflight"
 _ASKING = "_corecors_asking"  # (policy, view policy, wait) while a lookup is awaited
-#: On a response corecors decorated: (the decision, the Vary and the grants before).
-WRITTEN = "_corecors_written"
 
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
@@ -111,7 +103,6 @@ class CORSMiddleware:
             # Django calls an async process_view without a thread hop under ASGI.
             self.process_view = self._aprocess_view  # type: ignore[method-assign,assignment]
         self._router: Router | None = None
-        self._refusals = RefusalLog()
         self._reload()  # read the settings now: a bad configuration fails at start-up
         warn_if_not_installed()
         _LIVE.add(self)
@@ -135,7 +126,7 @@ class CORSMiddleware:
             return response
         if decision.refusal is not None:
             self._log(decision)
-        return _decorate(response, decision)
+        return decorate(response, decision)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """The async entry point: the same steps as ``__call__``, awaiting the view
@@ -180,7 +171,7 @@ class CORSMiddleware:
         if decision is None or decision.status is None:
             return None  # any other request: decorated by _finish, whoever answers it
         self._log(decision)
-        response = _preflight_response(decision)
+        response = preflight_response(decision)
         setattr(request, _ROUTED, response)
         return response
 
@@ -198,7 +189,7 @@ class CORSMiddleware:
             return response
         decision: Decision = request.__dict__[_WAITING]
         self._log(decision)
-        return _preflight_response(decision)
+        return preflight_response(decision)
 
     def _finish(
         self, request: HttpRequest, response: HttpResponseBase, decision: Decision | None
@@ -217,7 +208,7 @@ class CORSMiddleware:
             return response
         if decision.refusal is not None:
             self._log(decision)
-        return _decorate(response, decision)
+        return decorate(response, decision)
 
     def _decide(self, request: HttpRequest, *, awaits: bool = False) -> Decision | None:
         """The decision for ``request``; None for a path no policy covers;
@@ -259,13 +250,11 @@ class CORSMiddleware:
         return decision
 
     def _log(self, decision: Decision) -> None:
-        if decision.refusal is not None:
-            level = logging.WARNING if settings.DEBUG else logging.DEBUG
-            self._refusals.log(level, decision.kind, decision.refusal)
+        log_refusal(decision)  # the process's one refusal log, shared with cross_origin
 
     def _preflight(self, decision: Decision) -> HttpResponseBase:
         self._log(decision)
-        return _preflight_response(decision)
+        return preflight_response(decision)
 
     def _decide_with(self, policy: CORSPolicy, request: HttpRequest, awaits: bool) -> Decision:
         lookup = policy.lookup
@@ -368,127 +357,3 @@ def _host(request: HttpRequest) -> str | None:
         return request.get_host()
     except DisallowedHost:
         return None
-
-
-def _preflight_response(decision: Decision) -> HttpResponse:
-    status, headers, body = preflight_parts(decision)
-    response = HttpResponse(body, status=status, content_type=PREFLIGHT_CONTENT_TYPE)
-    _write(response.headers, headers)
-    if not decision.allowed:
-        # Django logs every 4xx as a WARNING ("Bad Request: /path"): anyone could
-        # flood the log with refused preflights. The middleware logged the reason
-        # (logger "corecors", bounded); this is Django's own opt-out flag.
-        response._has_been_logged = True  # type: ignore[attr-defined]
-    return response
-
-
-def _decorate_store(response: HttpResponseBase, decision: Decision) -> HttpResponseBase:
-    """Apply a decision on Django's header dict itself (10x faster than its public API).
-
-    ``ResponseHeaders.__setitem__`` re-validates every value (about a microsecond
-    each, more than the whole CORS decision). Ours need no validation: names and
-    configured values were validated when the policy was built, and the one
-    request value we echo, the origin, passed the core's serialised-origin check
-    (ASCII, no CR/LF). The app's Vary value was validated when it was set. The
-    result equals :func:`corecors.response.apply_decision`'s (tested).
-
-    Returns the response to send: ``response`` itself the first time, and a copy
-    when this object was decorated before (a view that returns one shared
-    response object): the copy has the previous request's grants taken out, so
-    they never reach another origin or an Origin-less request, and the shared
-    object is never written again (concurrent requests may be sending it).
-    """
-    store = response.headers._store
-    vary = store.get("vary")
-    # What the headers were before: undone on a copy if this object comes back.
-    own: tuple[tuple[str, _Pair], ...] = ()
-    if decision.headers and not ACTUAL_RESPONSE_HEADERS.isdisjoint(store):  # rare
-        own = tuple((n, store[n]) for n in ACTUAL_RESPONSE_HEADERS if n in store)
-    mark = (decision, vary, own)
-    if response.__dict__.setdefault(WRITTEN, mark) is not mark:  # decorated before
-        response = _copy(response)
-        response.__dict__[WRITTEN] = mark
-        store = response.headers._store
-        vary = store.get("vary")
-    if decision.headers:
-        # A granted decision replaces the app's own copies: a duplicate
-        # Access-Control-Allow-Origin makes the browser fail the request (Fetch).
-        for name in ACTUAL_RESPONSE_HEADERS:  # lower-case, the store's keys
-            store.pop(name, None)
-        for name, value in decision.headers:
-            store[name.lower()] = (name, value)
-    if decision.vary:  # a public policy's answer leaves the app's Vary as it is
-        store["vary"] = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
-    return response
-
-
-_Pair = tuple[str, str]
-
-
-def _copy(response: HttpResponseBase) -> HttpResponseBase:
-    """A shallow copy of a response decorated before, with what corecors wrote
-    then undone (a value the view changed since is kept)."""
-    copied = object.__new__(type(response))
-    copied.__dict__.update(response.__dict__)
-    store = dict(response.headers._store)
-    decision, vary, own = response.__dict__[WRITTEN]
-    for name, value in decision.headers:
-        if store.get(name.lower()) == (name, value):
-            del store[name.lower()]
-    for name, pair in own:
-        store.setdefault(name, pair)
-    if decision.vary:
-        written = ("Vary", vary_value(None if vary is None else vary[1], decision.vary))
-        if store.get("vary") == written:
-            if vary is None:
-                del store["vary"]
-            else:
-                store["vary"] = vary
-    headers = ResponseHeaders({})
-    headers._store = store
-    copied.headers = headers
-    return copied
-
-
-# Excluded from coverage: the fallback for a future Django whose ResponseHeaders
-# has no ``_store`` dict (chosen at import below; this Django has one).
-def _decorate_public(  # pragma: no cover
-    response: HttpResponseBase, decision: Decision
-) -> HttpResponseBase:
-    """The same through Django's public header API (validating every value)."""
-    headers = response.headers
-    if decision.headers:
-        for name in ACTUAL_RESPONSE_HEADERS:
-            headers.pop(name, None)
-        _write(headers, decision.headers)
-    if not decision.vary:
-        return response
-    vary = headers.pop("Vary", None)  # Django's pop returns the (name, value) pair
-    headers["Vary"] = vary_value(None if vary is None else vary[1], decision.vary)
-    return response
-
-
-def _store_write(headers: ResponseHeaders, pairs: Iterable[tuple[str, str]]) -> None:
-    store = headers._store
-    for name, value in pairs:
-        store[name.lower()] = (name, value)
-
-
-def _public_write(  # pragma: no cover - the same fallback, see _decorate_public
-    headers: ResponseHeaders, pairs: Iterable[tuple[str, str]]
-) -> None:
-    for name, value in pairs:
-        headers[name] = value
-
-
-def _has_header_store() -> bool:
-    """Whether Django keeps response headers as ``{lower name: (name, value)}`` (3.2+)."""
-    headers = ResponseHeaders({"Vary": "Origin"})
-    return getattr(headers, "_store", None) == {"vary": ("Vary", "Origin")}
-
-
-# Chosen once: the fast path on the Django versions we know, the public API otherwise.
-if _has_header_store():
-    _decorate, _write = _decorate_store, _store_write
-else:  # pragma: no cover - a future Django that stores headers differently
-    _decorate, _write = _decorate_public, _public_write

@@ -86,17 +86,37 @@ def missing_allow_origin(
     fix = f"Allow the origin {origin} on the server: {send}."
     refused = not 200 <= status <= 299
     why = ""
-    if refused and step == "preflight" and status == _UNAUTHORIZED:
-        why = f" (status {status}: authentication refused the preflight)"
-        fix = (
+    if refused:
+        why, fix = _refused_without(step, status, origin, method, unsafe, grants, fix)
+    return fail(
+        step,
+        f"{pre}MissingAllowOriginHeader",
+        f"the {step} response has no Access-Control-Allow-Origin header{why}.",
+        fix,
+    )
+
+
+def _refused_without(
+    step: StepKind,
+    status: int,
+    origin: str,
+    method: str,
+    unsafe: Sequence[str],
+    grants: tuple[str, str] | None,
+    fix: str,
+) -> tuple[str, str]:
+    """(why, fix) for a non-2xx response without Access-Control-Allow-Origin: who
+    answered it (authentication, the server's CORS layer, a redirect, an error page)."""
+    send = f"send Access-Control-Allow-Origin: {origin} on the {step} response"
+    if step == "preflight" and status == _UNAUTHORIZED:
+        return f" (status {status}: authentication refused the preflight)", (
             f"A preflight never carries cookies or Authorization, so the {status} came from "
             "an authentication check that ran before the server's CORS layer: answer "
             "OPTIONS preflights before authentication (put the CORS middleware first: "
             "FastAPI's app.add_middleware(CORSMiddleware, ...) after every other "
             "add_middleware, Django's CORSMiddleware above the authentication middleware)."
         )
-    elif refused and step == "preflight":
-        why = f" (status {status}: the server refused the preflight)"
+    if step == "preflight":
         wanted = [f"the origin {origin}"]
         if method not in SAFELISTED_METHODS:
             wanted.append(f"the method {method}")
@@ -110,9 +130,9 @@ def missing_allow_origin(
                 "of them: the response body or the server's log says which), and "
                 f"answer it with a 2xx status and Access-Control-Allow-Origin: {origin}."
             )
-    elif status in REDIRECT_STATUSES:
-        why = f" (status {status}, a redirect)"
-        fix = (
+        return f" (status {status}: the server refused the preflight)", fix
+    if status in REDIRECT_STATUSES:
+        return f" (status {status}, a redirect)", (
             "The redirect carries no CORS headers, so the browser does not follow it: it "
             "was answered outside the server's CORS layer (Django: CORSMiddleware below "
             "CommonMiddleware, whose APPEND_SLASH redirects, corecors.W104; a proxy's "
@@ -120,19 +140,13 @@ def missing_allow_origin(
             "CORS middleware first so that the redirect carries "
             f"Access-Control-Allow-Origin: {origin}."
         )
-    elif refused and status >= 400:
-        why = f" (status {status})"
-        fix = (
+    if status >= 400:
+        return f" (status {status})", (
             f"{_sentence(send)}, error responses included: when the successful ones carry "
             "it, this error was answered outside the server's CORS layer (as Starlette "
             "answers an unhandled exception's 500, outside its CORSMiddleware)."
         )
-    return fail(
-        step,
-        f"{pre}MissingAllowOriginHeader",
-        f"the {step} response has no Access-Control-Allow-Origin header{why}.",
-        fix,
-    )
+    return "", fix
 
 
 def refused_preflight(status: int, grants: tuple[str, str] | None) -> Verdict:

@@ -27,13 +27,15 @@ from ._lookup import NEEDS_LOOKUP as NEEDS_LOOKUP
 from ._matching import ASK as ASK
 from ._memo import Memo as Memo
 from ._memo import RefusalLog as RefusalLog
-from ._options import RegexWording as RegexWording
-from ._options import compile_regex as compile_regex
+from ._options import OPTION_NAMES as OPTION_NAMES
 from ._options import flag_problem as flag_problem
 from ._origins import MAX_ORIGIN_LENGTH as MAX_ORIGIN_LENGTH
 from ._paths import PathPolicies as PathPolicies
 from ._policy import CORSPolicy as CORSPolicy
 from ._refusals import worded as worded
+from ._regexes import RegexWording as RegexWording
+from ._regexes import compile_regex as compile_regex
+from ._response import MERGED_HEADERS as MERGED_HEADERS
 from ._response import PREFLIGHT_CONTENT_TYPE as PREFLIGHT_CONTENT_TYPE
 from ._response import apply_decision as apply_decision
 from ._response import merge_vary as merge_vary

@@ -1,4 +1,4 @@
-"""One bounded memo: the only cache in corecors; and the one refusal log, bounded too.
+"""The policy's bounded memo, and the bounded refusal log every adapter logs through.
 
 A policy's answers are a pure function of the request's CORS headers and, with
 ``allow_origin_func``, of the function's answer (kept in ``corecors.lookup``, not
@@ -9,10 +9,12 @@ and nowhere else (see docs/architecture.md):
   come back at once), so hostile variety costs no memory;
 - callers never hash a huge key: they check the size before ``get``/``put``.
 
-Keys of different layers never collide: the core uses ``str`` keys and tuples of
-``str``, the ASGI adapter ``bytes`` keys and tuples of ``bytes``.
+Other bounded memos follow the same rules: the ASGI adapter's encoded answers
+(``adapters/_asgi_answers.Answers``, ``bytes`` keys, one per policy), Flask's
+route table and Django's view policies (by path).
 
-The core decides and never logs a refusal: each adapter logs every refused
+The core decides and never logs a refusal (it logs only an ``allow_origin_func``
+that raised, bounded: ``corecors.matching.func_raised``): each adapter logs every refused
 request it answers through its own :class:`RefusalLog`, at the level its
 framework's debug mode asks for, in its users' vocabulary, with a bounded
 volume (docs/architecture.md, "Refusal lines").
@@ -66,13 +68,14 @@ class RefusalLog:
         self._logged = 0  # refusals seen in this window while the level was enabled
         self._left_out = 0  # of those, not logged
 
-    def log(self, level: int, kind: str, refusal: Explained) -> None:
+    def log(self, level: int, kind: str, refusal: Explained, *, exc_info: bool = False) -> None:
         """Log one refusal at ``level`` (``logging.WARNING`` in a framework's debug
         mode, else ``logging.DEBUG``): ``CORS <kind> refused: <reason and fix>``.
 
         ``kind`` is a ``Decision.kind`` (``"actual"`` is written "request") or
         another word (``"WebSocket handshake"``). Nothing is counted or rendered
-        while ``level`` is disabled on the ``corecors`` logger.
+        while ``level`` is disabled on the ``corecors`` logger. ``exc_info``: add the
+        exception being handled (its traceback) to the line.
         """
         if not logger.isEnabledFor(level):
             return
@@ -95,7 +98,9 @@ class RefusalLog:
             )
         if count <= self.lines:
             word = "request" if kind == "actual" else kind
-            logger.log(level, "CORS %s refused: %s", word, refusal.render(self.name))
+            logger.log(
+                level, "CORS %s refused: %s", word, refusal.render(self.name), exc_info=exc_info
+            )
         elif count == self.lines + 1:
             logger.log(
                 level,

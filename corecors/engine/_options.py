@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from ._catalogue import null_with_credentials, plain_http_with_credentials, star_with_credentials
 from ._errors import ConfigProblem
@@ -19,12 +18,11 @@ from ._hints import (
     header_problem,
     parse_origin_item,
     regex_header,
-    slash_regex,
     strings,
     token_fix,
 )
 from ._origins import OriginSpec
-from ._redos import backtracking_problem
+from ._regexes import check_allow_origin_regex
 from ._tokens import SAFELISTED_REQUEST_HEADERS, TOKEN, is_forbidden_method, normalise_method
 
 MAX_AGE_LIMIT = 86400  # Firefox's cap; Chromium caps at 7200
@@ -113,7 +111,7 @@ def validate(
     credentials = _check_flag("allow_credentials", allow_credentials, problems)
     private_network = _check_flag("allow_private_network", allow_private_network, problems)
     origins = _check_allow_origins(allow_origins, credentials, problems, notices)
-    regexes = _check_allow_origin_regex(allow_origin_regex, problems)
+    regexes = check_allow_origin_regex(allow_origin_regex, problems)
     func = _check_allow_origin_func(allow_origin_func, problems)
     any_method, methods = _check_allow_methods(allow_methods, problems)
     any_header, headers = _check_allow_headers(allow_headers, problems)
@@ -177,78 +175,6 @@ def _check_allow_origins(
     if any_origin and credentials:
         notices.append(star_with_credentials())
     return _Origins(tuple(shown), any_origin, tuple(exact), tuple(patterns))
-
-
-def _check_allow_origin_regex(
-    value: object, problems: list[ConfigProblem]
-) -> tuple[re.Pattern[str], ...]:
-    if value is None:
-        return ()
-    single = isinstance(value, str | bytes | re.Pattern)
-    items = [value] if single or not isinstance(value, Iterable) else list(value)
-    compiled = []
-    for item in items:
-        regex = compile_regex("allow_origin_regex", item, problems)
-        if regex is not None:
-            compiled.append(regex)
-            if regex.pattern.removesuffix("$").endswith("/"):  # r"https://.*\.example\.com/"
-                problems.append(slash_regex(item, regex.pattern))
-            backtracking = backtracking_problem(item, regex)  # catastrophic backtracking
-            if backtracking is not None:
-                problems.append(backtracking)
-    return tuple(compiled)
-
-
-class RegexWording(NamedTuple):
-    """How the problems of one regex option are worded: codes and fixes."""
-
-    type_code: str
-    type_message: str
-    type_fix: str
-    compile_code: str
-    compile_fix: str
-
-
-ORIGIN_REGEX_WORDING = RegexWording(
-    "E011",
-    "must be a str or a compiled str pattern",
-    r"use e.g. r'https://[a-z0-9-]+\.example\.com'",
-    "E004",
-    r"fix the regex; it must match the whole origin, e.g. r'https://[a-z]+\.example\.com'",
-)
-
-
-def compile_regex(
-    option: str,
-    item: object,
-    problems: list[ConfigProblem],
-    wording: RegexWording = ORIGIN_REGEX_WORDING,
-) -> re.Pattern[str] | None:
-    """One regex option item: a compiled str pattern, or a str that compiles.
-
-    The one regex check of every layer (the Django adapter words its own
-    ``CORS_URLS_REGEX`` problems with another ``wording``).
-    """
-    if isinstance(item, re.Pattern) and isinstance(item.pattern, str):
-        return item
-    if not isinstance(item, str):
-        problems.append(
-            ConfigProblem(wording.type_code, option, item, wording.type_message, wording.type_fix)
-        )
-        return None
-    try:
-        return re.compile(item)
-    except re.error as exc:
-        problems.append(
-            ConfigProblem(
-                wording.compile_code,
-                option,
-                item,
-                f"does not compile ({exc})",
-                wording.compile_fix,
-            )
-        )
-        return None
 
 
 def _check_allow_origin_func(

@@ -25,7 +25,9 @@ MAX_ORIGIN_LENGTH = 1024
 DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
-_HOST = r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\]"
+# A host name may end in a dot (a fully qualified name): browsers keep it, and
+# "https://example.com." is another origin than "https://example.com".
+_HOST = r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\]"
 _HOST_RE = re.compile(_HOST)
 # One serialised origin: what a browser sends. Upper case, a trailing slash, a
 # default port written out, spaces, commas and control characters all fail it.
@@ -34,7 +36,7 @@ _HOST_RE = re.compile(_HOST)
 SERIALISED_ORIGIN = re.compile(rf"([a-z][a-z0-9+.-]*)://({_HOST})(?::([1-9][0-9]{{0,4}}))?")
 
 # Plain-http hosts that are fine with credentials: they never leave the machine.
-_LOCAL_HOSTS = re.compile(r"localhost|(?:.+\.)?localhost|127(?:\.[0-9]+){3}|\[::1\]")
+_LOCAL_HOSTS = re.compile(r"(?:.+\.)?localhost\.?|127(?:\.[0-9]+){3}|\[::1\]")
 
 # "https:example.com", "HTTPS:/example.com": a scheme whose "//" went missing.
 _SCHEME_WITHOUT_SLASHES = re.compile(r"(https?|wss?):/*(.*)", re.IGNORECASE | re.DOTALL)
@@ -196,38 +198,56 @@ def _parse_host(
         base = base.encode("idna").decode("ascii") if not base.isascii() else base.lower()
     except UnicodeError:
         return problem("E001", f"{base!r} is not a valid host name", "check the spelling")
-    if base.endswith(".") and _HOST_RE.fullmatch(base[:-1]):
-        # Browsers keep a trailing dot ("https://example.com." is another origin).
-        fixed = OriginSpec(scheme, base[:-1], port, subdomains).serialise()
-        return problem("E001", "the host ends with a dot", f"use {fixed!r}")
     if _HOST_RE.fullmatch(base) is None:
         return problem("E001", f"{base!r} is not a valid host name", "check the spelling")
-    if _NUMERIC_LABEL.fullmatch(base.rpartition(".")[2]):
-        # Browsers rewrite such a host ("127.1", "0x7f.0.0.1", "010.0.0.1" in octal)
-        # to dotted decimal, so any other spelling would never match.
-        address = _ipv4(base)
-        if address is None:
-            return problem(
-                "E001",
-                f"{base!r} ends in a number, so browsers read it as an IPv4 address",
-                "write the address as four decimal numbers from 0 to 255, e.g. 127.0.0.1",
-            )
-        itself = OriginSpec(scheme, address, port, False).serialise()
-        if address != base:
-            return problem(
-                "E001",
-                f"{base!r} is not written as browsers send it (no leading zeros)",
-                f"use {itself!r}",
-            )
-        if subdomains:
-            return problem("E003", "an IP address has no subdomains", f"use {itself!r}")
-    if subdomains and "." not in base and base != "localhost":
+    # "example.com." is kept as it is (browsers send it so: another origin), but
+    # its labels are those of "example.com".
+    stem = base.removesuffix(".")
+    if _NUMERIC_LABEL.fullmatch(stem.rpartition(".")[2]):
+        numeric = _numeric_host_problem(OriginSpec(scheme, base, port, subdomains), problem)
+        if numeric is not None:
+            return numeric
+    if subdomains and "." not in stem and stem != "localhost":
         return problem(
             "E003",
             f"'*.{base}' would match every site under a top-level domain",
             f"use at least two labels, e.g. {scheme}://*.example.{base}",
         )
     return OriginSpec(scheme, base, port, subdomains)
+
+
+def _numeric_host_problem(
+    spec: OriginSpec, problem: Callable[[str, str, str], ConfigProblem]
+) -> ConfigProblem | None:
+    """The problem of a host whose last label is a number, or None (an IPv4 address
+    written as browsers send it). Browsers rewrite such a host ("127.1",
+    "0x7f.0.0.1", "010.0.0.1" in octal, "127.0.0.1." with its dot dropped) to
+    dotted decimal, so any other spelling would never match."""
+    base = spec.host
+    stem = base.removesuffix(".")
+    address = _ipv4(stem)
+    if address is None:
+        return problem(
+            "E001",
+            f"{base!r} ends in a number, so browsers read it as an IPv4 address",
+            "write the address as four decimal numbers from 0 to 255, e.g. 127.0.0.1",
+        )
+    itself = OriginSpec(spec.scheme, address, spec.port, False).serialise()
+    if stem != base:
+        return problem(
+            "E001",
+            f"{base!r} is an IPv4 address with a trailing dot, which browsers drop",
+            f"use {itself!r}",
+        )
+    if address != base:
+        return problem(
+            "E001",
+            f"{base!r} is not written as browsers send it (no leading zeros)",
+            f"use {itself!r}",
+        )
+    if spec.subdomains:
+        return problem("E003", "an IP address has no subdomains", f"use {itself!r}")
+    return None
 
 
 def _ipv6(literal: str) -> str | None:

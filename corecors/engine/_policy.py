@@ -179,7 +179,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         for origin in options.exact_origins:
             self.granted[origin] = self._granted(matcher.allow_origin(origin) or origin)
         self._near = NearMisses(options.exact_origins, options.origin_patterns)  # refusals only
-        self.memo = Memo()  # the one memo; with allow_origin_func: see .dynamic
+        self.memo = Memo()  # decisions (the ASGI adapter keeps its encoded answers apart)
         self.lookup: OriginLookup | None = origin_lookup(options)
 
     def _granted(self, allow_origin: str) -> Decision:

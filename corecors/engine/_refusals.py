@@ -2,7 +2,7 @@
 
 Called only on the refusal path, never for an allowed request. A refused
 origin that differs from a configured one only by its scheme, port, a
-``www.`` or the loopback name (localhost, 127.0.0.1, [::1]) is named in the
+``www.``, a trailing dot or the loopback name (localhost, 127.0.0.1, [::1]) is named in the
 reason ("did you mean"), and so is a subdomain pattern for its apex or for another
 scheme or port: a browser sends the page's exact origin (Fetch
 §3.2.1), so any of these differences is another origin. The index from such
@@ -32,6 +32,7 @@ class _Parts(NamedTuple):
 
 def _key(host: str) -> str:
     """The host with the differences a near miss may have taken out."""
+    host = host.removesuffix(".")
     if host in _LOOPBACK:
         return "localhost"
     return host.removeprefix("www.")
@@ -46,7 +47,11 @@ def _differences(asked: _Parts, configured: _Parts) -> list[str]:
         found.append(
             f"its port is {asked.port or 'the default'}, not {configured.port or 'the default'}"
         )
-    if asked.host != configured.host:
+    if asked.host.removesuffix(".") == configured.host.removesuffix("."):
+        if asked.host != configured.host:  # browsers keep the dot: another origin
+            ends = "ends" if asked.host.endswith(".") else "does not end"
+            found.append(f"its host {ends} with a dot (list {asked.host} as it is)")
+    else:
         found.append(f"its host is {asked.host}, not {configured.host}")
     return found
 
@@ -76,7 +81,8 @@ class NearMisses:
         for spec in self._patterns:
             parts = _Parts(spec.scheme, spec.host, spec.port)
             if spec.subdomains:  # "https://*.example.com"
-                self._bases.setdefault(spec.host, []).append((spec.serialise(), parts))
+                base = spec.host.removesuffix(".")  # "*.example.com." is near "a.example.com"
+                self._bases.setdefault(base, []).append((spec.serialise(), parts))
             else:  # "http://localhost:*"
                 index.setdefault(_key(spec.host), []).append((spec.serialise(), parts))
         return index
@@ -85,11 +91,13 @@ class NearMisses:
         """Subdomain patterns whose base is the host or one of its last labels (at most
         ``_DEPTH``), each with the host it would need: the host itself, or for the
         apex "example.com" a subdomain, which the pattern never equals."""
-        labels = asked.host.split(".")
+        stem = asked.host.removesuffix(".")
+        labels = stem.split(".")
         found = []
         for depth in range(1, min(len(labels), _DEPTH) + 1):
             for configured, parts in self._bases.get(".".join(labels[-depth:]), ()):
-                host = asked.host if depth < len(labels) else f"a subdomain of {asked.host}"
+                dot = "." if parts.host.endswith(".") else ""  # the pattern's, not the request's
+                host = stem + dot if depth < len(labels) else f"a subdomain of {asked.host}"
                 found.append((configured, parts._replace(host=host)))
         return found
 

@@ -1,7 +1,8 @@
-"""Applying a Decision to a response: the one implementation every adapter uses.
+"""Applying a Decision to a response, on ``str`` header pairs (WSGI, Flask, Django).
 
-Everything here works on ``str`` header pairs; the ASGI adapter encodes the
-results to latin-1 bytes once and remembers them (docs/architecture.md).
+The ASGI adapter encodes decisions to latin-1 bytes once and remembers them; its
+header merge on ``bytes`` pairs (``adapters/_asgi_answers.merge_raw``) is tested
+equivalent to :func:`apply_decision` (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def apply_decision(headers: list[tuple[str, str]], decision: Decision) -> list[t
         elif lower not in drop:
             kept.append((name, value))
     kept.extend(decision.headers)
-    kept.append(("Vary", merge_vary(vary, decision.vary) if vary else ", ".join(decision.vary)))
+    kept.append(("Vary", vary_value(", ".join(vary) if vary else None, decision.vary)))
     return kept
 
 

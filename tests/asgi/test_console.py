@@ -61,7 +61,8 @@ def test_the_debug_keyword_wins_over_the_app(
     client = TestClient(fastapi_app(app_debug=not debug, allow_origins=[APP], debug=debug))
     with caplog.at_level(logging.DEBUG, logger="corecors"):
         client.get("/todos", headers={"Origin": EVIL})
-    assert [level for level, _ in refusal_records(caplog)] == [level]
+        client.options("/todos", headers=PREFLIGHT)
+    assert [level for level, _ in refusal_records(caplog)] == [level, level]
 
 
 def test_plain_asgi_without_an_app_in_the_scope_is_not_in_debug_mode(

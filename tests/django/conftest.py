@@ -8,8 +8,10 @@ own with ``os.environ.setdefault``). Other test directories never touch Django.
 from __future__ import annotations
 
 import django
+import pytest
 from django.conf import settings
 
+from corecors.engine._memo import RefusalLog
 from tests.django import settings as test_settings
 
 if not settings.configured:
@@ -17,3 +19,11 @@ if not settings.configured:
         **{name: getattr(test_settings, name) for name in dir(test_settings) if name.isupper()}
     )
     django.setup()
+
+from corecors.adapters.django import _responses  # after settings.configure()
+
+
+@pytest.fixture(autouse=True)
+def fresh_refusal_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test counts its own refusal lines: the process's log is bounded per minute."""
+    monkeypatch.setattr(_responses, "REFUSALS", RefusalLog())

@@ -8,6 +8,7 @@ in the URLconf built here; every view records that it ran.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import types
 import warnings
@@ -252,11 +253,37 @@ def test_a_decorated_view_under_i18n_patterns_in_every_language(
     assert ran == ["function", "function", "function"]
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize("client", ["sync", "async"])
+@pytest.mark.parametrize("middleware", [True, False], ids=["middleware", "no-middleware"])
+async def test_each_refusal_is_logged_once(
+    middleware: bool, client: str, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Without the middleware a decorated view's refusals were never logged; with
+    # it, the view leaves the decision (and its line) to the middleware.
+    settings.MIDDLEWARE = MIDDLEWARE if middleware else []
+    caplog.set_level(logging.DEBUG, logger="corecors")
+    for request in (preflight(APP), {"Origin": APP}):
+        caplog.clear()
+        method = "OPTIONS" if "Access-Control-Request-Method" in request else "GET"
+        await send(client, method, "/partner/function", request)
+        lines = [r.getMessage() for r in caplog.records if r.name == "corecors"]
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f"CORS {'preflight' if method == 'OPTIONS' else 'request'}")
+        assert "'https://app.example.com' is not allowed" in lines[0]
+    caplog.clear()
+    await send(client, "GET", "/partner/function", {"Origin": PARTNER})  # allowed: no line
+    assert not [r for r in caplog.records if r.name == "corecors"]
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
         ({"allowed_origins": [PARTNER]}, "allowed_origins=.*rename it allow_origins"),
         ({"origins": [PARTNER]}, "rename it allow_origins"),
+        # Passed the check and died with "got multiple values for keyword argument".
+        ({"vocabulary": str.upper}, "vocabulary=.*is set by the adapter.*remove it"),
+        ({"zzz": 1}, "zzz=1.*use policy= or one of allow_origins, "),
         ({"allow_origins": ["partner.example.com"]}, "allow_origins='partner.example.com'"),
         ({"policy": PathPolicies([])}, "must be a CORSPolicy on a view"),
         ({"policy": CORSPolicy(allow_origins=[PARTNER]), "max_age": 5}, "not both"),

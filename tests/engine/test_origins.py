@@ -411,7 +411,9 @@ def test_null_listed_with_star_answers_star() -> None:
         ("https://faß.de", "E001", "'https://xn--fa-hia.de'"),
         ("https://*.Faß.example:8443", "E001", "'https://*.xn--fa-hia.example:8443'"),
         ("https://ς.example", "E001", "'https://xn--3xa.example'"),
-        ("https://example.com.", "E001", "use 'https://example.com'"),
+        ("http://127.0.0.1.:8000", "E001", "use 'http://127.0.0.1:8000'"),  # browsers drop it
+        ("https://example.com..", "E001", "check the spelling"),
+        ("https://*.com.", "E003", "at least two labels"),
         ("https://exa mple.com", "E001", "check the spelling"),
         ("https://\udcff.com", "E001", "check the spelling"),  # not encodable by IDNA
     ],
@@ -431,3 +433,53 @@ def test_idn_deviation_fix_is_what_browsers_send() -> None:
     assert corrected == "https://xn--fa-hia.de"
     assert allows(CORSPolicy(allow_origins=[corrected]), "https://xn--fa-hia.de")
     assert not allows(CORSPolicy(allow_origins=[corrected]), "https://fass.de")
+
+
+# A host ending in a dot (playframework #9101): Chromium sends such a page's origin
+# with the dot, and it is another origin than the dot-less one.
+DOTTED = "https://www.example.com."
+
+
+def test_a_trailing_dot_origin_can_be_listed_as_itself() -> None:
+    policy = CORSPolicy(allow_origins=[DOTTED])
+    assert policy.allow_origins == (DOTTED,)  # not normalised to the dot-less origin
+    assert allows(policy, DOTTED)
+    assert not allows(policy, "https://www.example.com")
+    assert not allows(CORSPolicy(allow_origins=["https://www.example.com"]), DOTTED)
+
+
+def test_a_trailing_dot_origin_reaches_regexes_and_the_function() -> None:
+    by_regex = CORSPolicy(allow_origin_regex=r"https://www\.example\.com\.")
+    assert allows(by_regex, DOTTED)
+    assert not allows(by_regex, "https://www.example.com")
+    offered: list[str] = []
+    by_func = CORSPolicy(allow_origin_func=lambda origin: offered.append(origin) or True)
+    assert allows(by_func, DOTTED)
+    assert set(offered) == {DOTTED}
+
+
+def test_subdomain_patterns_keep_the_dot_apart() -> None:
+    # "*.example.com" does not match "a.example.com." (another origin); a pattern
+    # written with the dot matches only dotted hosts.
+    plain = CORSPolicy(allow_origins=["https://*.example.com"])
+    dotted = CORSPolicy(allow_origins=["https://*.example.com."])
+    assert not allows(plain, "https://a.example.com.")
+    assert allows(dotted, "https://a.example.com.")
+    assert not allows(dotted, "https://a.example.com")
+    assert not allows(dotted, "https://example.com.")
+
+
+@pytest.mark.parametrize(
+    ("listed", "asked", "hint"),
+    [
+        ("https://www.example.com", DOTTED, "its host ends with a dot (list www.example.com. "),
+        (DOTTED, "https://www.example.com", "its host does not end with a dot"),
+        ("https://*.example.com", "https://a.example.com.", "its host ends with a dot"),
+        ("https://*.example.com.", "https://a.example.com", "'https://*.example.com.'?"),
+    ],
+)
+def test_the_near_miss_hint_names_the_dot(listed: str, asked: str, hint: str) -> None:
+    refusal = CORSPolicy(allow_origins=[listed]).decide("OPTIONS", asked, "GET").refusal
+    assert refusal is not None
+    assert f"did you mean {listed!r}?" in refusal.render()
+    assert hint in refusal.render()

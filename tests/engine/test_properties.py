@@ -115,6 +115,8 @@ WELL_FORMED = [
     "http://127.0.0.1:3000",
     "http://[::1]:3000",
     "https://evil.org",
+    "https://app.example.com.",  # a fully qualified host: another origin, not malformed
+    "https://a.example.com.",
 ]
 MALFORMED = [
     "https://APP.example.com",
@@ -127,7 +129,6 @@ MALFORMED = [
     "https://app.example.com\r\n",
     "https://app.example.com\x00",
     " https://app.example.com",
-    "https://app.example.com.",
     "https://a..example.com",
     "http://localhost:99999",
     "NULL",

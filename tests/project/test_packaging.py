@@ -24,7 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = ("flask", "django", "starlette", "fastapi", "werkzeug")
 
 # Adapter modules whose framework must be installed with an extra, by top-level name.
-EXTRAS = {"flask": "flask", "_flask_routes": "flask", "flask_cors": "flask", "django": "django"}
+EXTRAS = {
+    "flask": "flask",
+    "_flask_routes": "flask",
+    "_flask_views": "flask",
+    "flask_cors": "flask",
+    "django": "django",
+}
 # Adapter modules that must import with nothing but the standard library.
 PURE = ("corecors.adapters.asgi", "corecors.adapters.wsgi")
 

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .cache import ADAPTERS, EVIL, Cache, cached_adapter, grant_problems, hit_ratio
+from benchmarks.cache import ADAPTERS, EVIL, Cache, cached_adapter, grant_problems, hit_ratio
+
 from .config import ALLOWED
 
 A, B = ALLOWED

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from . import config, load
-from .soak import CONCURRENCY, STACKS, serve
+from benchmarks import load
+from benchmarks.soak import CONCURRENCY, STACKS, serve
+
+from . import config
 
 REQUESTS = 2500
 SEED = 1414

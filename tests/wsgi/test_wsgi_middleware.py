@@ -232,6 +232,25 @@ def test_configuration_errors() -> None:
         CORSMiddleware(lambda e, s: [], allow_origins=[APP + "/"])
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        # Both were a TypeError: an unknown keyword, and one the adapter passes itself.
+        (
+            {"allow_orgins": [APP]},
+            "allow_orgins=.*is not a CORSPolicy option.*rename it allow_origins",
+        ),
+        ({"vocabulary": str.upper}, "vocabulary=.*is set by the adapter.*Fix: remove it"),
+        ({"zzz": 1}, "zzz=1.*use policy= or one of allow_origins, "),
+    ],
+)
+def test_unknown_and_adapter_internal_options_are_configuration_errors(
+    options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(CORSConfigError, match=message):
+        CORSMiddleware(lambda e, s: [], **options)
+
+
 def test_repr_shows_the_policy() -> None:
     text = repr(CORSMiddleware(lambda e, s: [], allow_origins=[APP]))
     assert text.startswith("CORSMiddleware(<function")

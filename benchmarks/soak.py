@@ -1,6 +1,6 @@
 """The soak: each stack on its real server, with corecors, bare and with the peer, under load.
 
-    python -m tests.reliability.soak [--requests 100000] [--stacks fastapi-uvicorn ...]
+    python -m benchmarks.soak [--requests 100000] [--stacks fastapi-uvicorn ...]
 
 (``make soak``). For each stack the three servers (corecors, no CORS middleware,
 the peer library) run side by side on loopback; each is warmed up, its worker

@@ -1,6 +1,6 @@
 """Raw throughput beside bare and the peer, with Debian's ``wrk`` as the client.
 
-    python -m tests.reliability.throughput [--rounds 9] [--seconds 3]
+    python -m benchmarks.throughput [--rounds 9] [--seconds 3]
 
 The soak's Python client costs more CPU than the servers it drives, so its
 req/s mostly measures the client; ``wrk`` (C) does not. For each stack the
@@ -22,7 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import config
+from tests.reliability import config
+
 from .soak import STACKS, serve
 
 VARIANTS = ("corecors", "bare", "peer")

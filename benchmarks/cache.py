@@ -1,6 +1,6 @@
 """A real Varnish in front of each adapter, and what a shared cache must never do.
 
-    python -m tests.reliability.cache    # the public policy's hit ratio, per adapter
+    python -m benchmarks.cache    # the public policy's hit ratio, per adapter
 
 Varnish (Debian's ``varnishd``) is started on a free loopback port with a
 generated VCL and its own ``-n`` working directory, and stopped afterwards,
@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.reliability import config
 from tests.servers import Headers, Server, free_port, listening, stop, wait_until_up
 
-from . import config
 from .soak import GUNICORN, UVICORN, start
 
 A, B = config.ALLOWED

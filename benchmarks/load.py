@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import config
+from tests.reliability import config
 
 A, B = config.ALLOWED
 EVIL = config.REFUSED
