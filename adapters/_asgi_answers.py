@@ -8,16 +8,22 @@ under ``bytes`` keys, so a repeated request costs one dict lookup
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from corecors import CORSPolicy, Decision
-from corecors.decision import MAX_METHOD_LENGTH, Refusal
+from corecors.decision import ACTUAL_RESPONSE_HEADERS, MAX_METHOD_LENGTH, Refusal
 from corecors.memo import Memo
 from corecors.origins import MAX_ORIGIN_LENGTH
-from corecors.response import preflight_parts
+from corecors.response import preflight_parts, vary_value
 from corecors.tokens import MAX_REQUEST_HEADERS_LENGTH
+from corecors.writes import refused_write
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+# A granted decision replaces the application's own copies of these: a duplicate
+# Access-Control-Allow-Origin makes the browser fail the request (Fetch).
+GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEADERS)
 
 # Values longer than the core accepts are cut to one byte over the limit before
 # decoding, so a hostile 1 MiB header costs a slice, not a 1 MiB decode, and is
@@ -123,3 +129,47 @@ def _encoded_preflight(memo: Memo | None, decision: Decision) -> Preflight:
         if memo is not None:
             memo.put(key, parts)
     return Preflight("preflight", decision.refusal, parts.status, parts.headers, parts.body)
+
+
+def write_answer(
+    policy: CORSPolicy, method: str, origin: bytes | None, headers: Iterable[tuple[bytes, bytes]]
+) -> Preflight | None:
+    """The 403 of a write ``policy.writes`` refuses (corecors.writes), else None.
+
+    The host is the ``Host`` header as the server received it (never a URL
+    rebuilt from it); read only when the browser sent no ``Sec-Fetch-Site``.
+    """
+    site = host = None
+    for name, value in headers:
+        if name == b"sec-fetch-site":
+            site = value[:64].decode("latin-1")
+        elif name == b"host":
+            host = value[:ORIGIN_CUT].decode("latin-1")
+    text = None if origin is None else origin[:ORIGIN_CUT].decode("latin-1")
+    refusal = policy.writes.refusal(method, text, site, host)  # type: ignore[union-attr]
+    if refusal is None:
+        return None
+    decision = policy.actual(text) if text is not None else policy.decide("GET", None)
+    status, block, body = preflight_parts(refused_write(decision, refusal))
+    return Preflight("write", refusal, status, _encode(block), body)
+
+
+def merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any]:
+    """The app's headers with its Vary merged and, when granting, its own grants replaced."""
+    headers: list[Any] = []
+    app_vary: list[str] = []
+    for header in app_headers:
+        name = header[0]
+        if name == b"vary":
+            app_vary.append(header[1].decode("latin-1"))
+        elif not (grants and name in GRANT_NAMES):
+            headers.append(header)
+    headers += grants
+    if not vary:  # a public policy adds no Vary: the application's stays as it was
+        headers += [header for header in app_headers if header[0] == b"vary"]
+        return headers
+    if app_vary:  # never replacing or duplicating the application's own tokens
+        tokens = tuple(vary.decode("latin-1").split(", "))
+        vary = vary_value(", ".join(app_vary), tokens).encode("latin-1")
+    headers.append((b"vary", vary))
+    return headers

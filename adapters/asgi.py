@@ -23,11 +23,12 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from corecors import CORSConfigError, CORSPolicy
-from corecors.decision import ACTUAL_RESPONSE_HEADERS, Refusal
+from corecors.decision import Refusal
 from corecors.memo import RefusalLog
-from corecors.response import vary_value
+from corecors.writes import SAFE_METHODS
 
 from ._asgi_answers import (
+    GRANT_NAMES,
     METHOD_CUT,
     ORIGIN_CUT,
     REQUEST_HEADERS_CUT,
@@ -35,8 +36,10 @@ from ._asgi_answers import (
     Preflight,
     RawHeaders,
     actual_answer,
+    merged,
     no_origin_answer,
     preflight_answer,
+    write_answer,
 )
 from ._asgi_config import Unconfigured, built_by_starlette, check_flags
 from ._common import Policy, Router, resolve_policy
@@ -47,11 +50,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# A granted decision replaces the application's own copies of these: a duplicate
-# Access-Control-Allow-Origin makes the browser fail the request (Fetch).
-_GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEADERS)
 # Response headers that need more than appending: merged (Vary) or replaced.
-_SPECIAL_NAMES = _GRANT_NAMES | {b"vary"}
+_SPECIAL_NAMES = GRANT_NAMES | {b"vary"}
+_SAFE_METHODS = frozenset(SAFE_METHODS)
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
 
 _ERROR_BODY = b"Internal Server Error"
@@ -92,7 +93,8 @@ class CORSMiddleware:
       ``allow_headers``, ``allow_credentials`` (``bool``, default False),
       ``allow_origin_regex``, ``allow_private_network`` (``bool``, default
       False), ``expose_headers``, ``max_age`` (``int | None`` seconds, default
-      600), ``allow_origin_func`` (keyword only): as :class:`corecors.CORSPolicy`.
+      600), ``allow_origin_func``, ``protect_writes`` (keyword only): as
+      :class:`corecors.CORSPolicy`.
     - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default
       None): a prebuilt policy instead of the options; a ``PathPolicies`` is
       matched against ``scope["path"]``.
@@ -100,6 +102,10 @@ class CORSMiddleware:
       refuse WebSocket handshakes (403 before accept) from origins the policy
       does not allow (off by default: same-origin pages send an ``Origin`` too,
       so turning it on needs your own origin listed).
+
+    Writes: with ``protect_writes`` a refused write (:mod:`corecors.writes`) gets
+    its 403 here, before the application, its Origin compared with the ``Host``
+    header as the server received it (never a URL rebuilt from it).
 
     - ``debug`` (``bool | None``, keyword only, default None): the level of
       the line logged for each refused request on the ``corecors`` logger:
@@ -137,6 +143,7 @@ class CORSMiddleware:
         allow_origin_func: Callable[[str], bool] | None = None,
         check_websocket_origin: bool = False,
         debug: bool | None = None,
+        protect_writes: bool = False,
     ) -> None:
         self.app = app
         self.check_websocket_origin = check_websocket_origin
@@ -158,6 +165,7 @@ class CORSMiddleware:
                 ("expose_headers", expose_headers, ()),
                 ("max_age", max_age, 600),
                 ("allow_origin_func", allow_origin_func, None),
+                ("protect_writes", protect_writes, False),
             )
             if type(value) is not type(default) or value != default
         }
@@ -209,6 +217,12 @@ class CORSMiddleware:
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
+            if policy.writes is not None and scope["method"] not in _SAFE_METHODS:
+                refused = write_answer(policy, scope["method"], origin, scope["headers"])
+                if refused is not None:  # a cross-origin write: 403, the app never runs
+                    self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
+                    await _send_preflight(send, refused)
+                    return
         if origin is None:  # PathRules list every policy they answer; built if not
             _, _, grants, block, vary = self._no_origin.get(policy) or no_origin_answer(policy)
         else:
@@ -228,7 +242,7 @@ class CORSMiddleware:
                     headers = list(headers)
                 for name, _ in headers:
                     if name in _SPECIAL_NAMES:
-                        headers = _merged(headers, grants, vary)
+                        headers = merged(headers, grants, vary)
                         break
                 else:  # the common case: nothing to merge or replace, only to add
                     headers = [*headers, *block]
@@ -349,27 +363,6 @@ async def _send_preflight(send: Send, answer: Preflight) -> None:
 def _join(first: bytes, more: bytes, cut: int) -> bytes:
     """Two lines of one request header as one value (rare), kept bounded by ``cut``."""
     return first[:cut] + b"," + more[:cut]
-
-
-def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any]:
-    """The app's headers with its Vary merged and, when granting, its own grants replaced."""
-    headers: list[Any] = []
-    app_vary: list[str] = []
-    for header in app_headers:
-        name = header[0]
-        if name == b"vary":
-            app_vary.append(header[1].decode("latin-1"))
-        elif not (grants and name in _GRANT_NAMES):
-            headers.append(header)
-    headers += grants
-    if not vary:  # a public policy adds no Vary: the application's stays as it was
-        headers += [header for header in app_headers if header[0] == b"vary"]
-        return headers
-    if app_vary:  # never replacing or duplicating the application's own tokens
-        tokens = tuple(vary.decode("latin-1").split(", "))
-        vary = vary_value(", ".join(app_vary), tokens).encode("latin-1")
-    headers.append((b"vary", vary))
-    return headers
 
 
 async def _send_error(send: Send, block: RawHeaders) -> None:

@@ -19,8 +19,9 @@ from corecors import CORSConfigError, CORSPolicy, Decision
 from corecors.memo import RefusalLog
 from corecors.options import flag_problem
 from corecors.response import apply_decision, preflight_parts
+from corecors.writes import SAFE_METHODS
 
-from ._common import Policy, Router, decide_cgi, resolve_policy
+from ._common import Policy, Router, decide_cgi, guard_write, log_kind, resolve_policy
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -64,6 +65,11 @@ class CORSMiddleware:
     written in that form, e.g. ``"/café".encode("utf-8").decode("latin-1")``.
     ``%2F`` is already decoded to ``/`` by the server, so ``/api%2Fx`` is
     matched as ``/api/x``.
+
+    Writes: a policy with ``protect_writes=True`` answers a refused write
+    (:mod:`corecors.writes`) with 403 before the application runs, comparing
+    ``Origin`` with ``HTTP_HOST`` as the server received it when the browser
+    sent no ``Sec-Fetch-Site``.
 
     Refusals: each refused request is logged on the ``corecors`` logger with
     its reason and fix, at WARNING when ``debug`` is true (shown on the console
@@ -119,15 +125,17 @@ class CORSMiddleware:
         if method == "OPTIONS" and self.route_policy is not None:
             # A route's own policy answers its preflights (most specific wins).
             policy = self.route_policy(environ) or policy
+        elif method not in SAFE_METHODS and self.route_policy is not None and _guarded(policy):
+            policy = self.route_policy(environ) or policy  # a route's own protect_writes
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
-        decision = decide_cgi(policy, environ, method)
+        decision = guard_write(policy, environ, method, decide_cgi(policy, environ, method))
         if decision.refusal is not None:
             debug = self.debug if isinstance(self.debug, bool) else self.debug()
             self._refusals.log(
-                logging.WARNING if debug else logging.DEBUG, decision.kind, decision.refusal
+                logging.WARNING if debug else logging.DEBUG, log_kind(decision), decision.refusal
             )
-        if decision.status is not None:  # a preflight ends here (Fetch §4.8)
+        if decision.status is not None:  # a preflight (Fetch §4.8) or refused write ends here
             return send_preflight(decision, start_response)
 
         def cors_start_response(
@@ -145,14 +153,20 @@ class CORSMiddleware:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"
 
 
+def _guarded(policy: CORSPolicy | None) -> bool:
+    return policy is not None and policy.writes is not None
+
+
 def send_preflight(decision: Decision, start_response: StartResponse) -> list[bytes]:
-    """Answer a preflight (Fetch §4.8): 200 when allowed, 400 with the reason when refused."""
+    """Answer a preflight (Fetch §4.8): 200 when allowed, 400 with the reason when refused;
+    or a write refused by ``protect_writes``: 403."""
     status, headers, body = preflight_parts(decision)
     start_response(_STATUS_LINES[status], headers)
     return [body]
 
 
-# decide() only ever answers a preflight with 200 or 400.
+# decide() only ever answers a preflight with 200 or 400; a refused write is 403.
 _STATUS_LINES: dict[int, str] = {
-    s.value: f"{s.value} {s.phrase}" for s in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
+    s.value: f"{s.value} {s.phrase}"
+    for s in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN)
 }

@@ -36,7 +36,7 @@ RegexOption = str | re.Pattern[str] | Iterable[str | re.Pattern[str]] | None
 class Options:
     """Every option of a CORSPolicy, normalised, plus what precomputation needs.
 
-    The first nine fields are the public options (``CORSPolicy.options``); the
+    The first ten fields are the public options (``CORSPolicy.options``); the
     rest are derived from them: ``"*"`` split out of the lists, exact origins
     separated from patterns.
     """
@@ -50,6 +50,7 @@ class Options:
     expose_headers: tuple[str, ...]
     max_age: int | None
     allow_private_network: bool
+    protect_writes: bool
     any_origin: bool = field(default=False, repr=False)
     exact_origins: tuple[str, ...] = field(default=(), repr=False)
     origin_patterns: tuple[OriginSpec, ...] = field(default=(), repr=False)
@@ -59,7 +60,7 @@ class Options:
     headers: tuple[str, ...] = field(default=(), repr=False)  # allow_headers without "*"
 
     def public(self) -> dict[str, object]:
-        """The nine options, as keyword arguments for a new CORSPolicy."""
+        """The ten options, as keyword arguments for a new CORSPolicy."""
         options = {name: getattr(self, name) for name in OPTION_NAMES}
         options["allow_headers"] = tuple(
             h for h in self.allow_headers if h not in SAFELISTED_REQUEST_HEADERS
@@ -77,6 +78,7 @@ OPTION_NAMES = (
     "expose_headers",
     "max_age",
     "allow_private_network",
+    "protect_writes",
 )
 
 
@@ -98,6 +100,7 @@ def validate(
     expose_headers: object,
     max_age: object,
     allow_private_network: object,
+    protect_writes: object = False,
 ) -> tuple[Options, list[ConfigProblem], list[ConfigProblem]]:
     """Every option checked: ``(options, problems, notices)``; options are only
     meaningful when ``problems`` is empty."""
@@ -105,6 +108,7 @@ def validate(
     notices: list[ConfigProblem] = []
     credentials = _check_flag("allow_credentials", allow_credentials, problems)
     private_network = _check_flag("allow_private_network", allow_private_network, problems)
+    writes = _check_flag("protect_writes", protect_writes, problems)
     origins = _check_allow_origins(allow_origins, credentials, problems, notices)
     regexes = _check_allow_origin_regex(allow_origin_regex, problems)
     func = _check_allow_origin_func(allow_origin_func, problems)
@@ -122,6 +126,7 @@ def validate(
         expose_headers=exposed,
         max_age=age,
         allow_private_network=private_network,
+        protect_writes=writes,
         any_origin=origins.any_origin,
         exact_origins=origins.exact,
         origin_patterns=origins.patterns,

@@ -27,7 +27,7 @@ from .matching import OriginMatcher
 from .memo import Memo
 from .options import Options, RegexOption, validate
 from .origins import MAX_ORIGIN_LENGTH
-from .refusals import NearMisses, not_allowed, refused_method, refused_origin, worded
+from .refusals import NearMisses, not_allowed, refused_method, refused_origin, refused_pna
 from .tokens import (
     MAX_REQUEST_HEADERS_LENGTH,
     SAFELISTED_METHODS,
@@ -35,6 +35,7 @@ from .tokens import (
     is_forbidden_method,
     parse_request_headers,
 )
+from .writes import WriteGuard
 
 _ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 _ALLOW_CREDENTIALS = ("Access-Control-Allow-Credentials", "true")
@@ -66,6 +67,9 @@ class CORSPolicy:
       None omits ``Access-Control-Max-Age``; Chromium caps it at 7200 (W004).
     - ``allow_private_network`` (``bool``, default False): answer Private Network Access
       preflights with ``Access-Control-Allow-Private-Network: true``.
+    - ``protect_writes`` (``bool``, default False): refuse cross-origin writes (any method
+      but GET, HEAD, OPTIONS) from pages this policy does not trust with credentials:
+      adapters answer 403 before the application runs (:mod:`corecors.writes`).
     - ``vocabulary`` (``Callable[[str], str] | None``, keyword only, default None): an option's
       name in refusal reasons and log lines, from its keyword (Django: ``CORS_ALLOWED_ORIGINS``).
 
@@ -96,6 +100,7 @@ class CORSPolicy:
         "granted",
         "matcher",
         "memo",
+        "writes",
     )
 
     def __init__(
@@ -109,6 +114,7 @@ class CORSPolicy:
         expose_headers: Iterable[str] = (),
         max_age: int | None = 600,
         allow_private_network: bool = False,
+        protect_writes: bool = False,
         *,
         vocabulary: Callable[[str], str] | None = None,
     ) -> None:
@@ -122,6 +128,7 @@ class CORSPolicy:
             expose_headers,
             max_age,
             allow_private_network,
+            protect_writes,
         )
         if problems:
             raise CORSConfigError(problems)
@@ -175,6 +182,9 @@ class CORSPolicy:
         self._near = NearMisses(options.exact_origins, options.origin_patterns)  # refusals only
         # The one memo (corecors.memo), or none with allow_origin_func.
         self.memo: Memo | None = None if options.allow_origin_func is not None else Memo()
+        # protect_writes: the check (corecors.writes), None when off; read-only.
+        guard = WriteGuard(self.actual if credentials else None, self._name)
+        self.writes: WriteGuard | None = guard if options.protect_writes else None
 
     def _granted(self, allow_origin: str) -> Decision:
         # "*": never the credentials header; without credentials (a public policy)
@@ -308,15 +318,7 @@ class CORSPolicy:
         if isinstance(allow_headers, Refusal):
             return self._refuse(allow_headers)
         if private_network and not self._private_network:
-            return self._refuse(
-                worded(
-                    "private-network",
-                    "private network access was requested; set {option}=True",
-                    "",
-                    "allow_private_network",
-                    self._name,
-                )
-            )
+            return self._refuse(refused_pna(self._name))
         headers: list[tuple[str, str]] = [(_ALLOW_ORIGIN, allow_origin)]
         if credentials:
             headers.append(_ALLOW_CREDENTIALS)
