@@ -20,19 +20,22 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLResolver, get_resolver
 from django.utils import translation
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
+from corecors.memo import RefusalLog
 
-from .._common import decide_cgi, positional_problem, resolve_policy
+from .._common import decide_cgi, guard_write, positional_problem, resolve_policy
 
 __all__ = ["cross_origin", "decorated_views", "view_policy"]
 
@@ -47,6 +50,8 @@ _OPTION_NAMES = tuple(inspect.signature(CORSPolicy).parameters)
 #: How many (URLconf, path) the middleware remembers the view policy of.
 MEMO_SIZE = 256
 _memo: dict[tuple[object, str], object] = {}
+# The writes a decorated view refuses by itself (without the middleware).
+_write_refusals = RefusalLog()
 
 
 def cross_origin(
@@ -67,7 +72,9 @@ def cross_origin(
       ``CORECORS_POLICY``).
     - ``*args``: none; any positional argument raises :class:`corecors.CORSConfigError`
       (the options are keywords only).
-    - ``**options``: the keyword options of :class:`corecors.CORSPolicy`.
+    - ``**options``: the keyword options of :class:`corecors.CORSPolicy`;
+      ``protect_writes=False`` exempts the view from ``CORECORS_PROTECT_WRITES``
+      (its policy replaces the settings'), ``protect_writes=True`` protects it.
 
     Returns the decorator; the decorated view keeps its name and attributes.
     Positional arguments (``@cross_origin`` without parentheses) raise
@@ -202,7 +209,29 @@ def _walk(patterns: Any) -> Iterator[tuple[str, CORSPolicy]]:
 
 
 def _decide(policy: CORSPolicy, request: HttpRequest) -> Decision:
-    return decide_cgi(policy, request.META, request.method or "")
+    method = request.method or ""
+    decision = decide_cgi(policy, request.META, method)
+    if policy.writes is None:
+        return decision
+    decision = guard_write(policy, request.META, method, decision, request_host(request))
+    if decision.refusal is not None and decision.status == 403:
+        level = logging.WARNING if settings.DEBUG else logging.DEBUG
+        _write_refusals.log(level, "write", decision.refusal)
+    return decision
+
+
+def request_host(request: HttpRequest) -> Callable[[], str | None]:
+    """The request's host as Django reports it (``get_host()``, ``ALLOWED_HOSTS``
+    checked, proxies per ``USE_X_FORWARDED_HOST``), asked only when needed; None
+    for a disallowed host, which Django itself answers 400 elsewhere."""
+
+    def host() -> str | None:
+        try:
+            return request.get_host()
+        except DisallowedHost:
+            return None
+
+    return host
 
 
 def _preflight_response(decision: Decision) -> HttpResponseBase:

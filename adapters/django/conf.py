@@ -59,6 +59,7 @@ CORS_SETTINGS = (
     "CORS_PREFLIGHT_MAX_AGE",
     "CORS_ALLOW_CREDENTIALS",
     "CORS_ALLOW_PRIVATE_NETWORK",
+    "CORECORS_PROTECT_WRITES",
     *ALIASES.values(),
 )
 
@@ -223,6 +224,7 @@ def _options_from_settings(
         "expose_headers": read_setting(source, "CORS_EXPOSE_HEADERS", ())[1],
         "max_age": max_age,
         "allow_private_network": read_setting(source, "CORS_ALLOW_PRIVATE_NETWORK", False)[1],
+        "protect_writes": getattr(source, "CORECORS_PROTECT_WRITES", False),
     }
     names = {
         "allow_origins": origins_name,
@@ -233,6 +235,7 @@ def _options_from_settings(
         "expose_headers": "CORS_EXPOSE_HEADERS",
         "max_age": "CORS_PREFLIGHT_MAX_AGE",
         "allow_private_network": "CORS_ALLOW_PRIVATE_NETWORK",
+        "protect_writes": "CORECORS_PROTECT_WRITES",
         "allow_all": all_name,
     }
     return options, names

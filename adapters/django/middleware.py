@@ -33,8 +33,8 @@ from corecors.decision import ACTUAL_RESPONSE_HEADERS
 from corecors.memo import RefusalLog
 from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
 
-from .._common import Router, decide_cgi
-from ._decorators import view_policy
+from .._common import Router, decide_cgi, guard_write, log_kind
+from ._decorators import request_host, view_policy
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
@@ -48,6 +48,11 @@ class CORSMiddleware:
     :class:`corecors.CORSConfigError` at construction (start-up) for a bad
     configuration; a configuration changed later (``override_settings``) is
     rebuilt on the next request, which then raises it.
+
+    With ``CORECORS_PROTECT_WRITES = True`` (or a policy's ``protect_writes``) a
+    refused write (:mod:`corecors.writes`) is answered 403 here, before any view;
+    its Origin is compared with ``request.get_host()`` (``ALLOWED_HOSTS``
+    checked; a disallowed host is no match, never a 500).
 
     Each refused request is logged on the ``corecors`` logger with its reason
     and fix: at WARNING when ``settings.DEBUG`` is true (``runserver``'s
@@ -106,10 +111,13 @@ class CORSMiddleware:
         policy = view_policy(request) or router.single or router.for_path(request.path_info)
         if policy is None:
             return None
-        decision = decide_cgi(policy, request.META, request.method or "")
+        method = request.method or ""
+        decision = decide_cgi(policy, request.META, method)
+        if policy.writes is not None:  # protect_writes: the 403 of a refused write
+            decision = guard_write(policy, request.META, method, decision, request_host(request))
         if decision.refusal is not None:
             level = logging.WARNING if settings.DEBUG else logging.DEBUG
-            self._refusals.log(level, decision.kind, decision.refusal)
+            self._refusals.log(level, log_kind(decision), decision.refusal)
         return decision
 
     def _reload(self) -> Router:
@@ -133,7 +141,7 @@ def _preflight_response(decision: Decision) -> HttpResponse:
     status, headers, body = preflight_parts(decision)
     response = HttpResponse(body, status=status, content_type=PREFLIGHT_CONTENT_TYPE)
     _write(response.headers, headers)
-    if not decision.allowed:
+    if not decision.allowed:  # a refused preflight or write (403)
         # Django logs every 4xx as a WARNING ("Bad Request: /path"): anyone could
         # flood the log with refused preflights. The middleware logged the reason
         # (logger "corecors", bounded); this is Django's own opt-out flag.
