@@ -25,7 +25,7 @@ from typing import Any
 from corecors import CORSConfigError, CORSPolicy
 from corecors.decision import Refusal
 from corecors.memo import RefusalLog
-from corecors.writes import SAFE_METHODS
+from corecors.writes import SAFE_METHODS, notice_unprotected
 
 from ._asgi_answers import (
     GRANT_NAMES,
@@ -178,6 +178,7 @@ class CORSMiddleware:
             self._keep(error)
             return
         self._router: Router | Unconfigured = Router(self.policy)
+        notice_unprotected(self._router.policies)  # W005, once, at start-up
         # A request without Origin: Vary: Origin only, or a public policy's grant
         # (the same answer for every request, with no Vary). One per policy.
         self._no_origin: dict[CORSPolicy, Actual] = {

@@ -19,7 +19,7 @@ from corecors import CORSConfigError, CORSPolicy, Decision
 from corecors.memo import RefusalLog
 from corecors.options import flag_problem
 from corecors.response import apply_decision, preflight_parts
-from corecors.writes import SAFE_METHODS
+from corecors.writes import SAFE_METHODS, notice_unprotected
 
 from ._common import Policy, Router, decide_cgi, guard_write, log_kind, resolve_policy
 
@@ -113,6 +113,7 @@ class CORSMiddleware:
         self.route_policy = None
         self.policy: Policy = resolve_policy(policy, options)
         self._router = Router(self.policy)
+        notice_unprotected(self._router.policies)  # W005, once, at start-up
         self._refusals = RefusalLog()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

@@ -21,11 +21,28 @@ application runs, and logs the refusal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from .decision import ACTUAL_VARY, Decision, Refusal
+from .errors import ConfigProblem
 from .origins import DEFAULT_PORTS, MAX_ORIGIN_LENGTH
 from .tokens import short_repr
+
+if TYPE_CHECKING:
+    from .policy import CORSPolicy
+
+__all__ = [
+    "SAFE_METHODS",
+    "WRITE_REFUSAL_BODY",
+    "UnprotectedWritesWarning",
+    "WriteGuard",
+    "notice_unprotected",
+    "refused_write",
+    "same_host",
+    "unprotected",
+]
 
 #: Methods that must not change state: never refused.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -40,6 +57,9 @@ _MAX_HOST_LENGTH = 1024  # a Host header longer than this never equals an origin
 
 def same_host(origin: str, host: str | None) -> bool:
     """Whether the serialised ``origin``'s host and port equal ``host`` (a ``Host`` header).
+
+    - ``origin`` (``str``): a request's ``Origin``.
+    - ``host`` (``str | None``): its ``Host``; None never matches.
 
     ``Host`` is case-insensitive and may write out the default port; an origin
     never does (Fetch: the serialisation of an origin). Raises nothing.
@@ -57,13 +77,14 @@ def same_host(origin: str, host: str | None) -> bool:
 
 
 class WriteGuard:
-    """The write check of one policy: ``refusal(method, origin, fetch_site, host)``.
+    """The write check of one policy: ``refusal(method, origin, fetch_site, host)``;
+    a policy with ``protect_writes=True`` keeps one as ``CORSPolicy.writes``.
 
-    ``actual`` (``Callable[[str], Decision] | None``): a credentialed policy's
-    :meth:`~corecors.CORSPolicy.actual`, whose grant of the origin itself (never
-    ``*``; ``"null"`` aside) trusts it; None for a policy without credentials.
-    ``name`` (``Callable[[str], str] | None``): an option's name in the user's
-    vocabulary (None: the keywords).
+    - ``actual`` (``Callable[[str], Decision] | None``): a credentialed policy's
+      :meth:`~corecors.CORSPolicy.actual`, whose grant of the origin itself (never
+      ``*``; ``"null"`` aside) trusts it; None for a policy without credentials.
+    - ``name`` (``Callable[[str], str] | None``): an option's name in the user's
+      vocabulary (None: the keywords).
     """
 
     __slots__ = ("_actual", "_fix")
@@ -122,10 +143,15 @@ class WriteGuard:
 
 
 def refused_write(decision: Decision, refusal: Refusal) -> Decision:
-    """The 403 answer to a refused write: ``decision`` (the request's CORS decision,
-    whose grant, if any, lets the page read the 403) with ``status`` 403, the plain-text
-    :data:`WRITE_REFUSAL_BODY` and ``refusal``; adapters send it as they send a refused
-    preflight (``corecors.response.preflight_parts``) and never call the application."""
+    """The 403 answer to a refused write. Raises nothing.
+
+    - ``decision`` (:class:`corecors.Decision`): the request's CORS decision; its
+      grant, if any, lets the page read the 403.
+    - ``refusal`` (:class:`corecors.Refusal`): why, from :meth:`WriteGuard.refusal`.
+
+    Returns ``decision`` with ``status`` 403, the plain-text :data:`WRITE_REFUSAL_BODY`
+    and ``refusal``; adapters send it as they send a refused preflight
+    (``corecors.response.preflight_parts``) and never call the application."""
     return decision._replace(
         allowed=False,
         status=403,
@@ -134,3 +160,52 @@ def refused_write(decision: Decision, refusal: Refusal) -> Decision:
         body=WRITE_REFUSAL_BODY,
         refusal=refusal,
     )
+
+
+class UnprotectedWritesWarning(UserWarning):
+    """The start-up notice W005: a policy allows credentials and does not protect writes.
+
+    Not a :class:`corecors.CORSConfigWarning`: ``protect_writes`` is off by default in
+    0.3, so a project that turns configuration warnings into errors keeps starting.
+    Emitted once by each middleware at construction (Django: the system check
+    ``corecors.W005`` instead). Silence it with ``warnings.filterwarnings("ignore",
+    category=UnprotectedWritesWarning)``.
+
+    - ``problem`` (:class:`corecors.ConfigProblem`): the notice, worded in the
+      policy's vocabulary; kept as ``problem``.
+    """
+
+    def __init__(self, problem: ConfigProblem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def unprotected(policies: Iterable[CORSPolicy]) -> ConfigProblem | None:
+    """W005 for the first policy that allows credentials without ``protect_writes``,
+    worded in its vocabulary; None when there is none. Raises nothing.
+
+    - ``policies`` (``Iterable[CORSPolicy]``): the policies of one middleware.
+    """
+    for policy in policies:
+        if policy.allow_credentials and policy.writes is None:
+            problem = ConfigProblem.templated(
+                "W005",
+                "protect_writes",
+                False,
+                "with {allow_credentials}=True a page on any other site can still send your "
+                "users' cookies with a form POST, a no-cors fetch or sendBeacon, and your "
+                "views run: CORS only hides the answer from it",
+                "set {protect_writes}=True to refuse such writes with 403 before they run "
+                "(or protect each view with CSRF tokens)",
+            )
+            name = policy._name  # the adapter's vocabulary (Flask: app.config keys)
+            return problem if name is None else problem.render(name)
+    return None
+
+
+def notice_unprotected(policies: Iterable[CORSPolicy]) -> None:
+    """Warn :class:`UnprotectedWritesWarning` when :func:`unprotected` finds a policy;
+    arguments as :func:`unprotected`."""
+    problem = unprotected(policies)
+    if problem is not None:
+        warnings.warn(UnprotectedWritesWarning(problem), stacklevel=3)

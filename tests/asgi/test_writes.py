@@ -84,7 +84,6 @@ def test_the_host_is_the_header_the_server_received_never_the_url() -> None:
         await no_host(scope, receive, send)  # type: ignore[arg-type]
         return sent
 
-
     assert asyncio.run(call())[0]["status"] == 403
 
 
