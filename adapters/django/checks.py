@@ -19,6 +19,7 @@ from django.utils.http import is_same_domain
 from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError
+from corecors.writes import unprotected
 
 from .._common import Routable, policies_of
 from ._decorators import decorated_views
@@ -35,6 +36,20 @@ DJANGO_CODES: dict[str, str] = {
     "W106": "a CORS_* or CORECORS_* setting that corecors does not know (a typo?)",
     "W107": "a django-cors-headers setting under its old name, or one it removed",
 }
+
+#: W101's recipe for a front end on another origin (docs/cookies-and-csrf.md).
+CSRF_RECIPE = (
+    "Then give the page the CSRF token: a GET view decorated with @ensure_csrf_cookie "
+    "that returns JsonResponse({'csrfToken': get_token(request)}) (a page on another "
+    "origin cannot read the API's csrftoken cookie from document.cookie), and send it "
+    "on every POST/PUT/PATCH/DELETE as the X-CSRFToken header with fetch(..., "
+    "{credentials: 'include'}) ('x-csrftoken' is in CORS_ALLOW_HEADERS' default). On "
+    "another site, not only another port, both cookies must be sent cross-site: "
+    "CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE = 'None' with CSRF_COOKIE_SECURE = "
+    "SESSION_COOKIE_SECURE = True (https). Keep CsrfViewMiddleware; "
+    "CORECORS_PROTECT_WRITES = True also guards @csrf_exempt views. "
+    "See docs/cookies-and-csrf.md"
+)
 
 #: Every setting corecors reads, under its current name.
 KNOWN_SETTINGS = (
@@ -77,6 +92,7 @@ def check_cors_settings(
     else:
         messages.extend(_message(Warning, problem) for problem in loaded.warnings)
         messages.extend(_csrf_trusted_origins(loaded.policy))
+        messages.extend(_unprotected_writes(loaded.policy))
     messages.extend(_decorated_views())
     messages.extend(_prefix_regexes())
     messages.extend(_ignored_settings())
@@ -140,6 +156,7 @@ def _csrf_trusted_origins(policy: Routable) -> list[CheckMessage]:
             f"{pattern[:-1] + '3000'!r}"
         )
     hints.append("or exempt the views that do not use cookie authentication with @csrf_exempt.")
+    hints.append(CSRF_RECIPE + ".")
     return [
         Warning(
             f"credentialed POST/PUT/PATCH/DELETE requests from {', '.join(map(repr, missing))} "
@@ -150,6 +167,23 @@ def _csrf_trusted_origins(policy: Routable) -> list[CheckMessage]:
             id="corecors.W101",
         )
     ]
+
+
+def _unprotected_writes(policy: Routable) -> list[CheckMessage]:
+    """W005: a credentialed policy without protect_writes (the middleware's notice)."""
+    problem = unprotected(policies_of(policy))
+    if problem is None:
+        return []
+    if _uses_middleware(_CSRF_MIDDLEWARE):
+        fix = (
+            f"{problem.fix}: CsrfViewMiddleware already protects the views that are not "
+            "@csrf_exempt; write protection also covers those, and it is not a reason to "
+            "remove the middleware"
+        )
+        problem = problem._replace(fix=fix)
+    message = _message(Warning, problem)
+    message.hint = f"{message.hint} Silence: SILENCED_SYSTEM_CHECKS = ['corecors.W005']."
+    return [message]
 
 
 def _csrf_trusts(origin: str, trusted: Iterable[str]) -> bool:

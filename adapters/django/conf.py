@@ -306,7 +306,8 @@ def _in_settings_terms(
             option=all_name,
             value=True,
             fix=f"set {all_name} = False and list your front end's origins, e.g. "
-            "CORS_ALLOWED_ORIGINS = ['https://app.example.com'] "
-            "(in development: ['http://localhost:*'])",
+            "CORS_ALLOWED_ORIGINS = ['https://app.example.com'] (in development the dev "
+            "server's origin, e.g. ['http://localhost:5173']), and the same origins in "
+            "CSRF_TRUSTED_ORIGINS, which has no any-port form",
         )
     return problem.render(lambda option: names.get(option, option))
