@@ -47,6 +47,8 @@ def requests(allowed: str) -> dict[str, tuple[str, dict[str, str]]]:
             },
         ),
         "refused-get": ("GET", {"Origin": REFUSED}),
+        # protect_writes: the front end's own credentialed write (trusted origin).
+        "allowed-write": ("POST", {"Origin": allowed, "Sec-Fetch-Site": "cross-site"}),
         "refused-preflight": ("OPTIONS", {"Origin": REFUSED, **preflight}),
         "hostile-headers": (
             "OPTIONS",
@@ -56,9 +58,10 @@ def requests(allowed: str) -> dict[str, tuple[str, dict[str, str]]]:
     }
 
 
-def corecors_options(large: bool) -> dict[str, Any]:
+def corecors_options(large: bool, protect: bool = False) -> dict[str, Any]:
     exact, patterns, _, _ = origins(large)
     return {
+        "protect_writes": protect,
         "allow_origins": exact + patterns,
         "allow_credentials": True,
         "allow_methods": METHODS,
@@ -148,7 +151,7 @@ def _drive_asgi(app: Any, method: str, headers: dict[str, str]) -> Callable[[], 
     return call
 
 
-def build_asgi(large: bool) -> Builder:
+def build_asgi(large: bool, protect: bool = False) -> Builder:
     from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
     from corecors.adapters.asgi import CORSMiddleware
@@ -164,7 +167,7 @@ def build_asgi(large: bool) -> Builder:
         expose_headers=EXPOSE,
         max_age=600,
     )
-    mine = CORSMiddleware(_asgi_app, **corecors_options(large))
+    mine = CORSMiddleware(_asgi_app, **corecors_options(large, protect))
     return Builder({"bare": _asgi_app, "peer": peer, "corecors": mine}, large, _drive_asgi)
 
 
@@ -229,7 +232,7 @@ def _flask_app() -> Any:
     return app
 
 
-def build_flask(large: bool) -> Builder:
+def build_flask(large: bool, protect: bool = False) -> Builder:
     from flask_cors import CORS as FlaskCORS
 
     from corecors.adapters.flask import CORS
@@ -247,7 +250,7 @@ def build_flask(large: bool) -> Builder:
     )
     mine = _flask_app()
     bare = mine.wsgi_app  # the same Flask app, unwrapped: no per-instance bias in the overhead
-    CORS(mine, **corecors_options(large))
+    CORS(mine, **corecors_options(large, protect))
     return Builder({"bare": bare, "peer": peer, "corecors": mine}, large, _drive_wsgi)
 
 
@@ -266,7 +269,7 @@ def urlpatterns() -> list[Any]:
     return [path("items", _django_view)]
 
 
-def build_django(large: bool) -> Builder:
+def build_django(large: bool, protect: bool = False) -> Builder:
     import django
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
@@ -298,7 +301,7 @@ def build_django(large: bool) -> Builder:
         "CORS_ALLOW_HEADERS": HEADERS,
         "CORS_EXPOSE_HEADERS": EXPOSE,
         "CORS_PREFLIGHT_MAX_AGE": 600,
-        "CORECORS_POLICY": CORSPolicy(**corecors_options(large)),
+        "CORECORS_POLICY": CORSPolicy(**corecors_options(large, protect)),
     }
 
     def prepare() -> None:
@@ -318,5 +321,7 @@ def build_django(large: bool) -> Builder:
     return Builder(apps, large, _drive_wsgi, prepare)
 
 
-def build(stack: str, large: bool) -> Builder:
-    return {"asgi": build_asgi, "flask": build_flask, "django": build_django}[stack](large)
+def build(stack: str, large: bool, protect: bool = False) -> Builder:
+    """One stack's builder; ``protect``: corecors with ``protect_writes=True``."""
+    builders = {"asgi": build_asgi, "flask": build_flask, "django": build_django}
+    return builders[stack](large, protect)
