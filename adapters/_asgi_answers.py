@@ -32,6 +32,8 @@ ORIGIN_CUT = MAX_ORIGIN_LENGTH + 1
 METHOD_CUT = MAX_METHOD_LENGTH + 1
 REQUEST_HEADERS_CUT = MAX_REQUEST_HEADERS_LENGTH + 1
 
+_NOT_TRUSTED = (b"*", b"null")  # grants that never trust a write (corecors.writes)
+
 # Encoded answers are kept in the policy's memo (corecors.memo, bytes keys);
 # a key over this size is never hashed.
 _MEMO_KEY_BYTES = 1024
@@ -132,13 +134,20 @@ def _encoded_preflight(memo: Memo | None, decision: Decision) -> Preflight:
 
 
 def write_answer(
-    policy: CORSPolicy, method: str, origin: bytes | None, headers: Iterable[tuple[bytes, bytes]]
+    policy: CORSPolicy,
+    method: str,
+    origin: bytes | None,
+    headers: Iterable[tuple[bytes, bytes]],
+    grants: RawHeaders,
 ) -> Preflight | None:
     """The 403 of a write ``policy.writes`` refuses (corecors.writes), else None.
 
-    The host is the ``Host`` header as the server received it (never a URL
-    rebuilt from it); read only when the browser sent no ``Sec-Fetch-Site``.
+    ``grants``: the request's encoded CORS grant; a credentialed grant of the
+    origin itself trusts it at once. The host is the ``Host`` header as the
+    server received it (never a URL rebuilt from it).
     """
+    if policy.writes.credentials and grants and grants[0][1] not in _NOT_TRUSTED:  # type: ignore[union-attr]
+        return None
     site = host = None
     for name, value in headers:
         if name == b"sec-fetch-site":

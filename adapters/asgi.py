@@ -218,18 +218,19 @@ class CORSMiddleware:
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-            if policy.writes is not None and scope["method"] not in _SAFE_METHODS:
-                refused = write_answer(policy, scope["method"], origin, scope["headers"])
-                if refused is not None:  # a cross-origin write: 403, the app never runs
-                    self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
-                    await _send_preflight(send, refused)
-                    return
         if origin is None:  # PathRules list every policy they answer; built if not
-            _, _, grants, block, vary = self._no_origin.get(policy) or no_origin_answer(policy)
+            answer = self._no_origin.get(policy) or no_origin_answer(policy)
         else:
-            _, refusal, grants, block, vary = actual_answer(policy, origin)
-            if refusal is not None:
-                self._log(scope, "actual", refusal)
+            answer = actual_answer(policy, origin)
+        _, refusal, grants, block, vary = answer
+        if policy.writes is not None and scope["method"] not in _SAFE_METHODS:  # protect_writes
+            refused = write_answer(policy, scope["method"], origin, scope["headers"], grants)
+            if refused is not None:  # a cross-origin write: 403, the app never runs
+                self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
+                await _send_preflight(send, refused)
+                return
+        if refusal is not None:
+            self._log(scope, "actual", refusal)
         started = False
 
         # A plain function returning send's awaitable (ASGI only asks for an

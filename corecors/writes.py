@@ -87,12 +87,14 @@ class WriteGuard:
       vocabulary (None: the keywords).
     """
 
-    __slots__ = ("_actual", "_fix")
+    __slots__ = ("_actual", "_fix", "credentials")
 
     def __init__(
         self, actual: Callable[[str], Decision] | None, name: Callable[[str], str] | None
     ) -> None:
         self._actual = actual
+        #: Whether the policy allows credentials (only then may an origin be trusted).
+        self.credentials = actual is not None
         shown = name or (lambda option: option)
         self._fix = (
             f"if that page is your own front end, add its origin to {shown('allow_origins')} "
