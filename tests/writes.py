@@ -7,7 +7,9 @@ ran); everything else must reach it.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from corecors.writes import WRITE_REFUSAL_BODY
 
@@ -74,3 +76,20 @@ def check(row: Row, status: int, body: bytes, ran: int) -> None:
         assert status == 403, (row, status, body)
         assert body == WRITE_REFUSAL_BODY
         assert ran == 0, row
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "cookies-and-csrf.md"
+
+
+def doc_snippet(name: str) -> str:
+    """The Python block under ``<!-- snippet: name -->`` in docs/cookies-and-csrf.md."""
+    text = DOC.read_text()
+    match = re.search(rf"<!-- snippet: {re.escape(name)} -->\n```python\n(.*?)```", text, re.S)
+    assert match is not None, f"no snippet {name!r} in {DOC}"
+    return match.group(1)
+
+
+def run_snippet(name: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": f"doc_{name.replace('-', '_')}"}
+    exec(compile(doc_snippet(name), f"{DOC.name}: {name}", "exec"), namespace)
+    return namespace
