@@ -31,10 +31,12 @@ from .conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
+# Threads: a browser may open a connection and send nothing on it yet (a preconnect),
+# which would hold gunicorn's single sync worker until its timeout.
 STACKS = {
     "fastapi-uvicorn": uvicorn_command("tests.e2e.writes_apps:fastapi_app", "--factory"),
-    "flask-gunicorn": gunicorn_command("tests.e2e.writes_apps:flask_app()"),
-    "django-gunicorn": gunicorn_command("tests.e2e.writes_django:wsgi()"),
+    "flask-gunicorn": gunicorn_command("tests.e2e.writes_apps:flask_app()", "--threads", "4"),
+    "django-gunicorn": gunicorn_command("tests.e2e.writes_django:wsgi()", "--threads", "4"),
     "django-uvicorn": uvicorn_command("tests.e2e.writes_django:asgi", "--factory"),
 }
 
