@@ -76,7 +76,8 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
     return counted(store.get(item_id))
 
 
-@csrf_exempt  # reads no cookie: it starts a session from the posted name
+# Not exempt: it sets the session cookie, so Django's CSRF check applies (login
+# CSRF); the page sends the token from GET /csrf as X-CSRFToken.
 @require_http_methods(["POST"])
 @json_errors
 def login(request: HttpRequest) -> HttpResponse:

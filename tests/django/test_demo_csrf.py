@@ -51,3 +51,16 @@ def test_the_csrf_view_gives_the_token_and_its_cookie(demo: Server) -> None:
     cookies = [v for k, v in headers if k.lower() == "set-cookie"]
     assert any(c.startswith("csrftoken=") for c in cookies), cookies
     assert ("Access-Control-Allow-Origin", FRONTEND) in headers
+
+
+def test_the_login_needs_the_token_and_its_cookie(demo: Server) -> None:
+    own = {"Origin": FRONTEND, "Sec-Fetch-Site": "same-site", "Content-Type": "application/json"}
+    body = b'{"username": "ada"}'
+    status, _, answer = demo.request("POST", "/login", own, body)
+    assert status == 403  # Django's CSRF check: no cookie, no token
+    assert b"CSRF" in answer
+    _, headers, token_body = demo.request("GET", "/csrf", {"Origin": FRONTEND})
+    token = json.loads(token_body)["csrfToken"]
+    cookie = next(v for k, v in headers if k.lower() == "set-cookie").split(";", 1)[0]
+    sent = {**own, "Cookie": cookie, "X-CSRFToken": token}
+    assert demo.request("POST", "/login", sent, body)[0] == 200
