@@ -182,3 +182,33 @@ def merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any]
         vary = vary_value(", ".join(app_vary), tokens).encode("latin-1")
     headers.append((b"vary", vary))
     return headers
+
+
+def read_cors_headers(
+    headers: Iterable[tuple[bytes, bytes]],
+) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
+    """A possible preflight's CORS request headers, in one pass: ``(origin, method,
+    headers, private_network)``; several Access-Control-Request-Headers lines add up."""
+    origin = request_method = request_headers = None
+    private_network = False
+    for name, value in headers:
+        if name == b"origin":
+            origin = value if origin is None else join_lines(origin, value, ORIGIN_CUT)
+        elif name == b"access-control-request-method":
+            request_method = (
+                value if request_method is None else join_lines(request_method, value, METHOD_CUT)
+            )
+        elif name == b"access-control-request-headers":
+            request_headers = (
+                value
+                if request_headers is None
+                else join_lines(request_headers, value, REQUEST_HEADERS_CUT)
+            )
+        elif name == b"access-control-request-private-network":
+            private_network = value == b"true"
+    return origin, request_method, request_headers, private_network
+
+
+def join_lines(first: bytes, more: bytes, cut: int) -> bytes:
+    """Two lines of one request header as one value (rare), kept bounded by ``cut``."""
+    return first[:cut] + b"," + more[:cut]

@@ -29,16 +29,16 @@ from corecors.writes import SAFE_METHODS, notice_unprotected
 
 from ._asgi_answers import (
     GRANT_NAMES,
-    METHOD_CUT,
     ORIGIN_CUT,
-    REQUEST_HEADERS_CUT,
     Actual,
     Preflight,
     RawHeaders,
     actual_answer,
+    join_lines,
     merged,
     no_origin_answer,
     preflight_answer,
+    read_cors_headers,
     write_answer,
 )
 from ._asgi_config import Unconfigured, built_by_starlette, check_flags
@@ -204,9 +204,11 @@ class CORSMiddleware:
         if policy is None:  # no rule for this path: no CORS processing at all
             await self.app(scope, receive, send)
             return
-        origin = None  # repeated headers are joined with "," (_join), as HTTP defines
+        origin = None  # repeated headers are joined with "," (join_lines), as HTTP defines
         if scope["method"] == "OPTIONS":
-            origin, request_method, request_headers, private_network = _read(scope["headers"])
+            origin, request_method, request_headers, private_network = read_cors_headers(
+                scope["headers"]
+            )
             # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method
             # is a preflight; it ends here and never reaches the application.
             if origin is not None and request_method:
@@ -217,20 +219,11 @@ class CORSMiddleware:
         else:  # only Origin matters on any other method
             for name, value in scope["headers"]:
                 if name == b"origin":
-                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-        if origin is None:  # PathRules list every policy they answer; built if not
-            answer = self._no_origin.get(policy) or no_origin_answer(policy)
-        else:
-            answer = actual_answer(policy, origin)
-        _, refusal, grants, block, vary = answer
-        if policy.writes is not None and scope["method"] not in _SAFE_METHODS:  # protect_writes
-            refused = write_answer(policy, scope["method"], origin, scope["headers"], grants)
-            if refused is not None:  # a cross-origin write: 403, the app never runs
-                self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
-                await _send_preflight(send, refused)
-                return
-        if refusal is not None:
-            self._log(scope, "actual", refusal)
+                    origin = value if origin is None else join_lines(origin, value, ORIGIN_CUT)
+        answer = await self._answer(scope, send, policy, origin)
+        if answer is None:  # a write refused by protect_writes: answered, the app never runs
+            return
+        _, _, grants, block, vary = answer
         started = False
 
         # A plain function returning send's awaitable (ASGI only asks for an
@@ -261,6 +254,25 @@ class CORSMiddleware:
             if grants and not started:
                 await _send_error(send, block)
             raise
+
+    async def _answer(
+        self, scope: Scope, send: Send, policy: CORSPolicy, origin: bytes | None
+    ) -> Actual | None:
+        """The encoded answer for a request that is not a preflight (its refusal logged),
+        or None after answering 403 to a write that ``protect_writes`` refuses."""
+        if origin is None:  # PathRules list every policy they answer; built if not
+            answer = self._no_origin.get(policy) or no_origin_answer(policy)
+        else:
+            answer = actual_answer(policy, origin)
+        if policy.writes is not None and scope["method"] not in _SAFE_METHODS:
+            refused = write_answer(policy, scope["method"], origin, scope["headers"], answer[2])
+            if refused is not None:  # a cross-origin write: 403, the app never runs
+                self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
+                await _send_preflight(send, refused)
+                return None
+        if answer.refusal is not None:
+            self._log(scope, "actual", answer.refusal)
+        return answer
 
     async def _preflight(
         self,
@@ -304,7 +316,7 @@ class CORSMiddleware:
         if policy is not None:
             for name, value in scope["headers"]:
                 if name == b"origin":
-                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
+                    origin = value if origin is None else join_lines(origin, value, ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
         answer = None if policy is None or origin is None else actual_answer(policy, origin)
         if answer is None or answer.refusal is None:  # allowed
@@ -329,42 +341,12 @@ class CORSMiddleware:
             await send({"type": "websocket.close", "code": 1008})
 
 
-def _read(
-    headers: Iterable[tuple[bytes, bytes]],
-) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
-    """A possible preflight's CORS request headers, in one pass: ``(origin, method,
-    headers, private_network)``; several Access-Control-Request-Headers lines add up."""
-    origin = request_method = request_headers = None
-    private_network = False
-    for name, value in headers:
-        if name == b"origin":
-            origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-        elif name == b"access-control-request-method":
-            request_method = (
-                value if request_method is None else _join(request_method, value, METHOD_CUT)
-            )
-        elif name == b"access-control-request-headers":
-            request_headers = (
-                value
-                if request_headers is None
-                else _join(request_headers, value, REQUEST_HEADERS_CUT)
-            )
-        elif name == b"access-control-request-private-network":
-            private_network = value == b"true"
-    return origin, request_method, request_headers, private_network
-
-
 async def _send_preflight(send: Send, answer: Preflight) -> None:
     # A fresh list: an outer middleware may edit it in place.
     await send(
         {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)}
     )
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
-
-
-def _join(first: bytes, more: bytes, cut: int) -> bytes:
-    """Two lines of one request header as one value (rare), kept bounded by ``cut``."""
-    return first[:cut] + b"," + more[:cut]
 
 
 async def _send_error(send: Send, block: RawHeaders) -> None:

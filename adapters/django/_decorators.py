@@ -72,13 +72,10 @@ def cross_origin(
       ``CORECORS_POLICY``).
     - ``*args``: none; any positional argument raises :class:`corecors.CORSConfigError`
       (the options are keywords only).
-    - ``**options``: the keyword options of :class:`corecors.CORSPolicy`;
-      ``protect_writes=False`` exempts the view from ``CORECORS_PROTECT_WRITES``
-      (its policy replaces the settings'), ``protect_writes=True`` protects it.
+    - ``**options``: the keyword options of :class:`corecors.CORSPolicy` (``protect_writes``
+      too: the view's replaces ``CORECORS_PROTECT_WRITES``).
 
     Returns the decorator; the decorated view keeps its name and attributes.
-    Positional arguments (``@cross_origin`` without parentheses) raise
-    :class:`corecors.CORSConfigError`.
     """
     if args:
         raise positional_problem(args)
