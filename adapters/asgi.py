@@ -220,8 +220,9 @@ class CORSMiddleware:
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else join_lines(origin, value, ORIGIN_CUT)
-        answer = await self._answer(scope, send, policy, origin)
-        if answer is None:  # a write refused by protect_writes: answered, the app never runs
+        answer = self._answer(scope, policy, origin)
+        if isinstance(answer, Preflight):  # a write refused by protect_writes: 403, no app
+            await _send_preflight(send, answer)
             return
         _, _, grants, block, vary = answer
         started = False
@@ -255,11 +256,9 @@ class CORSMiddleware:
                 await _send_error(send, block)
             raise
 
-    async def _answer(
-        self, scope: Scope, send: Send, policy: CORSPolicy, origin: bytes | None
-    ) -> Actual | None:
+    def _answer(self, scope: Scope, policy: CORSPolicy, origin: bytes | None) -> Actual | Preflight:
         """The encoded answer for a request that is not a preflight (its refusal logged),
-        or None after answering 403 to a write that ``protect_writes`` refuses."""
+        or the 403 for a write that ``protect_writes`` refuses (logged too)."""
         if origin is None:  # PathRules list every policy they answer; built if not
             answer = self._no_origin.get(policy) or no_origin_answer(policy)
         else:
@@ -268,8 +267,7 @@ class CORSMiddleware:
             refused = write_answer(policy, scope["method"], origin, scope["headers"], answer[2])
             if refused is not None:  # a cross-origin write: 403, the app never runs
                 self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
-                await _send_preflight(send, refused)
-                return None
+                return refused
         if answer.refusal is not None:
             self._log(scope, "actual", answer.refusal)
         return answer
