@@ -206,29 +206,29 @@ class CORSMiddleware:
             return
         origin = None  # repeated headers are joined with "," (join_lines), as HTTP defines
         if scope["method"] == "OPTIONS":
-            origin, request_method, request_headers, private_network = read_cors_headers(
-                scope["headers"]
-            )
-            # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method
-            # is a preflight; it ends here and never reaches the application.
-            if origin is not None and request_method:
-                await self._preflight(
-                    scope, send, policy, origin, request_method, request_headers, private_network
-                )
+            origin, method, request_headers, pna = read_cors_headers(scope["headers"])
+            if origin is not None and method:  # a preflight (Fetch): the app never sees it
+                await self._preflight(scope, send, policy, origin, method, request_headers, pna)
                 return
         else:  # only Origin matters on any other method
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else join_lines(origin, value, ORIGIN_CUT)
-        answer = self._answer(scope, policy, origin)
-        if isinstance(answer, Preflight):  # a write refused by protect_writes: 403, no app
-            await _send_preflight(send, answer)
-            return
+        if origin is None:  # PathRules list every policy they answer; built if not
+            answer = self._no_origin.get(policy) or no_origin_answer(policy)
+        else:
+            answer = actual_answer(policy, origin)
+        if policy.writes is not None and scope["method"] not in _SAFE_METHODS:  # protect_writes
+            refused = self._refused_write(scope, policy, origin, answer.grants)
+            if refused is not None:  # a cross-origin write: 403, the app never runs
+                await _send_preflight(send, refused)
+                return
+        if answer.refusal is not None:
+            self._log(scope, "actual", answer.refusal)
         _, _, grants, block, vary = answer
         started = False
 
-        # A plain function returning send's awaitable (ASGI only asks for an
-        # awaitable): one coroutine fewer per message than an async wrapper.
+        # Not async: send's awaitable is enough (ASGI), one coroutine fewer per message.
         def send_with_cors(message: Message) -> Awaitable[None]:
             nonlocal started
             if message["type"] == "http.response.start":
@@ -242,9 +242,8 @@ class CORSMiddleware:
                         break
                 else:  # the common case: nothing to merge or replace, only to add
                     headers = [*headers, *block]
-                # A copy, never the app's own dict or list: an application may
-                # send one prebuilt message for every request, and headers for
-                # one origin must not leak into the next response.
+                # A copy, never the app's own dict or list: an application may send one
+                # prebuilt message for every request; one origin's must not leak on.
                 message = dict(message)
                 message["headers"] = headers
             return send(message)
@@ -256,21 +255,14 @@ class CORSMiddleware:
                 await _send_error(send, block)
             raise
 
-    def _answer(self, scope: Scope, policy: CORSPolicy, origin: bytes | None) -> Actual | Preflight:
-        """The encoded answer for a request that is not a preflight (its refusal logged),
-        or the 403 for a write that ``protect_writes`` refuses (logged too)."""
-        if origin is None:  # PathRules list every policy they answer; built if not
-            answer = self._no_origin.get(policy) or no_origin_answer(policy)
-        else:
-            answer = actual_answer(policy, origin)
-        if policy.writes is not None and scope["method"] not in _SAFE_METHODS:
-            refused = write_answer(policy, scope["method"], origin, scope["headers"], answer[2])
-            if refused is not None:  # a cross-origin write: 403, the app never runs
-                self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
-                return refused
-        if answer.refusal is not None:
-            self._log(scope, "actual", answer.refusal)
-        return answer
+    def _refused_write(
+        self, scope: Scope, policy: CORSPolicy, origin: bytes | None, grants: RawHeaders
+    ) -> Preflight | None:
+        """The 403 for a write that ``protect_writes`` refuses (logged), else None."""
+        refused = write_answer(policy, scope["method"], origin, scope["headers"], grants)
+        if refused is not None:
+            self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
+        return refused
 
     async def _preflight(
         self,
