@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
-from corecors.writes import SAFE_METHODS, refused_write
+from corecors.writes import WriteGuard, refused_write
 
 Policy = CORSPolicy | PathPolicies
 
@@ -136,7 +136,7 @@ def decide_cgi(policy: CORSPolicy, meta: Mapping[str, Any], method: str) -> Deci
 
 
 def guard_write(
-    policy: CORSPolicy,
+    writes: WriteGuard,
     meta: Mapping[str, Any],
     method: str,
     decision: Decision,
@@ -144,13 +144,11 @@ def guard_write(
 ) -> Decision:
     """``decision``, or the 403 of a write refused by ``protect_writes`` (corecors.writes).
 
-    ``host`` gives the request's host when the check needs it (an Origin without
-    Sec-Fetch-Site): Django's ``get_host()``; None reads ``HTTP_HOST`` as the server
-    received it. Safe methods and policies without protection cost one test.
+    Called for unsafe methods under a protecting policy only (``writes`` is its
+    ``CORSPolicy.writes``): a safe request never pays for it. ``host`` gives the
+    request's host when the check needs it (an Origin without Sec-Fetch-Site):
+    Django's ``get_host()``; None reads ``HTTP_HOST`` as the server received it.
     """
-    writes = policy.writes
-    if writes is None or method in SAFE_METHODS:
-        return decision
     origin, site = meta.get(ORIGIN), meta.get(FETCH_SITE)
     needed = site is None and origin is not None
     shown = (meta.get(HOST) if host is None else host()) if needed else None

@@ -52,6 +52,7 @@ from werkzeug.wrappers import Response
 from corecors import ConfigProblem, CORSPolicy, Decision
 from corecors.memo import RefusalLog
 from corecors.response import apply_decision, preflight_parts
+from corecors.writes import SAFE_METHODS
 
 from ._common import REQUEST_METHOD, decide_cgi, guard_write
 from .wsgi import ROUTE_HANDLED, send_preflight
@@ -274,11 +275,11 @@ def _guard_route_write() -> Response | None:
 
 def refused_write_response(policy: CORSPolicy) -> Response | None:
     """The 403 of a write the route's ``protect_writes`` refuses (logged), else None."""
-    if policy.writes is None:
+    method = request.method
+    if policy.writes is None or method in SAFE_METHODS:
         return None
     environ = request.environ
-    method = request.method
-    decision = guard_write(policy, environ, method, decide_cgi(policy, environ, method))
+    decision = guard_write(policy.writes, environ, method, decide_cgi(policy, environ, method))
     if decision.status is None or decision.refusal is None:
         return None
     _write_refusals.log(

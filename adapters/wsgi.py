@@ -130,7 +130,9 @@ class CORSMiddleware:
             policy = self.route_policy(environ) or policy  # a route's own protect_writes
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
-        decision = guard_write(policy, environ, method, decide_cgi(policy, environ, method))
+        decision = decide_cgi(policy, environ, method)
+        if policy.writes is not None and method not in SAFE_METHODS:  # protect_writes
+            decision = guard_write(policy.writes, environ, method, decision)
         if decision.refusal is not None:
             debug = self.debug if isinstance(self.debug, bool) else self.debug()
             self._refusals.log(

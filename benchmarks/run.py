@@ -157,18 +157,37 @@ def run(quick: bool) -> list[Result]:
 def _writes(
     stack: str, plain: stacks.Builder, rounds: int, warm: float, budget: float
 ) -> list[Result]:
-    """protect_writes: the protected app on an allowed GET and on the front end's own
-    POST, beside the unprotected app on the GET, in the same rounds."""
-    protected = stacks.build(stack, large=False, protect=True)
+    """protect_writes: one corecors app, its middleware given the protected policy or the
+    plain one before each batch (untimed), so the cases differ by the option alone: an
+    allowed GET without and with protection, and the front end's own POST with it."""
+    from corecors import CORSPolicy
+    from corecors.adapters._common import Router
+
+    middleware = stacks.middleware_of(stack, plain.apps["corecors"])
+    routers = {
+        protect: Router(CORSPolicy(**stacks.corecors_options(False, protect)))
+        for protect in (False, True)
+    }
+
+    def prepared(protect: bool) -> Callable[[], object]:
+        def prepare() -> None:
+            plain.prepare()
+            middleware._router = routers[protect]
+
+        return prepare
+
+    get = plain.case("corecors", "allowed-get")[1]
+    write = plain.case("corecors", "allowed-write")[1]
     cases = {
-        "plain": plain.case("corecors", "allowed-get"),
-        "safe": protected.case("corecors", "allowed-get"),
-        "write": protected.case("corecors", "allowed-write"),
+        "plain": (prepared(False), get),
+        "safe": (prepared(True), get),
+        "write": (prepared(True), write),
     }
     for case in cases.values():
         _warm_up(*case, warm)
     m = measure(cases, rounds, budget)
     _print(stack, "protect_writes", m)
+    prepared(False)()
     return [Result(stack, SMALL, "writes", case, m[case]) for case in cases]
 
 

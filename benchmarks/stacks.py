@@ -321,6 +321,15 @@ def build_django(large: bool, protect: bool = False) -> Builder:
     return Builder(apps, large, _drive_wsgi, prepare)
 
 
+def middleware_of(stack: str, app: Any) -> Any:
+    """The corecors middleware object inside one stack's "corecors" app."""
+    if stack == "flask":
+        return app.wsgi_app
+    if stack == "django":  # the handler's chain: Django wraps the outermost middleware
+        return app._middleware_chain.__wrapped__
+    return app
+
+
 def build(stack: str, large: bool, protect: bool = False) -> Builder:
     """One stack's builder; ``protect``: corecors with ``protect_writes=True``."""
     builders = {"asgi": build_asgi, "flask": build_flask, "django": build_django}

@@ -34,6 +34,7 @@ from django.utils import translation
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 from corecors.memo import RefusalLog
+from corecors.writes import SAFE_METHODS
 
 from .._common import decide_cgi, guard_write, positional_problem, resolve_policy
 
@@ -208,9 +209,9 @@ def _walk(patterns: Any) -> Iterator[tuple[str, CORSPolicy]]:
 def _decide(policy: CORSPolicy, request: HttpRequest) -> Decision:
     method = request.method or ""
     decision = decide_cgi(policy, request.META, method)
-    if policy.writes is None:
+    if policy.writes is None or method in SAFE_METHODS:
         return decision
-    decision = guard_write(policy, request.META, method, decision, request_host(request))
+    decision = guard_write(policy.writes, request.META, method, decision, request_host(request))
     if decision.refusal is not None and decision.status == 403:
         level = logging.WARNING if settings.DEBUG else logging.DEBUG
         _write_refusals.log(level, "write", decision.refusal)

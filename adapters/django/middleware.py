@@ -32,6 +32,7 @@ from corecors import Decision
 from corecors.decision import ACTUAL_RESPONSE_HEADERS
 from corecors.memo import RefusalLog
 from corecors.response import PREFLIGHT_CONTENT_TYPE, preflight_parts, vary_value
+from corecors.writes import SAFE_METHODS
 
 from .._common import Router, decide_cgi, guard_write, log_kind
 from ._decorators import request_host, view_policy
@@ -113,8 +114,9 @@ class CORSMiddleware:
             return None
         method = request.method or ""
         decision = decide_cgi(policy, request.META, method)
-        if policy.writes is not None:  # protect_writes: the 403 of a refused write
-            decision = guard_write(policy, request.META, method, decision, request_host(request))
+        writes = policy.writes
+        if writes is not None and method not in SAFE_METHODS:  # protect_writes
+            decision = guard_write(writes, request.META, method, decision, request_host(request))
         if decision.refusal is not None:
             level = logging.WARNING if settings.DEBUG else logging.DEBUG
             self._refusals.log(level, log_kind(decision), decision.refusal)
