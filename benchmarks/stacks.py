@@ -151,7 +151,7 @@ def _drive_asgi(app: Any, method: str, headers: dict[str, str]) -> Callable[[], 
     return call
 
 
-def build_asgi(large: bool, protect: bool = False) -> Builder:
+def build_asgi(large: bool) -> Builder:
     from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
     from corecors.adapters.asgi import CORSMiddleware
@@ -167,7 +167,7 @@ def build_asgi(large: bool, protect: bool = False) -> Builder:
         expose_headers=EXPOSE,
         max_age=600,
     )
-    mine = CORSMiddleware(_asgi_app, **corecors_options(large, protect))
+    mine = CORSMiddleware(_asgi_app, **corecors_options(large))
     return Builder({"bare": _asgi_app, "peer": peer, "corecors": mine}, large, _drive_asgi)
 
 
@@ -232,7 +232,7 @@ def _flask_app() -> Any:
     return app
 
 
-def build_flask(large: bool, protect: bool = False) -> Builder:
+def build_flask(large: bool) -> Builder:
     from flask_cors import CORS as FlaskCORS
 
     from corecors.adapters.flask import CORS
@@ -250,7 +250,7 @@ def build_flask(large: bool, protect: bool = False) -> Builder:
     )
     mine = _flask_app()
     bare = mine.wsgi_app  # the same Flask app, unwrapped: no per-instance bias in the overhead
-    CORS(mine, **corecors_options(large, protect))
+    CORS(mine, **corecors_options(large))
     return Builder({"bare": bare, "peer": peer, "corecors": mine}, large, _drive_wsgi)
 
 
@@ -269,7 +269,7 @@ def urlpatterns() -> list[Any]:
     return [path("items", _django_view)]
 
 
-def build_django(large: bool, protect: bool = False) -> Builder:
+def build_django(large: bool) -> Builder:
     import django
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
@@ -301,7 +301,7 @@ def build_django(large: bool, protect: bool = False) -> Builder:
         "CORS_ALLOW_HEADERS": HEADERS,
         "CORS_EXPOSE_HEADERS": EXPOSE,
         "CORS_PREFLIGHT_MAX_AGE": 600,
-        "CORECORS_POLICY": CORSPolicy(**corecors_options(large, protect)),
+        "CORECORS_POLICY": CORSPolicy(**corecors_options(large)),
     }
 
     def prepare() -> None:
@@ -330,7 +330,5 @@ def middleware_of(stack: str, app: Any) -> Any:
     return app
 
 
-def build(stack: str, large: bool, protect: bool = False) -> Builder:
-    """One stack's builder; ``protect``: corecors with ``protect_writes=True``."""
-    builders = {"asgi": build_asgi, "flask": build_flask, "django": build_django}
-    return builders[stack](large, protect)
+def build(stack: str, large: bool) -> Builder:
+    return {"asgi": build_asgi, "flask": build_flask, "django": build_django}[stack](large)
