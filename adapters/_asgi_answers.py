@@ -9,7 +9,7 @@ under ``bytes`` keys, so a repeated request costs one dict lookup
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from time import monotonic
 from typing import Any, NamedTuple
 
@@ -22,6 +22,7 @@ from corecors.engine import (
     Memo,
     Refusal,
     preflight_parts,
+    refused_write,
 )
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
@@ -243,6 +244,39 @@ def _encoded_actual(memo: Memo, decision: Decision) -> Actual:
         entry = (decision, _actual_of(decision))
         memo.put(id(decision), entry)
     return entry[1]
+
+
+_NOT_TRUSTED = (b"*", b"null")  # grants that never trust a write (docs/cookies-and-csrf.md)
+
+
+def write_answer(
+    policy: CORSPolicy,
+    method: str,
+    origin: bytes | None,
+    headers: Iterable[tuple[bytes, bytes]],
+    grants: RawHeaders,
+) -> Preflight | None:
+    """The 403 of a write ``policy.writes`` refuses (protect_writes), else None.
+
+    ``grants``: the request's encoded CORS grant; a credentialed grant of the
+    origin itself trusts it at once. The host is the ``Host`` header as the
+    server received it (never a URL rebuilt from it).
+    """
+    if policy.writes.credentials and grants and grants[0][1] not in _NOT_TRUSTED:  # type: ignore[union-attr]
+        return None
+    site = host = None
+    for name, value in headers:
+        if name == b"sec-fetch-site":
+            site = value[:64].decode("latin-1")
+        elif name == b"host":
+            host = value[:ORIGIN_CUT].decode("latin-1")
+    text = None if origin is None else origin[:ORIGIN_CUT].decode("latin-1")
+    refusal = policy.writes.refusal(method, text, site, host)  # type: ignore[union-attr]
+    if refusal is None:
+        return None
+    decision = policy.actual(text) if text is not None else policy.decide("GET", None)
+    status, block, body = preflight_parts(refused_write(decision, refusal))
+    return Preflight("write", refusal, status, _encode(block), body)
 
 
 async def send_preflight(send: Send, answer: Preflight) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
-from corecors.engine import ASK, NEEDS_LOOKUP, OPTION_NAMES
+from corecors.engine import ASK, NEEDS_LOOKUP, OPTION_NAMES, WriteGuard, refused_write
 
 Policy = CORSPolicy | PathPolicies
 
@@ -45,6 +45,7 @@ ORIGIN = "HTTP_ORIGIN"
 REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
 REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
+FETCH_SITE = "HTTP_SEC_FETCH_SITE"
 HOST = "HTTP_HOST"
 
 
@@ -259,6 +260,32 @@ def invalidate_policies(policy: Routable, origin: str | None) -> None:
     for each in policies_of(policy):
         if each.lookup is not None:
             each.lookup.invalidate(origin)
+
+
+def guard_write(
+    writes: WriteGuard,
+    meta: Mapping[str, Any],
+    method: str,
+    decision: Decision,
+    host: Callable[[], str | None] | None = None,
+) -> Decision:
+    """``decision``, or the 403 of a write refused by ``protect_writes`` (protect_writes).
+
+    Called for unsafe methods under a protecting policy only (``writes`` is its
+    ``CORSPolicy.writes``): a safe request never pays for it. ``host`` gives the
+    request's host when the check needs it (an Origin without Sec-Fetch-Site):
+    Django's ``get_host()``; None reads ``HTTP_HOST`` as the server received it.
+    """
+    origin, site = meta.get(ORIGIN), meta.get(FETCH_SITE)
+    needed = site is None and origin is not None
+    shown = (meta.get(HOST) if host is None else host()) if needed else None
+    refusal = writes.refusal(method, origin, site, shown)
+    return decision if refusal is None else refused_write(decision, refusal)
+
+
+def log_kind(decision: Decision) -> str:
+    """The word of a refusal's log line: ``"write"`` for a refused write (403), else the kind."""
+    return "write" if decision.status == 403 else decision.kind
 
 
 def positional_problem(args: tuple[object, ...]) -> CORSConfigError:

@@ -20,6 +20,11 @@ a route's own policy is found and applied, in three places:
   The view wrapper does the same when the view is called without the signal.
 - an ``after_request`` function of every ``CORS(blueprint)``: it decorates the
   responses of the blueprint's routes, error pages included.
+- writes (``protect_writes``): the middleware asks :meth:`RouteTable.preflight_policy`
+  for a write's route policy when the app's policy protects writes (a route may
+  lift it); a ``CORS(blueprint)``'s before-request function and the
+  ``@cross_origin`` wrapper refuse a write their own policy protects (403, the
+  view never runs).
 
 Most specific wins: a view's policy, then the innermost blueprint's, then the
 app's. Whichever decorates a response marks the WSGI environ with
@@ -55,9 +60,9 @@ from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
 from corecors import ConfigProblem, CORSPolicy, Decision
-from corecors.engine import RefusalLog, apply_decision
+from corecors.engine import SAFE_METHODS, RefusalLog, apply_decision, preflight_parts
 
-from ._common import REQUEST_METHOD, decide_cgi
+from ._common import REQUEST_METHOD, decide_cgi, guard_write
 from .wsgi import ROUTE_HANDLED, send_preflight
 
 if TYPE_CHECKING:
@@ -164,12 +169,16 @@ class RouteTable:
         return None
 
     def preflight_policy(self, environ: WSGIEnvironment) -> CORSPolicy | None:
-        """The route policy for an ``OPTIONS`` request, if it is a preflight (Fetch §4.8)."""
+        """The route policy for an ``OPTIONS`` request, if it is a preflight (Fetch §4.8),
+        or for a write (any other method; its ``protect_writes`` is the route's)."""
+        method = environ["REQUEST_METHOD"]
+        if method != "OPTIONS":
+            return self.for_preflight(environ, method)
         if environ.get(_ACRM) and "HTTP_ORIGIN" in environ:
-            return self.for_preflight(environ)
+            return self.for_preflight(environ, environ[_ACRM])
         return None
 
-    def for_preflight(self, environ: WSGIEnvironment) -> CORSPolicy | None:
+    def for_preflight(self, environ: WSGIEnvironment, method: str) -> CORSPolicy | None:
         """The route policy of the route a preflight asks about (None: no route policy).
 
         Matching ``app.url_map`` costs tens of microseconds, so the answers for
@@ -189,24 +198,24 @@ class RouteTable:
             get("SCRIPT_NAME"),
             get("PATH_INFO"),
             get("wsgi.url_scheme"),
-            environ[_ACRM],
+            method,
         )
         memo = self._memo
         if key in memo:
             return memo[key]
-        policy = self._match(environ)
+        policy = self._match(environ, method)
         if len(memo) >= MEMO_SIZE:
             memo.clear()  # atomic, unlike evicting one entry while other threads read
         memo[key] = policy
         return policy
 
-    def _match(self, environ: WSGIEnvironment) -> CORSPolicy | None:
+    def _match(self, environ: WSGIEnvironment, method: str) -> CORSPolicy | None:
         app = self.app
         try:
             adapter = app.create_url_adapter(app.request_class(environ))
             if adapter is None:  # pragma: no cover - only without a request
                 return None
-            endpoint, _ = adapter.match(method=environ[_ACRM])
+            endpoint, _ = adapter.match(method=method)
         except (HTTPException, RoutingException):  # no such route, or a redirect: not ours
             return None
         return self.for_endpoint(cast(str, endpoint))
@@ -265,12 +274,37 @@ def register_blueprint_options(blueprint: Blueprint, options: RouteOptions) -> N
 
     try:
         blueprint.record(on_register)
+        blueprint.before_request(_guard_route_write)
         blueprint.after_request(_decorate_route_response)
     except AssertionError:  # Flask's "setup method can no longer be called"
         raise RuntimeError(
             f"CORS(blueprint) on {blueprint.name!r} after it was registered would not apply: "
             "call CORS(blueprint, ...) before app.register_blueprint(...)"
         ) from None
+
+
+def _guard_route_write() -> Response | None:
+    """A blueprint's before-request function: the route's policy refuses a write (403)."""
+    table = cast(RouteTable, current_app.extensions[TABLE_KEY])  # made on registration
+    policy = table.for_endpoint(request.endpoint or "")
+    return None if policy is None else refused_write_response(policy)
+
+
+def refused_write_response(policy: CORSPolicy) -> Response | None:
+    """The 403 of a write the route's ``protect_writes`` refuses (logged), else None."""
+    method = request.method
+    if policy.writes is None or method in SAFE_METHODS:
+        return None
+    environ = request.environ
+    decision = guard_write(policy.writes, environ, method, decide_cgi(policy, environ, method))
+    if decision.status is None or decision.refusal is None:
+        return None
+    route_table(current_app).refusals.log(  # the app's one refusal log
+        logging.WARNING if current_app.debug else logging.DEBUG, "write", decision.refusal
+    )
+    environ[ROUTE_HANDLED] = True
+    status, headers, body = preflight_parts(decision)
+    return current_app.response_class(body, status=status, headers=headers)
 
 
 def _decorate_route_response(response: Response) -> Response:

@@ -25,7 +25,14 @@ from werkzeug.wrappers import Response
 from corecors import CORSPolicy
 from corecors.engine import preflight_parts
 
-from ._flask_routes import VIEW_ATTRIBUTE, RouteOptions, View, decorate, route_table
+from ._flask_routes import (
+    VIEW_ATTRIBUTE,
+    RouteOptions,
+    View,
+    decorate,
+    refused_write_response,
+    route_table,
+)
 from .wsgi import ROUTE_HANDLED
 
 # Set on the environ of a request whose decorated view's policy has taken over
@@ -41,6 +48,9 @@ def _start(app: Flask, policy: CORSPolicy, automatic_options: bool = True) -> Re
     once, refusals logged through the app's route table."""
     environ = request.environ
     environ[_STARTED] = True
+    refused = refused_write_response(policy)
+    if refused is not None:  # protect_writes: no hook, no view runs
+        return refused
     method = request.method
     decision = route_table(app).decide(policy, environ, method)
     if decision.status is not None:  # a preflight, answered here: the view never runs

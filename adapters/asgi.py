@@ -22,7 +22,14 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from corecors import CORSConfigError, CORSPolicy
-from corecors.engine import ACTUAL_RESPONSE_HEADERS, Refusal, RefusalLog, vary_value
+from corecors.engine import (
+    ACTUAL_RESPONSE_HEADERS,
+    SAFE_METHODS,
+    Refusal,
+    RefusalLog,
+    notice_unprotected,
+    vary_value,
+)
 
 from ._asgi_answers import (
     METHOD_CUT,
@@ -36,6 +43,7 @@ from ._asgi_answers import (
     preflight_answer,
     send_error,
     send_preflight,
+    write_answer,
 )
 from ._asgi_config import Unconfigured, built_by_starlette, check_flags, warn_outer_middleware
 from ._asgi_dynamic import LIVE, Reconfigurable, Routes, host_of, invalidate, looked_up
@@ -91,7 +99,8 @@ class CORSMiddleware(Reconfigurable):
       False), ``expose_headers``, ``max_age`` (``int | None`` seconds, default
       600), ``allow_origin_func`` (keyword only), ``origin_cache_ttl`` (``float``
       seconds, default 60.0, keyword only), ``origin_lookup_timeout`` (``float | None``
-      seconds, default 5.0, keyword only): as :class:`corecors.CORSPolicy`.
+      seconds, default 5.0, keyword only), ``protect_writes`` (``bool``, keyword only,
+      default False): as :class:`corecors.CORSPolicy`.
     - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default
       None): a prebuilt policy instead of the options; a ``PathPolicies`` is
       matched against ``scope["path"]``.
@@ -144,6 +153,7 @@ class CORSMiddleware(Reconfigurable):
         allow_origin_func: Callable[..., Any] | None = None,
         origin_cache_ttl: float = 60.0,
         origin_lookup_timeout: float | None = 5.0,
+        protect_writes: bool = False,
         check_websocket_origin: bool = False,
         debug: bool | None = None,
     ) -> None:
@@ -169,6 +179,7 @@ class CORSMiddleware(Reconfigurable):
                 ("allow_origin_func", allow_origin_func, None),
                 ("origin_cache_ttl", origin_cache_ttl, 60.0),
                 ("origin_lookup_timeout", origin_lookup_timeout, 5.0),
+                ("protect_writes", protect_writes, False),
             )
             if type(value) is not type(default) or value != default
         }
@@ -182,6 +193,7 @@ class CORSMiddleware(Reconfigurable):
             return
         warn_outer_middleware(CORSMiddleware)
         self._router: Routes | Unconfigured = Routes(self.policy)
+        notice_unprotected(self._router.policies)  # W005, once, at start-up
         LIVE.add(self)
 
     def _keep(self, error: CORSConfigError) -> None:
@@ -206,24 +218,24 @@ class CORSMiddleware(Reconfigurable):
         origin = None  # repeated headers are joined with "," (_join), as HTTP defines
         if scope["method"] == "OPTIONS":
             origin, request_method, request_headers, private_network = _read(scope["headers"])
-            # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method
-            # is a preflight; it ends here and never reaches the application.
+            # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method.
             if origin is not None and request_method:
-                await self._preflight(
-                    scope, send, policy, origin, request_method, request_headers, private_network
-                )
-                return
+                request = (origin, request_method, request_headers, private_network)
+                return await self._preflight(scope, send, policy, *request)
         else:  # only Origin matters on any other method
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         if origin is None:  # PathRules list every policy they answer; built if not
-            _, _, grants, block, vary = router.no_origin.get(policy) or no_origin_answer(policy)  # type: ignore[union-attr]
+            answer = router.no_origin.get(policy) or no_origin_answer(policy)  # type: ignore[union-attr]
         else:  # None under an allow_origin_func: then a kept answer, or one to await
             answer = actual_answer(policy, origin) or await looked_up(scope, policy, origin)
-            _, refusal, grants, block, vary = answer
-            if refusal is not None:
-                self._log(scope, "actual", refusal)
+        _, refusal, grants, block, vary = answer
+        writes = policy.writes is not None and scope["method"] not in SAFE_METHODS
+        if writes and await self._refused_write(scope, send, policy, origin, grants):
+            return  # a cross-origin write refused (protect_writes): 403, the app never runs
+        if refusal is not None:
+            self._log(scope, "actual", refusal)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per message.
@@ -240,9 +252,8 @@ class CORSMiddleware(Reconfigurable):
                         break
                 else:  # the common case: nothing to merge or replace, only to add
                     headers = [*headers, *block]
-                # A copy, never the app's own dict or list: an application may
-                # send one prebuilt message for every request, and headers for
-                # one origin must not leak into the next response.
+                # A copy, never the app's own dict or list: an app may send one prebuilt
+                # message for every request; one origin's grant must not leak on.
                 message = dict(message)
                 message["headers"] = headers
             return send(message)
@@ -253,6 +264,17 @@ class CORSMiddleware(Reconfigurable):
             if grants and not started:
                 await send_error(send, block)
             raise
+
+    async def _refused_write(
+        self, scope: Scope, send: Send, policy: CORSPolicy, origin: bytes | None, grants: RawHeaders
+    ) -> bool:
+        """Answer 403 to a write ``protect_writes`` refuses (logged); whether it did."""
+        refused = write_answer(policy, scope["method"], origin, scope["headers"], grants)
+        if refused is None:
+            return False
+        self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
+        await send_preflight(send, refused)
+        return True
 
     async def _preflight(
         self,

@@ -184,6 +184,7 @@ class CORS:
             app.wsgi_app = middleware  # type: ignore[method-assign]
         else:  # blueprints registered first: their preflight layer stays outermost
             middleware = CORSMiddleware(table.layer.app, policy=policy, debug=debug)
+            middleware.route_policy = table.preflight_policy  # a route's protect_writes
             table.layer.app = middleware
         middleware.refusals = table.refusals  # one log for the app and its routes
         app.extensions["corecors"] = middleware

@@ -16,14 +16,23 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from corecors import CORSConfigError, CORSPolicy, Decision
-from corecors.engine import RefusalLog, apply_decision, flag_problem, preflight_parts
+from corecors.engine import (
+    SAFE_METHODS,
+    RefusalLog,
+    apply_decision,
+    flag_problem,
+    notice_unprotected,
+    preflight_parts,
+)
 
 from ._common import (
     Instances,
     Policy,
     Router,
     decide_cgi,
+    guard_write,
     invalidate_policies,
+    log_kind,
     resolve_policy,
     sync_problem,
 )
@@ -79,6 +88,11 @@ class CORSMiddleware:
     ``%2F`` is already decoded to ``/`` by the server, so ``/api%2Fx`` is
     matched as ``/api/x``.
 
+    Writes: a policy with ``protect_writes=True`` answers a refused write
+    (docs/cookies-and-csrf.md) with 403 before the application runs, comparing
+    ``Origin`` with ``HTTP_HOST`` as the server received it when the browser
+    sent no ``Sec-Fetch-Site``.
+
     Refusals: each refused request is logged on the ``corecors`` logger with
     its reason and fix, at WARNING when ``debug`` is true (shown on the console
     with no logging set up), else at DEBUG; at most 50 lines a minute, then a
@@ -127,6 +141,7 @@ class CORSMiddleware:
         self.policy: Policy = resolve_policy(policy, options)
         _check_sync(self.policy)
         self._router = Router(self.policy)
+        notice_unprotected(self._router.policies)  # W005, once, at start-up
         #: The bounded refusal log (:class:`corecors.engine.RefusalLog`); Flask's ``CORS``
         #: gives the app's middleware the one its route policies log through.
         self.refusals = RefusalLog()
@@ -140,17 +155,20 @@ class CORSMiddleware:
         policy = router.single or router.for_path(environ.get("PATH_INFO") or "/")
         method = environ["REQUEST_METHOD"]
         decision = None
-        if method == "OPTIONS":
-            if self.route_policy is not None:
-                # A route's own policy answers its preflights (most specific wins).
-                policy = self.route_policy(environ) or policy
-            if policy is not None:
-                decision = decide_cgi(policy, environ, method)
-                if decision.status is not None:  # a preflight ends here (Fetch §4.8)
-                    self._log(decision)
-                    return send_preflight(decision, start_response)
+        if method == "OPTIONS" and self.route_policy is not None:
+            # A route's own policy answers its preflights (most specific wins).
+            policy = self.route_policy(environ) or policy
+        elif method not in SAFE_METHODS and self.route_policy is not None and _guarded(policy):
+            policy = self.route_policy(environ) or policy  # a route's own protect_writes
         if policy is None:  # no rule for this path: no CORS processing at all
             return self.app(environ, start_response)
+        if method == "OPTIONS" or (policy.writes is not None and method not in SAFE_METHODS):
+            decision = decide_cgi(policy, environ, method)
+            if policy.writes is not None and method not in SAFE_METHODS:  # protect_writes
+                decision = guard_write(policy.writes, environ, method, decision)
+            if decision.status is not None:  # a preflight (Fetch §4.8) or a refused write
+                self._log(decision)
+                return send_preflight(decision, start_response)
         chosen = policy
         logged = False
 
@@ -202,7 +220,7 @@ class CORSMiddleware:
         if decision.refusal is not None:
             debug = self.debug if isinstance(self.debug, bool) else self.debug()
             level = logging.WARNING if debug else logging.DEBUG
-            self.refusals.log(level, decision.kind, decision.refusal)
+            self.refusals.log(level, log_kind(decision), decision.refusal)
 
     def __repr__(self) -> str:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"
@@ -222,14 +240,20 @@ def _check_sync(policy: Policy) -> None:
         raise problem
 
 
+def _guarded(policy: CORSPolicy | None) -> bool:
+    return policy is not None and policy.writes is not None
+
+
 def send_preflight(decision: Decision, start_response: StartResponse) -> list[bytes]:
-    """Answer a preflight (Fetch §4.8): 200 when allowed, 400 with the reason when refused."""
+    """Answer a preflight (Fetch §4.8): 200 when allowed, 400 with the reason when refused;
+    or a write refused by ``protect_writes``: 403."""
     status, headers, body = preflight_parts(decision)
     start_response(_STATUS_LINES[status], headers)
     return [body]
 
 
-# decide() only ever answers a preflight with 200 or 400.
+# decide() only ever answers a preflight with 200 or 400; a refused write is 403.
 _STATUS_LINES: dict[int, str] = {
-    s.value: f"{s.value} {s.phrase}" for s in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
+    s.value: f"{s.value} {s.phrase}"
+    for s in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN)
 }

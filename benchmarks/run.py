@@ -51,6 +51,8 @@ TARGETS = {
     "floor": 1.3,
 }
 STACKS = ("asgi", "flask", "django")
+# protect_writes: µs added to a safe request; a trusted write's time over a plain allowed GET.
+WRITES_TARGETS = {"safe": 0.2, "write": 1.3}
 
 
 @dataclass
@@ -164,7 +166,68 @@ def run(quick: bool, which: tuple[str, ...] = STACKS) -> list[Result]:
             for case in (*CASES, "normal"):
                 results.append(Result(stack, SMALL, scenario, case, m[case]))
             _print(stack, scenario, m)
+        results += _writes(stack, small, rounds, budget * (0.2 if quick else 2), budget)
     return results
+
+
+def _writes(
+    stack: str, plain: stacks.Builder, rounds: int, warm: float, budget: float
+) -> list[Result]:
+    """protect_writes: one corecors app, its middleware given the protected policy or the
+    plain one before each batch (untimed), so the cases differ by the option alone: an
+    allowed GET without and with protection, and the front end's own POST with it."""
+    from corecors import CORSPolicy
+    from corecors.adapters._common import Router
+
+    middleware = stacks.middleware_of(stack, plain.apps["corecors"])
+    routers = {
+        protect: Router(CORSPolicy(**stacks.corecors_options(False, protect)))
+        for protect in (False, True)
+    }
+
+    def prepared(protect: bool) -> Callable[[], object]:
+        def prepare() -> None:
+            plain.prepare()
+            middleware._router = routers[protect]
+
+        return prepare
+
+    get = plain.case("corecors", "allowed-get")[1]
+    write = plain.case("corecors", "allowed-write")[1]
+    cases = {
+        "plain": (prepared(False), get),
+        "safe": (prepared(True), get),
+        "write": (prepared(True), write),
+    }
+    for case in cases.values():
+        _warm_up(*case, warm)
+    m = measure(cases, rounds, budget)
+    _print(stack, "protect_writes", m)
+    prepared(False)()
+    return [Result(stack, SMALL, "writes", case, m[case]) for case in cases]
+
+
+def writes_rows(results: list[Result]) -> tuple[list[str], list[str]]:
+    """The protect_writes rows ("bare" column: the unprotected app's allowed GET)."""
+    by = {(r.stack, r.case): r.samples for r in results if r.scenario == "writes"}
+    rows: list[str] = []
+    missed: list[str] = []
+    for stack in dict.fromkeys(stack for stack, _ in by):
+        plain = by[(stack, "plain")]
+        for case, label, ratio in (
+            ("safe", "GET: µs added", paired(by[(stack, "safe")], plain, _minus)),
+            ("write", "trusted POST / plain GET", paired(by[(stack, "write")], plain, _ratio)),
+        ):
+            target = WRITES_TARGETS[case]
+            met = ratio <= target
+            if not met:
+                missed.append(f"{stack} protect_writes {case}: {label} {ratio:.2f} > {target}")
+            rows.append(
+                f"| {stack} | {SMALL} | protect_writes {case} | {statistics.median(plain):.2f} "
+                f"| n/a | {statistics.median(by[(stack, case)]):.2f} | {label} ≤ {target} "
+                f"| {ratio:.2f} | {'yes' if met else '**no**'} |"
+            )
+    return rows, missed
 
 
 def _print(stack: str, scenario: str, samples: dict[str, list[float]]) -> None:
@@ -232,7 +295,8 @@ def table(results: list[Result]) -> tuple[str, list[str]]:
                 f"| {statistics.median(peer):.2f} | {statistics.median(mine):.2f} "
                 f"| {label} ≤ {target} | {ratio:.2f} | {'yes' if met else '**no**'} |"
             )
-    return "\n".join(rows), missed
+    more, also_missed = writes_rows(results)
+    return "\n".join(rows + more), missed + also_missed
 
 
 def chart(results: list[Result], path: Path) -> None:
@@ -292,7 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {sys.version.split()[0]}, {'quick' if args.quick else 'full'} run "
         f"(`make bench`). Times: median thread CPU µs per request. Ratios: median over "
         "rounds of the per-round ratio (for Flask and Django, of the per-round overheads "
-        f"over bare; a preflight that never reaches the view counts as 0).\n\n{markdown}\n",
+        "over bare; a preflight that never reaches the view counts as 0). The "
+        "protect_writes rows compare the same corecors app with protect_writes=True "
+        "(corecors column) and without it on an allowed GET (bare column).\n\n"
+        f"{markdown}\n",
         encoding="utf-8",
     )
     if set(STACKS) <= {r.stack for r in results}:  # the chart shows every stack

@@ -47,6 +47,8 @@ def requests(allowed: str) -> dict[str, tuple[str, dict[str, str]]]:
             },
         ),
         "refused-get": ("GET", {"Origin": REFUSED}),
+        # protect_writes: the front end's own credentialed write (trusted origin).
+        "allowed-write": ("POST", {"Origin": allowed, "Sec-Fetch-Site": "cross-site"}),
         "refused-preflight": ("OPTIONS", {"Origin": REFUSED, **preflight}),
         "hostile-headers": (
             "OPTIONS",
@@ -56,9 +58,10 @@ def requests(allowed: str) -> dict[str, tuple[str, dict[str, str]]]:
     }
 
 
-def corecors_options(large: bool) -> dict[str, Any]:
+def corecors_options(large: bool, protect: bool = False) -> dict[str, Any]:
     exact, patterns, _, _ = origins(large)
     return {
+        "protect_writes": protect,
         "allow_origins": exact + patterns,
         "allow_credentials": True,
         "allow_methods": METHODS,
@@ -385,6 +388,15 @@ def build_django(large: bool) -> Builder:
         "corecors": handler(["corecors.adapters.django.CORSMiddleware"]),
     }
     return Builder(apps, large, _drive_wsgi, prepare)
+
+
+def middleware_of(stack: str, app: Any) -> Any:
+    """The corecors middleware object inside one stack's "corecors" app."""
+    if stack == "flask":
+        return app.wsgi_app
+    if stack == "django":  # the handler's chain: Django wraps the outermost middleware
+        return app._middleware_chain.__wrapped__
+    return app
 
 
 def build(stack: str, large: bool) -> Builder:

@@ -21,6 +21,7 @@ from .engine import (
     Decision,
     PathPolicies,
     Refusal,
+    UnprotectedWritesWarning,
     apply_decision,
     merge_vary,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "Decision",
     "PathPolicies",
     "Refusal",
+    "UnprotectedWritesWarning",
     "apply_decision",
     "merge_vary",
 ]

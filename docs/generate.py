@@ -56,6 +56,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "W002": {"allow_origins": ["null"], "allow_credentials": True},
     "W003": {"allow_origins": ["http://app.example.com"], "allow_credentials": True},
     "W004": {"max_age": 86400},
+    # A start-up notice of the middleware (corecors.engine._writes.unprotected), not of CORSPolicy.
+    "W005": {"allow_origins": ["https://app.example.com"], "allow_credentials": True},
 }
 
 # The Django adapter's own check ids: what to change in settings.py.
@@ -466,6 +468,10 @@ def _example_problem(code: str) -> Any:
         try:
             if "rules" in options:
                 PathPolicies(options["rules"])
+            elif code == "W005":
+                from corecors.engine._writes import notice_unprotected
+
+                notice_unprotected([CORSPolicy(**options)])
             else:
                 CORSPolicy(**options)
         except CORSConfigError as error:

@@ -24,14 +24,16 @@ from typing import Any, TypeVar, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLResolver, get_resolver
 from django.utils import translation
 
 from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
+from corecors.engine import SAFE_METHODS
 
-from .._common import decide_cgi, positional_problem, resolve_policy
+from .._common import decide_cgi, guard_write, positional_problem, resolve_policy
 from ._responses import decorate, log_refusal, preflight_response
 
 __all__ = ["HANDLED", "cross_origin", "decorated_views", "routed_elsewhere", "view_policy"]
@@ -70,11 +72,10 @@ def cross_origin(
       ``CORECORS_POLICY``).
     - ``*args``: none; any positional argument raises :class:`corecors.CORSConfigError`
       (the options are keywords only).
-    - ``**options``: the keyword options of :class:`corecors.CORSPolicy`.
+    - ``**options``: the keyword options of :class:`corecors.CORSPolicy` (``protect_writes``
+      too: the view's replaces ``CORECORS_PROTECT_WRITES``).
 
     Returns the decorator; the decorated view keeps its name and attributes.
-    Positional arguments (``@cross_origin`` without parentheses) raise
-    :class:`corecors.CORSConfigError`.
     """
     if args:
         raise positional_problem(args)
@@ -220,7 +221,24 @@ def _walk(patterns: Any) -> Iterator[tuple[str, CORSPolicy]]:
 
 
 def _decide(policy: CORSPolicy, request: HttpRequest) -> Decision:
-    """The view's decision, its refusal logged: without the middleware, nothing else does."""
-    decision = decide_cgi(policy, request.META, request.method or "")
-    log_refusal(decision)
+    """The view's decision (a refused write's 403 included), its refusal logged."""
+    method = request.method or ""
+    decision = decide_cgi(policy, request.META, method)
+    if policy.writes is not None and method not in SAFE_METHODS:  # protect_writes
+        decision = guard_write(policy.writes, request.META, method, decision, request_host(request))
+    log_refusal(decision)  # without the middleware, nothing else logs it
     return decision
+
+
+def request_host(request: HttpRequest) -> Callable[[], str | None]:
+    """The request's host as Django reports it (``get_host()``, ``ALLOWED_HOSTS``
+    checked, proxies per ``USE_X_FORWARDED_HOST``), asked only when needed; None
+    for a disallowed host, which Django itself answers 400 elsewhere."""
+
+    def host() -> str | None:
+        try:
+            return request.get_host()
+        except DisallowedHost:
+            return None
+
+    return host

@@ -27,6 +27,8 @@ from corecors.engine import (
     vary_value,
 )
 
+from .._common import log_kind
+
 #: Every refusal of this process, from the middleware and from decorated views
 #: answering without it: at most 50 lines a minute, then a count.
 REFUSALS = RefusalLog()
@@ -38,7 +40,7 @@ def log_refusal(decision: Decision) -> None:
     """Log a refused decision once: WARNING when ``settings.DEBUG``, else DEBUG."""
     if decision.refusal is not None:
         level = logging.WARNING if settings.DEBUG else logging.DEBUG
-        REFUSALS.log(level, decision.kind, decision.refusal)
+        REFUSALS.log(level, log_kind(decision), decision.refusal)
 
 
 def preflight_response(decision: Decision) -> HttpResponse:

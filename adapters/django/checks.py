@@ -19,9 +19,11 @@ from django.utils.http import is_same_domain
 from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError
+from corecors.engine import unprotected
 
 from .._common import Routable, policies_of
 from ._decorators import decorated_views
+from ._order_checks import middleware_order
 from .conf import ALIASES, CORS_SETTINGS, load_policy, read_setting
 
 #: The ids only the Django adapter emits (the core's are in corecors.CODES).
@@ -37,6 +39,20 @@ DJANGO_CODES: dict[str, str] = {
     "W108": "a middleware that may answer requests itself comes before CORSMiddleware",
 }
 
+#: W101's recipe for a front end on another origin (docs/cookies-and-csrf.md).
+CSRF_RECIPE = (
+    "Then give the page the CSRF token: a GET view decorated with @ensure_csrf_cookie "
+    "that returns JsonResponse({'csrfToken': get_token(request)}) (a page on another "
+    "origin cannot read the API's csrftoken cookie from document.cookie), and send it "
+    "on every POST/PUT/PATCH/DELETE as the X-CSRFToken header with fetch(..., "
+    "{credentials: 'include'}) ('x-csrftoken' is in CORS_ALLOW_HEADERS' default). On "
+    "another site, not only another port, both cookies must be sent cross-site: "
+    "CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE = 'None' with CSRF_COOKIE_SECURE = "
+    "SESSION_COOKIE_SECURE = True (https). Keep CsrfViewMiddleware; "
+    "CORECORS_PROTECT_WRITES = True also guards @csrf_exempt views. "
+    "See docs/cookies-and-csrf.md"
+)
+
 #: Every setting corecors reads, under its current name.
 KNOWN_SETTINGS = (
     *(name for name in CORS_SETTINGS if name not in ALIASES.values()),
@@ -51,37 +67,7 @@ _REMOVED = {
     "HTTPS POST against CSRF_TRUSTED_ORIGINS; list your front end's origin there.",
 }
 
-_OUR_MIDDLEWARE = (
-    "corecors.adapters.django.CORSMiddleware",
-    "corecors.adapters.django.middleware.CORSMiddleware",
-)
-# Middleware whose responses, sent outside a CORSMiddleware placed below them,
-# carry no CORS headers: CommonMiddleware's redirects (APPEND_SLASH's 301 of the
-# actual request, PREPEND_WWW's of the preflight too). A browser follows the
-# redirect of a CORS request only if it carries the grant (Fetch). Redirects from
-# process_view (LoginRequiredMiddleware) pass through CORSMiddleware in any order
-# (tests/django/test_redirects.py).
-_ANSWER_FIRST = ("django.middleware.common.CommonMiddleware",)
-# Middleware that never answers a request in its own __call__ (what runs in
-# process_view, such as CSRF checks, comes after CORSMiddleware has answered the
-# preflight): harmless above it. Anything else above it may answer a preflight
-# itself, without CORS headers (W108).
-_PASS_THROUGH = frozenset(
-    {
-        "django.middleware.security.SecurityMiddleware",
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "django.contrib.messages.middleware.MessageMiddleware",
-        "django.middleware.clickjacking.XFrameOptionsMiddleware",
-        "django.middleware.gzip.GZipMiddleware",
-        "django.middleware.http.ConditionalGetMiddleware",
-        "django.middleware.locale.LocaleMiddleware",
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-    }
-)
 _CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
-_OLD_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
 
 
 def check_cors_settings(
@@ -96,11 +82,12 @@ def check_cors_settings(
     else:
         messages.extend(_message(Warning, problem) for problem in loaded.warnings)
         messages.extend(_csrf_trusted_origins(loaded.policy))
+        messages.extend(_unprotected_writes(loaded.policy))
     messages.extend(_decorated_views())
     messages.extend(_prefix_regexes())
     messages.extend(_ignored_settings())
     messages.extend(_unknown_settings())
-    messages.extend(_middleware_order())
+    messages.extend(middleware_order())
     return messages
 
 
@@ -159,6 +146,7 @@ def _csrf_trusted_origins(policy: Routable) -> list[CheckMessage]:
             f"{pattern[:-1] + '3000'!r}"
         )
     hints.append("or exempt the views that do not use cookie authentication with @csrf_exempt.")
+    hints.append(CSRF_RECIPE + ".")
     return [
         Warning(
             f"credentialed POST/PUT/PATCH/DELETE requests from {', '.join(map(repr, missing))} "
@@ -169,6 +157,23 @@ def _csrf_trusted_origins(policy: Routable) -> list[CheckMessage]:
             id="corecors.W101",
         )
     ]
+
+
+def _unprotected_writes(policy: Routable) -> list[CheckMessage]:
+    """W005: a credentialed policy without protect_writes (the middleware's notice)."""
+    problem = unprotected(policies_of(policy))
+    if problem is None:
+        return []
+    if _uses_middleware(_CSRF_MIDDLEWARE):
+        fix = (
+            f"{problem.fix}: CsrfViewMiddleware already protects the views that are not "
+            "@csrf_exempt; write protection also covers those, and it is not a reason to "
+            "remove the middleware"
+        )
+        problem = problem._replace(fix=fix)
+    message = _message(Warning, problem)
+    message.hint = f"{message.hint} Silence: SILENCED_SYSTEM_CHECKS = ['corecors.W005']."
+    return [message]
 
 
 def _csrf_trusts(origin: str, trusted: Iterable[str]) -> bool:
@@ -303,62 +308,6 @@ def _unknown_settings() -> list[CheckMessage]:
                 )
             )
     return messages
-
-
-def _middleware_order() -> list[CheckMessage]:
-    """W104 and W108 (CORSMiddleware below middleware that answers first) and W105
-    (django-cors-headers still installed)."""
-    middleware = [m for m in getattr(settings, "MIDDLEWARE", None) or () if isinstance(m, str)]
-    messages: list[CheckMessage] = []
-    ours = next((i for i, m in enumerate(middleware) if m in _OUR_MIDDLEWARE), 0)
-    for name in middleware[:ours]:
-        if name in _ANSWER_FIRST:
-            messages.append(
-                Warning(
-                    f"CORSMiddleware comes after {name}, so its redirects carry no CORS "
-                    "headers: APPEND_SLASH's 301 for a URL without its trailing slash "
-                    "(and PREPEND_WWW's, preflights included) is reported by the browser "
-                    "as a CORS error instead of being followed",
-                    hint=f"Move {middleware[ours]!r} above {name!r} in MIDDLEWARE "
-                    "(as high as possible; after SecurityMiddleware is fine).",
-                    obj="MIDDLEWARE",
-                    id="corecors.W104",
-                )
-            )
-        elif name not in _PASS_THROUGH:
-            messages.append(_answers_first(name, middleware[ours]))
-    if _OLD_MIDDLEWARE in middleware:
-        messages.append(
-            Warning(
-                f"{_OLD_MIDDLEWARE!r} is still in MIDDLEWARE: two CORS middlewares answer "
-                "preflights and set Access-Control-* headers differently",
-                hint=f"Remove {_OLD_MIDDLEWARE!r} (corecors reads the same CORS_* settings), "
-                "and 'corsheaders' from INSTALLED_APPS.",
-                obj="MIDDLEWARE",
-                id="corecors.W105",
-            )
-        )
-    return messages
-
-
-def _answers_first(name: str, ours: str) -> CheckMessage:
-    """W108: ``name`` runs before CORSMiddleware and may answer a preflight itself.
-
-    A preflight carries no cookies and no Authorization (Fetch §4.8): an
-    authentication middleware above CORS answers it 401 without CORS headers, the
-    browser reports PreflightMissingAllowOriginHeader, and corecors never sees it.
-    """
-    return Warning(
-        f"{name} comes before CORSMiddleware in MIDDLEWARE: if it answers a request "
-        "itself (an authentication check answering 401 to a preflight, which carries no "
-        "cookies or Authorization), the browser reports PreflightMissingAllowOriginHeader "
-        "and corecors never sees the request",
-        hint=f"Move {ours!r} above {name!r} in MIDDLEWARE (as high as possible). If "
-        f"{name} never answers a request itself, silence this check with "
-        "SILENCED_SYSTEM_CHECKS = ['corecors.W108'].",
-        obj="MIDDLEWARE",
-        id="corecors.W108",
-    )
 
 
 def _uses_middleware(path: str) -> bool:

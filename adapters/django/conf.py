@@ -53,6 +53,7 @@ CORS_SETTINGS = (
     "CORS_PREFLIGHT_MAX_AGE",
     "CORS_ALLOW_CREDENTIALS",
     "CORS_ALLOW_PRIVATE_NETWORK",
+    "CORECORS_PROTECT_WRITES",
     *ALIASES.values(),
 )
 
@@ -217,6 +218,7 @@ def _options_from_settings(
         "expose_headers": read_setting(source, "CORS_EXPOSE_HEADERS", ())[1],
         "max_age": max_age,
         "allow_private_network": read_setting(source, "CORS_ALLOW_PRIVATE_NETWORK", False)[1],
+        "protect_writes": getattr(source, "CORECORS_PROTECT_WRITES", False),
     }
     names = {
         "allow_origins": origins_name,
@@ -227,6 +229,7 @@ def _options_from_settings(
         "expose_headers": "CORS_EXPOSE_HEADERS",
         "max_age": "CORS_PREFLIGHT_MAX_AGE",
         "allow_private_network": "CORS_ALLOW_PRIVATE_NETWORK",
+        "protect_writes": "CORECORS_PROTECT_WRITES",
         "allow_all": all_name,
     }
     return options, names
@@ -297,7 +300,8 @@ def _in_settings_terms(
             option=all_name,
             value=True,
             fix=f"set {all_name} = False and list your front end's origins, e.g. "
-            "CORS_ALLOWED_ORIGINS = ['https://app.example.com'] "
-            "(in development: ['http://localhost:*'])",
+            "CORS_ALLOWED_ORIGINS = ['https://app.example.com'] (in development the dev "
+            "server's origin, e.g. ['http://localhost:5173']), and the same origins in "
+            "CSRF_TRUSTED_ORIGINS, which has no any-port form",
         )
     return problem.render(lambda option: names.get(option, option))

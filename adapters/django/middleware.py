@@ -29,9 +29,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from corecors import CORSConfigError, CORSPolicy, Decision
-from corecors.engine import (
-    NEEDS_LOOKUP,
-)
+from corecors.engine import NEEDS_LOOKUP, SAFE_METHODS
 
 from .._common import (
     ORIGIN,
@@ -40,11 +38,12 @@ from .._common import (
     Routable,
     Router,
     decide_cgi,
+    guard_write,
     invalidate_policies,
     resolve_policy,
     sync_problem,
 )
-from ._decorators import HANDLED, VIEW_ATTRIBUTE, routed_elsewhere, view_policy
+from ._decorators import HANDLED, VIEW_ATTRIBUTE, request_host, routed_elsewhere, view_policy
 from ._responses import decorate, log_refusal, preflight_response
 from ._signal_policy import SignalPolicies, enabled_by_signal
 from .conf import is_cors_setting, load_policy, warn_if_not_installed
@@ -76,6 +75,11 @@ class CORSMiddleware:
     :class:`corecors.CORSConfigError` at construction (start-up) for a bad
     configuration; a configuration changed later (``override_settings``) is
     rebuilt on the next request, which then raises it.
+
+    With ``CORECORS_PROTECT_WRITES = True`` (or a policy's ``protect_writes``) a
+    refused write (docs/cookies-and-csrf.md) is answered 403 here, before any view;
+    its Origin is compared with ``request.get_host()`` (``ALLOWED_HOSTS``
+    checked; a disallowed host is no match, never a 500).
 
     Each refused request is logged on the ``corecors`` logger with its reason
     and fix: at WARNING when ``settings.DEBUG`` is true (``runserver``'s
@@ -259,7 +263,8 @@ class CORSMiddleware:
     def _decide_with(self, policy: CORSPolicy, request: HttpRequest, awaits: bool) -> Decision:
         lookup = policy.lookup
         host = _host(request) if lookup is not None and lookup.takes_host else None
-        return decide_cgi(policy, request.META, request.method or "", host, awaits=awaits)
+        decision = decide_cgi(policy, request.META, request.method or "", host, awaits=awaits)
+        return decision if decision is NEEDS_LOOKUP else _guarded(policy, request, decision)
 
     def _signalled(
         self, request: HttpRequest, policy: CORSPolicy | None, decision: Decision | None
@@ -281,7 +286,7 @@ class CORSMiddleware:
         host = _host(request) if lookup.takes_host else None
         allowed = await lookup.aresolve(request.META[ORIGIN], host)
         decision = decide_cgi(policy, request.META, request.method or "", host, allowed)
-        return self._noted(request, decision, view, wait)
+        return self._noted(request, _guarded(policy, request, decision), view, wait)
 
     def _reload(self) -> Router:
         router = Router(load_policy().policy)
@@ -357,3 +362,11 @@ def _host(request: HttpRequest) -> str | None:
         return request.get_host()
     except DisallowedHost:
         return None
+
+
+def _guarded(policy: CORSPolicy, request: HttpRequest, decision: Decision) -> Decision:
+    """``decision``, or the 403 of a write ``protect_writes`` refuses (host: ``get_host()``)."""
+    method = request.method or ""
+    if policy.writes is None or method in SAFE_METHODS:
+        return decision
+    return guard_write(policy.writes, request.META, method, decision, request_host(request))

@@ -44,3 +44,10 @@ from ._response import vary_value as vary_value
 from ._stack import warn_config as warn_config
 from ._tokens import MAX_REQUEST_HEADERS_LENGTH as MAX_REQUEST_HEADERS_LENGTH
 from ._tokens import short_repr as short_repr
+from ._writes import SAFE_METHODS as SAFE_METHODS
+from ._writes import WRITE_REFUSAL_BODY as WRITE_REFUSAL_BODY
+from ._writes import UnprotectedWritesWarning as UnprotectedWritesWarning
+from ._writes import WriteGuard as WriteGuard
+from ._writes import notice_unprotected as notice_unprotected
+from ._writes import refused_write as refused_write
+from ._writes import unprotected as unprotected

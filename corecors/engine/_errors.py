@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "W002": '"null" is allowed together with credentials',
     "W003": "a plain-http origin other than localhost is allowed with credentials",
     "W004": "max_age is above 7200, which Chromium caps",
+    "W005": "credentials are allowed and protect_writes is off: other sites can still write",
 }
 
 

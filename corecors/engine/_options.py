@@ -35,7 +35,7 @@ RegexOption = str | re.Pattern[str] | Iterable[str | re.Pattern[str]] | None
 class Options:
     """Every option of a CORSPolicy, normalised, plus what precomputation needs.
 
-    The first eleven fields are the public options (``CORSPolicy.options``); the
+    The first twelve fields are the public options (``CORSPolicy.options``); the
     rest are derived from them: ``"*"`` split out of the lists, exact origins
     separated from patterns.
     """
@@ -49,6 +49,7 @@ class Options:
     expose_headers: tuple[str, ...]
     max_age: int | None
     allow_private_network: bool
+    protect_writes: bool
     origin_cache_ttl: float = 60.0
     origin_lookup_timeout: float | None = 5.0
     any_origin: bool = field(default=False, repr=False)
@@ -80,6 +81,7 @@ OPTION_NAMES = (
     "allow_private_network",
     "origin_cache_ttl",
     "origin_lookup_timeout",
+    "protect_writes",
 )
 
 
@@ -103,6 +105,7 @@ def validate(
     allow_private_network: object,
     origin_cache_ttl: object = 60.0,
     origin_lookup_timeout: object = 5.0,
+    protect_writes: object = False,
 ) -> tuple[Options, list[ConfigProblem], list[ConfigProblem]]:
     """Every option checked: ``(options, problems, notices)``; options are only
     meaningful when ``problems`` is empty."""
@@ -110,6 +113,7 @@ def validate(
     notices: list[ConfigProblem] = []
     credentials = _check_flag("allow_credentials", allow_credentials, problems)
     private_network = _check_flag("allow_private_network", allow_private_network, problems)
+    writes = _check_flag("protect_writes", protect_writes, problems)
     origins = _check_allow_origins(allow_origins, credentials, problems, notices)
     regexes = check_allow_origin_regex(allow_origin_regex, problems)
     func = _check_allow_origin_func(allow_origin_func, problems)
@@ -131,6 +135,7 @@ def validate(
         allow_private_network=private_network,
         origin_cache_ttl=60.0 if ttl is None else ttl,
         origin_lookup_timeout=timeout,
+        protect_writes=writes,
         any_origin=origins.any_origin,
         exact_origins=origins.exact,
         origin_patterns=origins.patterns,

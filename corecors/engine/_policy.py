@@ -27,9 +27,10 @@ from ._matching import ASK, OriginMatcher
 from ._memo import Memo
 from ._options import Options, RegexOption, validate
 from ._origins import MAX_ORIGIN_LENGTH
-from ._refusals import NearMisses, refused_method, refused_origin, worded
+from ._refusals import NearMisses, refused_method, refused_origin, refused_pna
 from ._stack import warn_config
 from ._tokens import MAX_REQUEST_HEADERS_LENGTH
+from ._writes import WriteGuard
 
 _ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 _ALLOW_CREDENTIALS = ("Access-Control-Allow-Credentials", "true")
@@ -67,6 +68,9 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
     - ``origin_lookup_timeout`` (``float | None`` s, default 5.0): past it a lookup refuses
       (fail closed); None waits for ever (``corecors.lookup``: a sync function then runs
       in the request's thread, else on a daemon thread).
+    - ``protect_writes`` (``bool``, default False): refuse cross-origin writes (any method
+      but GET, HEAD, OPTIONS) from pages this policy does not trust with credentials:
+      adapters answer 403 before the application runs (docs/cookies-and-csrf.md).
     - ``vocabulary`` (``Callable[[str], str] | None``, keyword only, default None): an option's
       name in refusal reasons and log lines, from its keyword (Django: ``CORS_ALLOWED_ORIGINS``).
 
@@ -98,6 +102,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         "lookup",
         "matcher",
         "memo",
+        "writes",
     )
 
     def __init__(
@@ -113,6 +118,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         allow_private_network: bool = False,
         origin_cache_ttl: float = 60.0,
         origin_lookup_timeout: float | None = 5.0,
+        protect_writes: bool = False,
         *,
         vocabulary: Callable[[str], str] | None = None,
     ) -> None:
@@ -128,6 +134,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
             allow_private_network,
             origin_cache_ttl,
             origin_lookup_timeout,
+            protect_writes,
         )
         if problems:
             raise CORSConfigError(problems)
@@ -181,6 +188,9 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         self._near = NearMisses(options.exact_origins, options.origin_patterns)  # refusals only
         self.memo = Memo()  # decisions (the ASGI adapter keeps its encoded answers apart)
         self.lookup: OriginLookup | None = origin_lookup(options)
+        # protect_writes: the check (._writes), None when off; read-only.
+        guard = WriteGuard(self.actual if credentials else None, self._name)
+        self.writes: WriteGuard | None = guard if options.protect_writes else None
 
     def _granted(self, allow_origin: str) -> Decision:
         # "*": never the credentials header; without credentials (a public policy)
@@ -345,15 +355,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         if isinstance(allow_headers, Refusal):
             return self._refuse(allow_headers)
         if private_network and not self._private_network:
-            return self._refuse(
-                worded(
-                    "private-network",
-                    "private network access was requested; set {option}=True",
-                    "",
-                    "allow_private_network",
-                    self._name,
-                )
-            )
+            return self._refuse(refused_pna(self._name))
         headers: list[tuple[str, str]] = [(_ALLOW_ORIGIN, allow_origin)]
         if credentials:
             headers.append(_ALLOW_CREDENTIALS)

@@ -191,3 +191,9 @@ def refused_method(method: str, allowed: frozenset[str], name: Name | None) -> R
         + " from the page, or add {value} to {option}"
     )
     return worded("method", template, short_repr(method), "allow_methods", name)
+
+
+def refused_pna(name: Name | None) -> Refusal:
+    """The refusal of a preflight asking for Private Network Access, which is off."""
+    template = "private network access was requested; set {option}=True"
+    return worded("private-network", template, "", "allow_private_network", name)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("items/<int:item_id>", views.item),
     path("login", views.login),
     path("me", views.me),
+    path("csrf", views.csrf),
     path("boom", views.fail),
 ]

@@ -8,6 +8,8 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from examples.items import (
@@ -54,12 +56,16 @@ def counted(data: dict[str, Any], status: int = 200) -> JsonResponse:
     return response
 
 
+# The item views authenticate no one by cookie: exempt from Django's CSRF check
+# (CORECORS_PROTECT_WRITES still refuses forged cross-site writes to them).
+@csrf_exempt
 @require_http_methods(["POST"])
 @json_errors
 def create_item(request: HttpRequest) -> HttpResponse:
     return counted(store.create(parse_item(body(request))), status=201)
 
 
+@csrf_exempt
 @require_http_methods(["GET", "PUT", "DELETE"])
 @json_errors
 def item(request: HttpRequest, item_id: int) -> HttpResponse:
@@ -70,6 +76,8 @@ def item(request: HttpRequest, item_id: int) -> HttpResponse:
     return counted(store.get(item_id))
 
 
+# Not exempt: it sets the session cookie, so Django's CSRF check applies (login
+# CSRF); the page sends the token from GET /csrf as X-CSRFToken.
 @require_http_methods(["POST"])
 @json_errors
 def login(request: HttpRequest) -> HttpResponse:
@@ -85,6 +93,15 @@ def me(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         sessions.whoami(request.headers.get("Authorization"), request.COOKIES.get(SESSION_COOKIE))
     )
+
+
+@ensure_csrf_cookie
+@require_http_methods(["GET"])
+def csrf(request: HttpRequest) -> JsonResponse:
+    """The CSRF token for a page on another origin, which cannot read the csrftoken
+    cookie: send it back as the X-CSRFToken header on writes to cookie-authenticated
+    views (credentials: "include")."""
+    return JsonResponse({"csrfToken": get_token(request)})
 
 
 @require_http_methods(["GET"])

@@ -77,6 +77,7 @@ def test_same_parameters_and_defaults_as_starlette() -> None:
         "origin_lookup_timeout": 5.0,
         "check_websocket_origin": False,
         "debug": None,
+        "protect_writes": False,
     }
     if "allow_private_network" in theirs:
         # The current Starlette: its positional order is ours too.

@@ -36,6 +36,9 @@ def corecors_ids(output: str) -> list[str]:
 
 
 def configure(settings: Settings, values: dict[str, Any]) -> None:
+    # W005 (credentials without CORECORS_PROTECT_WRITES) has its own tests below; the
+    # tables check one id each, so it is silenced here as a project would silence it.
+    settings.SILENCED_SYSTEM_CHECKS = ["corecors.W005"]
     for name, value in values.items():
         setattr(settings, name, value)
 
@@ -218,7 +221,7 @@ def test_good_configuration_gives_nothing(settings: Settings, values: dict[str, 
 
 def test_policy_object_warnings_are_reported(settings: Settings) -> None:
     with pytest.warns(CORSConfigWarning):  # the core warns when the object is built...
-        policy = CORSPolicy(allow_origins=["null"], allow_credentials=True)
+        policy = CORSPolicy(allow_origins=["null"], allow_credentials=True, protect_writes=True)
     settings.CORECORS_POLICY = policy
     output = run_check()  # ...and the check reports it, in the core's terms
     assert corecors_ids(output) == ["W002"], output
@@ -324,3 +327,59 @@ def test_django_s_own_middleware_above_ours_is_not_reported(settings: Settings) 
         OURS,
     ]
     assert [code for code in corecors_ids(run_check()) if code.startswith("W10")] == ["W104"]
+
+
+@pytest.mark.parametrize("csrf", [False, True])
+def test_w005_credentials_without_write_protection(settings: Settings, csrf: bool) -> None:
+    settings.CORS_ALLOWED_ORIGINS = [APP]
+    settings.CORS_ALLOW_CREDENTIALS = True
+    settings.MIDDLEWARE = [OURS, CSRF] if csrf else [OURS]
+    settings.CSRF_TRUSTED_ORIGINS = [APP]
+    output = run_check()
+    assert corecors_ids(output) == ["W005"], output
+    assert "CORS_ALLOW_CREDENTIALS=True a page on any other site" in output
+    assert "Set CORECORS_PROTECT_WRITES=True" in output
+    assert "SILENCED_SYSTEM_CHECKS = ['corecors.W005']" in output
+    assert ("not a reason to remove the middleware" in output) is csrf
+    settings.SILENCED_SYSTEM_CHECKS = ["corecors.W005"]
+    assert corecors_ids(run_check()) == []
+    settings.SILENCED_SYSTEM_CHECKS = []
+    settings.CORECORS_PROTECT_WRITES = True
+    assert corecors_ids(run_check()) == []
+
+
+def test_w001_and_w101_agree(settings: Settings) -> None:
+    """Following W001's hint (CORS and CSRF trusted origins, a dev port) gives no W101."""
+    settings.MIDDLEWARE = [OURS, CSRF]
+    settings.CORS_ALLOW_ALL_ORIGINS = True
+    settings.CORS_ALLOW_CREDENTIALS = True
+    settings.CORECORS_PROTECT_WRITES = True
+    output = run_check()
+    assert corecors_ids(output) == ["W001"], output
+    assert "localhost:*" not in output
+    assert "'http://localhost:5173'" in output
+    assert "CSRF_TRUSTED_ORIGINS" in output
+    settings.CORS_ALLOW_ALL_ORIGINS = False
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com", "http://localhost:5173"]
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.example.com", "http://localhost:5173"]
+    assert corecors_ids(run_check()) == []
+
+
+def test_w101_gives_the_whole_recipe(settings: Settings) -> None:
+    configure(
+        settings,
+        {"CORS_ALLOWED_ORIGINS": [APP], "CORS_ALLOW_CREDENTIALS": True, "MIDDLEWARE": [OURS, CSRF]},
+    )
+    output = run_check()
+    for piece in (
+        f"CSRF_TRUSTED_ORIGINS = [{APP!r}]",
+        "@ensure_csrf_cookie",
+        "get_token(request)",
+        "X-CSRFToken",
+        "credentials: 'include'",
+        "CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE = 'None'",
+        "CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = True",
+        "Keep CsrfViewMiddleware",
+        "CORECORS_PROTECT_WRITES = True",
+    ):
+        assert piece in output, piece
