@@ -90,6 +90,8 @@ class HostileServer:
                 self.routes.get(request.path.partition("?")[0], not_found)(request, conn)
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes accept(), which close() does not
         self.listener.close()
         self.accepting.join(10)
         with self.lock:
