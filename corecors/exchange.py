@@ -151,6 +151,3 @@ def run(
         f"more than {MAX_REDIRECTS} redirects (the last to {request.url}): a browser gives up "
         "too (net::ERR_TOO_MANY_REDIRECTS)"
     )
-
-
-__all__ = ["MAX_BODY", "NetworkError", "Report", "Step", "Transport", "browser_url", "run"]
