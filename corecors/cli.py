@@ -16,8 +16,9 @@ from typing import Any, TextIO
 
 from . import __version__
 from .browser import BrowserRequest, ServerResponse
-from .exchange import NetworkError, Report, Step, browser_url, run
+from .exchange import Report, Step, browser_url, run
 from .safelist import serialize_origin
+from .wire import NetworkError
 
 ALLOWED, BLOCKED, ERROR = 0, 1, 2
 _SHOWN = ("access-control-", "vary", "location", "content-type", "set-cookie")

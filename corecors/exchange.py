@@ -17,7 +17,8 @@ from typing import Literal
 from .browser import BrowserRequest, ServerResponse, Verdict, check, check_actual
 from .safelist import HeaderList, serialize_origin
 from .url import parse_url
-from .wire import MAX_BODY, NetworkError, send
+from .wire import NetworkError as NetworkError
+from .wire import send
 
 MAX_REDIRECTS = 20  # Fetch §4.4 HTTP-redirect fetch: a 21st redirect is a network error
 SAFE_METHODS = frozenset({"GET", "HEAD"})
