@@ -55,6 +55,8 @@ _DECIDED = "_corecors_decided_view"
 _NO_ATTRIBUTES: dict[str, object] = {}
 _WAITING = "_corecors_waiting_preflight"
 _ROUTED = "_corecors_routed_preflight"
+# HANDLED for a request rerouted to an undecorated view on a path no policy covers.
+_UNCOVERED = CORSPolicy()
 _ASKING = "_corecors_asking"  # (policy, view policy, wait) while a lookup is awaited
 
 
@@ -169,7 +171,11 @@ class CORSMiddleware:
             if request.__dict__.get(HANDLED) is policy:
                 return None  # decided with its policy already
             setattr(request, HANDLED, policy)  # the view leaves its response to us
-            decision = decide_cgi(policy, request.META, request.method or "")
+            decision = _guarded(
+                policy, request, decide_cgi(policy, request.META, request.method or "")
+            )
+        elif isinstance(request.__dict__.get(HANDLED), CORSPolicy):
+            decision = self._rerouted(request)  # ROOT_URLCONF's view is not the one routed
         else:  # a preflight for a view without its own policy: the settings' answer
             decision = request.__dict__.get(_WAITING)
         if decision is None or decision.status is None:
@@ -178,6 +184,16 @@ class CORSMiddleware:
         response = preflight_response(decision)
         setattr(request, _ROUTED, response)
         return response
+
+    def _rerouted(self, request: HttpRequest) -> Decision | None:
+        """The settings' decision for a request that ``_decide`` gave the policy of the
+        decorated view ``ROOT_URLCONF`` has at its path, routed by ``request.urlconf``
+        to an undecorated view: that view's policy (a lifted ``protect_writes``, its
+        origins) stays with it; None for a path the settings do not cover."""
+        router = cast(Router, self._router)  # loaded by _decide
+        policy = router.single or router.for_path(request.path_info)
+        setattr(request, HANDLED, policy or _UNCOVERED)
+        return None if policy is None else self._decide_with(policy, request, awaits=False)
 
     async def _aprocess_view(
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
@@ -206,6 +222,8 @@ class CORSMiddleware:
             if routed is response:  # process_view answered a preflight
                 return response
             policy = state[HANDLED]
+            if policy is _UNCOVERED:  # see _rerouted
+                return response
             if decision is None or state.get(_DECIDED) is not policy:
                 decision = decide_cgi(policy, request.META, request.method or "")
         elif decision is None:  # a path no policy covers
