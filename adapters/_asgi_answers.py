@@ -174,20 +174,20 @@ _NOT_TRUSTED = (b"*", b"null")  # grants that never trust a write (docs/cookies-
 
 def write_answer(
     answers: Answers,
-    guard: WriteGuard,
     method: str,
     origin: bytes | None,
     headers: Iterable[tuple[bytes, bytes]],
     grants: RawHeaders,
 ) -> tuple[Refusal, Preflight] | None:
-    """Why ``guard`` (the policy's ``protect_writes``) refuses a write, and the 403 to
-    send; None when it does not.
+    """Why ``answers.guard`` (the policy's ``protect_writes``) refuses a write, and the
+    403 to send; None when it does not (or there is no guard).
 
     ``grants``: the request's encoded CORS grant; a credentialed grant of the
     origin itself trusts it at once. The host is the ``Host`` header as the
     server received it (never a URL rebuilt from it).
     """
-    if guard.credentials and grants and grants[0][1] not in _NOT_TRUSTED:
+    guard = answers.guard
+    if guard is None or (guard.credentials and grants and grants[0][1] not in _NOT_TRUSTED):
         return None
     site = host = None
     for name, value in headers:
@@ -214,14 +214,17 @@ async def send_preflight(send: Send, answer: Preflight) -> None:
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 
 
-async def send_error(send: Send, block: RawHeaders) -> None:
-    """A 500 with the CORS headers, for an app that failed before responding.
+async def send_error(send: Send, answer: Actual, started: list[bool]) -> None:
+    """A 500 with the CORS headers of a granted ``answer``, for an app that failed
+    before responding (``started`` empty); nothing otherwise.
 
     Starlette's ServerErrorMiddleware sits outside user middleware, so its 500
     would reach the browser without CORS headers and show up as a misleading
     CORS error; the caller re-raises for the server to log. (Wrapping the whole
     app instead, CORSMiddleware(app), decorates the framework's own 500 page.)
     """
+    if not answer.grants or started:
+        return
     # The client may already be gone; the application's exception matters more
     # than ours, so a failure to send the 500 must not replace it.
     with contextlib.suppress(Exception):
@@ -230,7 +233,7 @@ async def send_error(send: Send, block: RawHeaders) -> None:
                 "type": "http.response.start",
                 "status": 500,
                 "headers": [
-                    *block,
+                    *answer.block,
                     _TEXT_PLAIN,
                     (b"content-length", b"%d" % len(_ERROR_BODY)),
                 ],

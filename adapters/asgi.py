@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from corecors import CORSConfigError
-from corecors.engine import SAFE_METHODS, Refusal, RefusalLog, WriteGuard, notice_unprotected
+from corecors.engine import SAFE_METHODS, Refusal, RefusalLog, notice_unprotected
 
 from ._asgi_answers import (
     MEMO_KEY_BYTES,
@@ -199,17 +199,14 @@ class CORSMiddleware(Reconfigurable):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI call: HTTP gets CORS; lifespan and WebSocket pass (unless checked)."""
         if scope["type"] != "http":
-            await self._not_http(scope, receive, send)
-            return
+            return await self._not_http(scope, receive, send)
         router = self._router
         answers = router.only or router.answers_for(_path(scope))
         if answers is None:  # no rule for this path: no CORS processing at all
-            await self.app(scope, receive, send)
-            return
+            return await self.app(scope, receive, send)
         method = scope["method"]
         if method == "OPTIONS":  # Fetch: with Origin and a method, a preflight
-            origin = requested = headers = None
-            private = False
+            origin, requested, headers, private = None, None, None, False
             for name, value in scope["headers"]:  # one pass; several lines of a header add up
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
@@ -225,10 +222,15 @@ class CORSMiddleware(Reconfigurable):
                 answer = answers.entries.get(key) if small else None  # never hash a huge key
                 if answer is None:  # allow_origin_func: kept, or awaited
                     answer = await answers.preflight(scope, key, small)
-                if answer.refusal is not None:
-                    self._log(scope, "preflight", answer.refusal)
-                await send_preflight(send, answer)
-                return
+                status, out, body, refusal = answer
+                if refusal is not None:  # _log, inlined: a refusal costs little more (bench)
+                    debug = self.debug
+                    if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
+                        debug = getattr(scope.get("app"), "debug", False) is True
+                    if _enabled(level := _WARNING if debug else _DEBUG):
+                        self._refusals.log(level, "preflight", refusal)
+                await send({"type": "http.response.start", "status": status, "headers": [*out]})
+                return await send({"type": "http.response.body", "body": body, "more_body": False})
         else:  # only Origin matters on any other request (the headers are read once)
             origin = None  # repeated headers are joined with "," (_join), as HTTP defines
             for name, value in scope["headers"]:
@@ -239,21 +241,20 @@ class CORSMiddleware(Reconfigurable):
         else:  # looked up inline (a huge Origin is never hashed); else decided, or awaited
             hit = answers.entries.get(origin) if len(origin) <= _KEY else None
             actual = hit or await answers.actual(scope, origin)
-        guard = answers.guard  # protect_writes: a refused write gets a 403, the app never runs
-        if (
-            guard is not None
-            and method not in SAFE_METHODS
-            and await self._refused_write(scope, send, answers, guard, origin, actual.grants)
-        ):
-            return
-        if actual.refusal is not None:
-            self._log(scope, "actual", actual.refusal)
+        writes = answers.guard is not None and method not in SAFE_METHODS  # protect_writes
+        if writes and await self._refused_write(scope, send, answers, origin, actual.grants):
+            return  # a refused write: 403, the application never runs
+        if (refusal := actual.refusal) is not None:  # _log, inlined
+            debug = self.debug
+            if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
+                debug = getattr(scope.get("app"), "debug", False) is True
+            if _enabled(level := _WARNING if debug else _DEBUG):
+                self._refusals.log(level, "actual", refusal)
         started: list[bool] = []  # not empty once the response has started
         try:
             await self.app(scope, receive, _send_with_cors(send, actual, started))
         except Exception:  # see send_error: a 500 with CORS headers, then re-raised
-            if actual.grants and not started:
-                await send_error(send, actual.block)
+            await send_error(send, actual, started)
             raise
 
     async def _refused_write(
@@ -261,12 +262,11 @@ class CORSMiddleware(Reconfigurable):
         scope: Scope,
         send: Send,
         answers: Answers,
-        guard: WriteGuard,
         origin: bytes | None,
         grants: RawHeaders,
     ) -> bool:
         """Answer 403 to a write ``protect_writes`` refuses (logged); whether it did."""
-        refused = write_answer(answers, guard, scope["method"], origin, scope["headers"], grants)
+        refused = write_answer(answers, scope["method"], origin, scope["headers"], grants)
         if refused is None:
             return False
         self._log(scope, "write", refused[0])
