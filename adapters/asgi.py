@@ -32,7 +32,6 @@ from ._asgi_answers import (
     REQUEST_HEADERS_CUT,
     Actual,
     Answers,
-    RawHeaders,
     send_error,
     send_preflight,
     write_answer,
@@ -200,8 +199,7 @@ class CORSMiddleware(Reconfigurable):
         """The ASGI call: HTTP gets CORS; lifespan and WebSocket pass (unless checked)."""
         if scope["type"] != "http":
             return await self._not_http(scope, receive, send)
-        router = self._router
-        answers = router.only or router.answers_for(_path(scope))
+        answers = (router := self._router).only or router.answers_for(_path(scope))
         if answers is None:  # no rule for this path: no CORS processing at all
             return await self.app(scope, receive, send)
         method = scope["method"]
@@ -226,7 +224,8 @@ class CORSMiddleware(Reconfigurable):
                 if refusal is not None:  # _log, inlined: a refusal costs little more (bench)
                     debug = self.debug
                     if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
-                        debug = getattr(scope.get("app"), "debug", False) is True
+                        app = scope.get("app")
+                        debug = app is not None and getattr(app, "debug", False) is True
                     if _enabled(level := _WARNING if debug else _DEBUG):
                         self._refusals.log(level, "preflight", refusal)
                 await send({"type": "http.response.start", "status": status, "headers": [*out]})
@@ -242,20 +241,54 @@ class CORSMiddleware(Reconfigurable):
             hit = answers.entries.get(origin) if len(origin) <= _KEY else None
             actual = hit or await answers.actual(scope, origin)
         writes = answers.guard is not None and method not in SAFE_METHODS  # protect_writes
-        if writes and await self._refused_write(scope, send, answers, origin, actual.grants):
+        if writes and await self._refused_write(scope, send, answers, origin, actual):
             return  # a refused write: 403, the application never runs
-        if (refusal := actual.refusal) is not None:  # _log, inlined
-            debug = self.debug
-            if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
-                debug = getattr(scope.get("app"), "debug", False) is True
-            if _enabled(level := _WARNING if debug else _DEBUG):
-                self._refusals.log(level, "actual", refusal)
         started: list[bool] = []  # not empty once the response has started
         try:
-            await self.app(scope, receive, _send_with_cors(send, actual, started))
+            await self.app(scope, receive, self._send_with_cors(scope, send, actual, started))
         except Exception:  # see send_error: a 500 with CORS headers, then re-raised
             await send_error(send, actual, started)
             raise
+
+    def _send_with_cors(
+        self, scope: Scope, send: Send, answer: Actual, started: list[bool]
+    ) -> Callable[[Message], Any]:
+        """Log ``answer``'s refusal, if any; then ``send`` adding ``answer`` to
+        ``http.response.start`` (``started`` gets an item then).
+
+        A plain function returning send's awaitable (ASGI only asks for an
+        awaitable): one coroutine fewer per message than an async wrapper. The
+        refusal is logged here, in a call every request makes anyway (``_log``,
+        inlined: a refused request costs little more).
+        """
+        refusal, grants, block, vary = answer
+        if refusal is not None:
+            debug = self.debug
+            if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
+                app = scope.get("app")
+                debug = app is not None and getattr(app, "debug", False) is True
+            if _enabled(level := _WARNING if debug else _DEBUG):
+                self._refusals.log(level, "actual", refusal)
+
+        def send_with_cors(message: Message) -> Awaitable[None]:
+            if message["type"] == "http.response.start":
+                started.append(True)
+                headers = message.get("headers", ())
+                if type(headers) is not list:  # ASGI allows any iterable, even a generator
+                    headers = list(headers)
+                for name, _ in headers:  # one set lookup per header, in the common case
+                    if name not in ORDINARY and needs_merge(name):  # Vary or a grant, any case
+                        headers = merge_raw(headers, grants, vary)
+                        break
+                else:  # the common case: nothing to merge or replace, only to add
+                    headers = [*headers, *block]
+                # A copy, never the app's own dict or list: an app may send one prebuilt
+                # message for every request; one origin's grant must not leak on.
+                message = dict(message)
+                message["headers"] = headers
+            return send(message)
+
+        return send_with_cors
 
     async def _refused_write(
         self,
@@ -263,9 +296,11 @@ class CORSMiddleware(Reconfigurable):
         send: Send,
         answers: Answers,
         origin: bytes | None,
-        grants: RawHeaders,
+        actual: Actual,
     ) -> bool:
-        """Answer 403 to a write ``protect_writes`` refuses (logged); whether it did."""
+        """Answer 403 to a write ``protect_writes`` refuses (logged); whether it did
+        (``actual``: the request's answer, whose grant may trust the origin)."""
+        _, grants, _, _ = actual
         refused = write_answer(answers, scope["method"], origin, scope["headers"], grants)
         if refused is None:
             return False
@@ -314,35 +349,6 @@ class CORSMiddleware(Reconfigurable):
             return
         self._log(scope, "WebSocket handshake", refusal)
         await deny(scope, receive, send)
-
-
-def _send_with_cors(send: Send, answer: Actual, started: list[bool]) -> Callable[[Message], Any]:
-    """``send`` adding ``answer`` to ``http.response.start`` (``started`` gets an item).
-
-    A plain function returning send's awaitable (ASGI only asks for an
-    awaitable): one coroutine fewer per message than an async wrapper.
-    """
-    _, grants, block, vary = answer
-
-    def send_with_cors(message: Message) -> Awaitable[None]:
-        if message["type"] == "http.response.start":
-            started.append(True)
-            headers = message.get("headers", ())
-            if type(headers) is not list:  # ASGI allows any iterable, even a generator
-                headers = list(headers)
-            for name, _ in headers:  # one set lookup per header, in the common case
-                if name not in ORDINARY and needs_merge(name):  # Vary or a grant, any case
-                    headers = merge_raw(headers, grants, vary)
-                    break
-            else:  # the common case: nothing to merge or replace, only to add
-                headers = [*headers, *block]
-            # A copy, never the app's own dict or list: an app may send one prebuilt
-            # message for every request; one origin's grant must not leak on.
-            message = dict(message)
-            message["headers"] = headers
-        return send(message)
-
-    return send_with_cors
 
 
 def _join(first: bytes, more: bytes, cut: int) -> bytes:
