@@ -79,10 +79,9 @@ class Reconfigurable:
             invalidate_policies(router.policy, origin)
 
 
-def host_of(scope: Scope, lookup: OriginLookup) -> str | None:
-    """The request's Host header, for an ``allow_origin_func`` that takes it (else None)."""
-    if not lookup.takes_host:
-        return None
+def host_of(scope: Scope) -> str | None:
+    """The request's Host header (None if absent), for an ``allow_origin_func`` that
+    takes it (``lookup.takes_host``: callers pass None to one that does not)."""
     for name, value in scope["headers"]:
         if name == b"host":
             host: bytes = value[: MAX_HOST_LENGTH + 1]
@@ -107,7 +106,7 @@ class Dynamic(Answers):
         """The encoded answer: the function's kept one, else the core decides (the
         static rules, then the function's answer, awaited when it must be)."""
         lookup = self.lookup
-        host = host_of(scope, lookup)
+        host = host_of(scope) if lookup.takes_host else None
         small = len(origin) <= _KEY  # never hash a huge value
         kept: tuple[int, float, Actual] | None = self.entries.get((origin, host)) if small else None
         if kept is not None and kept[0] == lookup.generation and kept[1] > monotonic():
@@ -123,7 +122,7 @@ class Dynamic(Answers):
     async def preflight(self, scope: Scope, key: PreflightKey, small: bool) -> Preflight:
         """The preflight response (see :meth:`actual`)."""
         lookup = self.lookup
-        host = host_of(scope, lookup)
+        host = host_of(scope) if lookup.takes_host else None
         kept: tuple[int, float, Preflight] | None = (
             self.entries.get((*key, host)) if small else None
         )
