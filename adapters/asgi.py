@@ -309,10 +309,12 @@ class CORSMiddleware(Reconfigurable):
         return True
 
     def _log(self, scope: Scope, kind: str, refusal: Refusal) -> None:
-        """Log a refusal: WARNING in debug mode (``debug=``, else the app's), else DEBUG."""
+        """Log a refusal: WARNING in debug mode (``debug=``, else the app's), else DEBUG
+        (inlined where a request refused is common: preflights, ``_send_with_cors``)."""
         debug = self.debug
         if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
-            debug = getattr(scope.get("app"), "debug", False) is True
+            app = scope.get("app")
+            debug = app is not None and getattr(app, "debug", False) is True
         level = _WARNING if debug else _DEBUG
         if _enabled(level):  # RefusalLog.log's first test, without its call
             self._refusals.log(level, kind, refusal)
