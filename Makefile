@@ -9,7 +9,7 @@ FRAMEWORK ?= fastapi
 API_PORT ?= 8000
 FRONTEND_PORT ?= 3000
 
-.PHONY: demo test lint typecheck pytest matrix docs bench soak clean
+.PHONY: demo test lint typecheck pytest matrix docs bench soak public-suffixes clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ bench: $(STAMP)
 # (benchmarks/soak.py; about 70 minutes on two cores). SOAK_ARGS=--help lists options.
 soak: $(STAMP)
 	$(PY) -m benchmarks.soak $(SOAK_ARGS)
+
+# corecors/engine/public_suffix_list.dat from the newest publicsuffixlist on PyPI
+# (tools/update_public_suffixes.py); commit the result.
+public-suffixes: $(STAMP)
+	$(PY) -m pip install --quiet --upgrade publicsuffixlist
+	$(PY) tools/update_public_suffixes.py
 
 clean:
 	rm -rf $(VENV) .nox build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache .coverage

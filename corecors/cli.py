@@ -13,7 +13,6 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from . import __version__
 from .browser import (
@@ -121,18 +120,25 @@ def _request(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Brows
             parser.error(f"--origin {origin!r} is not an origin such as http://localhost:3000")
         parser.error(f"--origin {origin!r}: a browser sends {serialized!r}; use that")
     try:
-        scheme = urlsplit(args.url).scheme.lower()
-    except ValueError as exc:
-        parser.error(f"URL {args.url!r} is not a valid URL ({exc})")
-    if scheme not in ("http", "https"):
-        parser.error(f"URL {args.url!r} is not an http:// or https:// URL")
-    if serialize_origin(args.url) == "null":
-        parser.error(f"URL {args.url!r} has no valid host and port")
-    try:
         url = browser_url(args.url)
+    except ValueError as exc:
+        parser.error(f"URL {args.url!r} is not a valid URL: {exc}")
+    if not url.startswith(("http://", "https://")):
+        parser.error(f"URL {args.url!r} is not an http:// or https:// URL")
+    try:
         return BrowserRequest(origin, url, args.method, headers, args.credentials)
     except ValueError as exc:
         parser.error(str(exc))
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every character that is not printable (C0 and C1
+    controls such as ESC, which start escape sequences; line breaks; bidirectional
+    overrides) written as its Python escape, so a server cannot clear the screen, move
+    the cursor or print a fake verdict."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _notes(request: BrowserRequest) -> list[str]:
@@ -199,44 +205,47 @@ def _shown(response: ServerResponse) -> list[tuple[str, str]]:
 
 
 def print_report(report: Report, out: TextIO) -> None:
-    """The steps and the verdict, for a human."""
+    """The steps and the verdict, for a human; what the server sent is shown escaped
+    (:func:`printable`)."""
+    lines: list[str] = []
     for step in report.steps:
-        print(f"> {step.method} {step.url}   ({step.kind})", file=out)
-        for name, value in step.request_headers:
-            print(f"> {name}: {value}", file=out)
-        print(f"< {step.response.status}", file=out)
+        lines.append(f"> {step.method} {step.url}   ({step.kind})")
+        lines.extend(f"> {name}: {value}" for name, value in step.request_headers)
+        lines.append(f"< {step.response.status}")
         shown = _shown(step.response)
-        for name, value in shown:
-            print(f"< {name}: {value}", file=out)
+        lines.extend(f"< {name}: {value}" for name, value in shown)
         if not any(n.lower().startswith("access-control-") for n, _ in shown):
-            print("< (no Access-Control-* header)", file=out)
+            lines.append("< (no Access-Control-* header)")
         excerpt = step.body[:160].decode("utf-8", "replace").strip()
         if excerpt and step.response.status >= 300:
-            print(f"< body: {excerpt}", file=out)
-        print(file=out)
-    _print_verdict(report, out)
-    for note in cache_notes(report):
-        print(f"note: {note}", file=out)
+            lines.append(f"< body: {excerpt}")
+        lines.append("")
+    lines.extend(_verdict_lines(report))
+    lines.extend(f"note: {note}" for note in cache_notes(report))
+    for line in lines:
+        print(printable(line), file=out)
 
 
-def _print_verdict(report: Report, out: TextIO) -> None:
+def _verdict_lines(report: Report) -> list[str]:
     verdict = report.verdict
     if verdict.allowed and report.not_sent:
-        print(
-            f"ALLOWED so far: the preflight passes, so the browser sends the {report.not_sent}.\n"
-            f"  It was not sent here (pass --send to send it): its response needs "
+        return [
+            f"ALLOWED so far: the preflight passes, so the browser sends the {report.not_sent}.",
+            "  It was not sent here (pass --send to send it): its response needs "
             "Access-Control-Allow-Origin too.",
-            file=out,
-        )
-    elif verdict.allowed:
+        ]
+    if verdict.allowed:
         status = report.steps[-1].response.status
-        print(f"ALLOWED: the browser lets the page read the response (status {status}).", file=out)
         names = ", ".join(verdict.readable_headers or ()) or "(none)"
-        print(f"  Headers the script can read: {names}", file=out)
-    else:
-        print(f"BLOCKED: {verdict.error} ({verdict.step} response)", file=out)
-        print(f"  {verdict.detail}", file=out)
-        print(f"  Fix: {verdict.fix}", file=out)
+        return [
+            f"ALLOWED: the browser lets the page read the response (status {status}).",
+            f"  Headers the script can read: {names}",
+        ]
+    return [
+        f"BLOCKED: {verdict.error} ({verdict.step} response)",
+        f"  {verdict.detail}",
+        f"  Fix: {verdict.fix}",
+    ]
 
 
 def cache_notes(report: Report) -> list[str]:
@@ -275,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = run(request, send=args.send, timeout=args.timeout)
     except NetworkError as exc:
-        print(f"corecors check: {exc}", file=sys.stderr)
+        print(printable(f"corecors check: {exc}"), file=sys.stderr)
         return ERROR
     if args.json:
         json.dump(report_json(report), sys.stdout, indent=2)

@@ -58,6 +58,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "W004": {"max_age": 86400},
     # A start-up notice of the middleware (corecors.engine._writes.unprotected), not of CORSPolicy.
     "W005": {"allow_origins": ["https://app.example.com"], "allow_credentials": True},
+    "W006": {"allow_origins": ["https://*.github.io"], "allow_credentials": True},
 }
 
 # The Django adapter's own check ids: what to change in settings.py.

@@ -14,7 +14,8 @@ from typing import NamedTuple
 CODES: dict[str, str] = {
     "E001": "an origin is malformed (scheme, host or port), is file://, a regex, or several",
     "E002": "an origin has a path, query, fragment or trailing slash",
-    "E003": "a wildcard is misused in an origin pattern",
+    "E003": "a wildcard is misused in an origin pattern, or a pattern or regex allows every "
+    "site under a public suffix (*.co.uk)",
     "E004": "allow_origin_regex does not compile, ends with a slash and never matches, "
     "or can backtrack catastrophically",
     "E005": "allow_origin_func is not callable, or is async def on a synchronous stack",
@@ -30,6 +31,8 @@ CODES: dict[str, str] = {
     "W003": "a plain-http origin other than localhost is allowed with credentials",
     "W004": "max_age is above 7200, which Chromium caps",
     "W005": "credentials are allowed and protect_writes is off: other sites can still write",
+    "W006": "a pattern or regex allows every site under a private public suffix "
+    "(*.github.io, *.vercel.app) with credentials",
 }
 
 

@@ -12,7 +12,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ._catalogue import null_with_credentials, plain_http_with_credentials, star_with_credentials
+from ._catalogue import (
+    null_with_credentials,
+    plain_http_with_credentials,
+    public_suffix_problem,
+    star_with_credentials,
+)
 from ._errors import ConfigProblem
 from ._hints import (
     header_problem,
@@ -115,7 +120,7 @@ def validate(
     private_network = _check_flag("allow_private_network", allow_private_network, problems)
     writes = _check_flag("protect_writes", protect_writes, problems)
     origins = _check_allow_origins(allow_origins, credentials, problems, notices)
-    regexes = check_allow_origin_regex(allow_origin_regex, problems)
+    regexes = check_allow_origin_regex(allow_origin_regex, problems, notices, credentials)
     func = _check_allow_origin_func(allow_origin_func, problems)
     any_method, methods = _check_allow_methods(allow_methods, problems)
     any_header, headers = _check_allow_headers(allow_headers, problems)
@@ -172,6 +177,11 @@ def _check_allow_origins(
             continue
         if spec.is_pattern:
             patterns.append(spec)
+            suffix = spec.subdomains and public_suffix_problem(
+                "allow_origins", item, repr(item), spec.host, spec.scheme, credentials
+            )
+            if suffix:
+                (notices if suffix.code.startswith("W") else problems).append(suffix)
         else:
             exact[spec.serialise()] = None
         shown.append(spec.serialise())

@@ -250,9 +250,12 @@ def test_other_usage_errors(corecors: Run, faults: FaultServer) -> None:
     status, _, err = corecors("check", f"ws://localhost:{faults.port}/", "--origin", PAGE)
     assert (status, "is not an http:// or https:// URL" in err) == (2, True)
     status, _, err = corecors("check", "http://localhost:99999/", "--origin", PAGE)
-    assert (status, "has no valid host and port" in err) == (2, True)
+    assert (status, "is not a valid URL: the port 99999 is over 65535" in err) == (2, True)
     status, _, err = corecors("check", "http://[::1/", "--origin", PAGE)  # used to crash
-    assert (status, "URL 'http://[::1/' is not a valid URL (Invalid IPv6 URL)" in err) == (2, True)
+    assert (status, "URL 'http://[::1/' is not a valid URL: the host '[::1' has an" in err) == (
+        2,
+        True,
+    )
     # fetch() refuses a URL with credentials in it.
     status, _, err = corecors("check", f"http://u:p@localhost:{faults.port}/", "--origin", PAGE)
     assert (status, "it has a user name or password" in err) == (2, True)
@@ -310,7 +313,7 @@ class RawServer:
 @pytest.mark.parametrize(
     ("behaviour", "message"),
     [
-        ("silent", "within 0.5 s (timeout)"),
+        ("silent", "within 0.5 s (timeout"),
         ("garbage", "did not answer valid HTTP"),
         ("reset", "cannot talk to 127.0.0.1:"),
         ("close", "closed the connection without answering"),
@@ -363,9 +366,11 @@ def test_unreachable_hosts_exit_2(corecors: Run, faults: FaultServer) -> None:
     # corecors.browser.run on its own refuses what it cannot send.
     with pytest.raises(NetworkError, match=re.escape("'ftp://example.com/' is not an http://")):
         run(BrowserRequest(PAGE, "ftp://example.com/"))
+    with pytest.raises(NetworkError, match=re.escape("'http://localhost:99999/' has an invalid")):
+        run(BrowserRequest(PAGE, "http://localhost:99999/"))
     # Where a redirect leads matters too.
     for target, message in [
-        ("http://localhost:99999/", "'http://localhost:99999/' has an invalid port"),
+        ("http://localhost:99999/", "'http://localhost:99999/' is not a valid URL (the port"),
     ]:
         status, _, err = corecors("check", faults.redirect_url(target), "--origin", PAGE)
         assert status == 2

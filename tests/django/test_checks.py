@@ -54,6 +54,12 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
     ("file-origin", {"CORS_ALLOWED_ORIGINS": ["file://"]}, "E001", "Use 'null', knowing"),
     ("trailing-slash", {"CORS_ALLOWED_ORIGINS": [APP + "/"]}, "E002", repr(APP)),
     ("single-label-wildcard", {"CORS_ALLOWED_ORIGINS": ["https://*.com"]}, "E003", ""),
+    (
+        "public-suffix-wildcard",
+        {"CORS_ALLOWED_ORIGINS": ["https://*.co.uk"]},
+        "E003",
+        "List your own domain under it, e.g. https://*.example.co.uk",
+    ),
     ("bad-regex", {"CORS_ALLOWED_ORIGIN_REGEXES": ["https://("]}, "E004", "Fix the regex"),
     ("bad-method", {"CORS_ALLOW_METHODS": ["GE(T"]}, "E006", "'GET'"),
     ("forbidden-method", {"CORS_ALLOW_METHODS": ["GET", "TRACE"]}, "E007", "Remove 'TRACE'"),
@@ -102,6 +108,21 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
         "'https://app.example.com'",
     ),
     ("explicit-long-max-age", {"CORS_PREFLIGHT_MAX_AGE": 86400}, "W004", "7200"),
+    (
+        "private-suffix-credentials",
+        {"CORS_ALLOWED_ORIGINS": ["https://*.github.io"], "CORS_ALLOW_CREDENTIALS": True},
+        "W006",
+        "CORS_ALLOWED_ORIGINS=['https://your-app.github.io']",
+    ),
+    (
+        "private-suffix-regex-credentials",
+        {
+            "CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://[a-z]+\.vercel\.app$"],
+            "CORS_ALLOW_CREDENTIALS": True,
+        },
+        "W006",
+        r"CORS_ALLOWED_ORIGIN_REGEXES=r'https://your-app\.vercel\.app'",
+    ),
     (
         "csrf-untrusted",
         {"CORS_ALLOWED_ORIGINS": [APP], "CORS_ALLOW_CREDENTIALS": True, "MIDDLEWARE": [OURS, CSRF]},

@@ -2,8 +2,8 @@
 
 docs/generate.py writes docs/reference/ from ``__all__`` and the docstrings; it
 fails on a public name without a docstring, a parameter or field that its
-docstring does not describe (the convention: docs/architecture.md, "Where things
-go"), a documented default that differs from the code's, or a code without an
+docstring does not describe (the convention: docs/architecture.md,
+"Docstrings"), a documented default that differs from the code's, or a code without an
 example. These tests fail when the committed pages differ from what it writes
 now (run ``make docs`` and commit docs/reference/), when a public name has no
 entry, and when ``mkdocs build --strict`` warns (a broken link or anchor).

@@ -96,7 +96,7 @@ def _adapter_modules() -> list[str]:
 
 def _source_files() -> list[str]:
     """Every file the wheel must contain, as paths inside the wheel."""
-    files = ["corecors/py.typed"]
+    files = ["corecors/py.typed", "corecors/engine/public_suffix_list.dat"]
     for package, prefix in (("corecors", "corecors"), ("adapters", "corecors/adapters")):
         for path in sorted((ROOT / package).rglob("*.py")):
             files.append(f"{prefix}/{path.relative_to(ROOT / package).as_posix()}")
@@ -116,6 +116,17 @@ for name in sys.argv[1:]:
 import corecors
 results["__file__"] = corecors.__file__
 print(json.dumps(results))
+"""
+
+
+PUBLIC_SUFFIX = """
+from corecors import CORSConfigError, CORSPolicy
+try:
+    CORSPolicy(allow_origins=["https://*.co.uk"])
+except CORSConfigError as error:
+    print(error.problems[0].code)
+from corecors.engine._suffixes import public_suffix
+print(public_suffix("me.github.io").name)
 """
 
 
@@ -210,6 +221,11 @@ def test_wheel_installs_in_a_fresh_venv_and_imports_from_outside_the_repo(
             assert f'pip install "corecors[{EXTRAS[adapter]}]"' in results[name], results[name]
         else:
             assert results[name] == "ok", (name, results[name])
+
+    # The Public Suffix List is package data: the installed copy reads it.
+    suffix = _run([str(python), "-I", "-c", PUBLIC_SUFFIX], cwd=outside)
+    assert suffix.returncode == 0, suffix.stderr
+    assert suffix.stdout.split() == ["E003", "github.io"]
 
 
 REPOSITORY = "https://github.com/corecors/corecors"
