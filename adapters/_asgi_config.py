@@ -12,8 +12,10 @@ import inspect
 import logging
 from typing import Any
 
-from corecors import CORSConfigError, CORSPolicy
+from corecors import CORSConfigError
 from corecors.engine import flag_problem
+
+from ._asgi_answers import Answers
 
 logger = logging.getLogger("corecors")
 
@@ -128,10 +130,10 @@ class Unconfigured:
     """The router of a middleware kept with its configuration error: every
     request that needs a policy raises the error."""
 
-    single = None
+    only = None
 
     def __init__(self, error: CORSConfigError) -> None:
         self.error = error
 
-    def for_path(self, path: str) -> CORSPolicy | None:
+    def answers_for(self, path: str) -> Answers | None:
         raise CORSConfigError(self.error.problems)  # a fresh traceback each time

@@ -49,11 +49,12 @@ _UNTRUSTED = (
 def handshake_refusal(policy: CORSPolicy, origin: bytes, answer: Actual) -> Refusal | None:
     """Why a handshake from ``origin`` is refused under ``policy``, given the policy's
     ``answer`` to an actual request from it; None if allowed."""
-    if answer.refusal is not None or not policy.allow_credentials:
-        return answer.refusal
+    refusal, grants, _, _ = answer
+    if refusal is not None or not policy.allow_credentials:
+        return refusal
     # A grant under credentials starts with Access-Control-Allow-Origin: "*" when
     # only "*" allowed the origin (never reflected), else the origin itself.
-    if answer.grants[0][1] != b"*" and origin != b"null":
+    if grants[0][1] != b"*" and origin != b"null":
         return None
     value = short_repr(origin[:ORIGIN_CUT].decode("latin-1"))
     return worded("origin", _UNTRUSTED, value, "allow_origins", None)

@@ -10,8 +10,9 @@ Pure ASGI: this module imports no framework. Like Starlette's middleware it
 computes everything at construction; per request it passes non-HTTP scopes
 through, answers preflights itself, and otherwise wraps ``send`` to touch only
 ``http.response.start``. It works on the raw latin-1 header bytes and relies on
-ASGI servers lower-casing header names (uvicorn, hypercorn, daphne and
-Starlette's TestClient all do; the ASGI spec requires it for responses).
+ASGI servers lower-casing request header names (uvicorn, hypercorn, daphne and
+Starlette's TestClient all do); response header names may come in any case
+(Django's ASGI handler sends ``b"Vary"``); they are merged as they come.
 """
 
 from __future__ import annotations
@@ -21,32 +22,23 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
-from corecors import CORSConfigError, CORSPolicy
-from corecors.engine import (
-    ACTUAL_RESPONSE_HEADERS,
-    SAFE_METHODS,
-    Refusal,
-    RefusalLog,
-    notice_unprotected,
-    vary_value,
-)
+from corecors import CORSConfigError
+from corecors.engine import SAFE_METHODS, Refusal, RefusalLog, notice_unprotected
 
 from ._asgi_answers import (
+    MEMO_KEY_BYTES,
     METHOD_CUT,
     ORIGIN_CUT,
     REQUEST_HEADERS_CUT,
-    RawHeaders,
-    actual_answer,
-    kept_preflight,
-    looked_up_preflight,
-    no_origin_answer,
-    preflight_answer,
+    Actual,
+    Answers,
     send_error,
     send_preflight,
     write_answer,
 )
 from ._asgi_config import Unconfigured, built_by_starlette, check_flags, warn_outer_middleware
-from ._asgi_dynamic import LIVE, Reconfigurable, Routes, host_of, invalidate, looked_up
+from ._asgi_dynamic import LIVE, Reconfigurable, Routes, invalidate
+from ._asgi_headers import ORDINARY, merge_raw, needs_merge
 from ._asgi_websocket import deny, handshake_refusal
 from ._common import Policy, resolve_policy
 
@@ -56,12 +48,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# A granted decision replaces the application's own copies of these: a duplicate
-# Access-Control-Allow-Origin makes the browser fail the request (Fetch).
-_GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEADERS)
-# Response headers that need more than appending: merged (Vary) or replaced.
-_SPECIAL_NAMES = _GRANT_NAMES | {b"vary"}
-_TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
+_WARNING, _DEBUG = logging.WARNING, logging.DEBUG
+_enabled = logging.getLogger("corecors").isEnabledFor  # whether a level is shown
+_KEY = MEMO_KEY_BYTES  # a request key over this size is never hashed
+_HEADERS_CUT = REQUEST_HEADERS_CUT
 
 
 def _path(scope: Scope) -> str:
@@ -208,47 +198,87 @@ class CORSMiddleware(Reconfigurable):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI call: HTTP gets CORS; lifespan and WebSocket pass (unless checked)."""
         if scope["type"] != "http":
-            await self._not_http(scope, receive, send)
-            return
-        router = self._router
-        policy = router.single or router.for_path(_path(scope))
-        if policy is None:  # no rule for this path: no CORS processing at all
-            await self.app(scope, receive, send)
-            return
-        origin = None  # repeated headers are joined with "," (_join), as HTTP defines
-        if scope["method"] == "OPTIONS":
-            origin, request_method, request_headers, private_network = _read(scope["headers"])
-            # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method.
-            if origin is not None and request_method:
-                request = (origin, request_method, request_headers, private_network)
-                return await self._preflight(scope, send, policy, *request)
-        else:  # only Origin matters on any other method
+            return await self._not_http(scope, receive, send)
+        answers = (router := self._router).only or router.answers_for(_path(scope))
+        if answers is None:  # no rule for this path: no CORS processing at all
+            return await self.app(scope, receive, send)
+        method = scope["method"]
+        if method == "OPTIONS":  # Fetch: with Origin and a method, a preflight
+            origin, requested, headers, private = None, None, None, False
+            for name, value in scope["headers"]:  # one pass; several lines of a header add up
+                if name == b"origin":
+                    origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
+                elif name == b"access-control-request-method":
+                    requested = value if requested is None else _join(requested, value, METHOD_CUT)
+                elif name == b"access-control-request-headers":
+                    headers = value if headers is None else _join(headers, value, _HEADERS_CUT)
+                elif name == b"access-control-request-private-network":
+                    private = value == b"true"
+            if origin is not None and requested:  # it ends here, never reaching the app
+                key = (origin, requested, headers, private)
+                small = len(origin) + len(requested) + (len(headers) if headers else 0) <= _KEY
+                answer = answers.entries.get(key) if small else None  # never hash a huge key
+                if answer is None:  # allow_origin_func: kept, or awaited
+                    answer = await answers.preflight(scope, key, small)
+                status, out, body, refusal = answer
+                if refusal is not None:  # _log, inlined: a refusal costs little more (bench)
+                    debug = self.debug
+                    if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
+                        app = scope.get("app")
+                        debug = app is not None and getattr(app, "debug", False) is True
+                    if _enabled(level := _WARNING if debug else _DEBUG):
+                        self._refusals.log(level, "preflight", refusal)
+                await send({"type": "http.response.start", "status": status, "headers": [*out]})
+                return await send({"type": "http.response.body", "body": body, "more_body": False})
+        else:  # only Origin matters on any other request (the headers are read once)
+            origin = None  # repeated headers are joined with "," (_join), as HTTP defines
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-        if origin is None:  # PathRules list every policy they answer; built if not
-            answer = router.no_origin.get(policy) or no_origin_answer(policy)  # type: ignore[union-attr]
-        else:  # None under an allow_origin_func: then a kept answer, or one to await
-            answer = actual_answer(policy, origin) or await looked_up(scope, policy, origin)
-        _, refusal, grants, block, vary = answer
-        writes = policy.writes is not None and scope["method"] not in SAFE_METHODS
-        if writes and await self._refused_write(scope, send, policy, origin, grants):
-            return  # a cross-origin write refused (protect_writes): 403, the app never runs
-        if refusal is not None:
-            self._log(scope, "actual", refusal)
-        started = False
+        if origin is None:
+            actual = answers.no_origin
+        else:  # looked up inline (a huge Origin is never hashed); else decided, or awaited
+            hit = answers.entries.get(origin) if len(origin) <= _KEY else None
+            actual = hit or await answers.actual(scope, origin)
+        writes = answers.guard is not None and method not in SAFE_METHODS  # protect_writes
+        if writes and await self._refused_write(scope, send, answers, origin, actual):
+            return  # a refused write: 403, the application never runs
+        started: list[bool] = []  # not empty once the response has started
+        try:
+            await self.app(scope, receive, self._send_with_cors(scope, send, actual, started))
+        except Exception:  # see send_error: a 500 with CORS headers, then re-raised
+            await send_error(send, actual, started)
+            raise
 
-        # A plain function returning send's awaitable: one coroutine fewer per message.
+    def _send_with_cors(
+        self, scope: Scope, send: Send, answer: Actual, started: list[bool]
+    ) -> Callable[[Message], Any]:
+        """Log ``answer``'s refusal, if any; then ``send`` adding ``answer`` to
+        ``http.response.start`` (``started`` gets an item then).
+
+        A plain function returning send's awaitable (ASGI only asks for an
+        awaitable): one coroutine fewer per message than an async wrapper. The
+        refusal is logged here, in a call every request makes anyway (``_log``,
+        inlined: a refused request costs little more).
+        """
+        refusal, grants, block, vary = answer
+        if refusal is not None:
+            debug = self.debug
+            if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
+                app = scope.get("app")
+                debug = app is not None and getattr(app, "debug", False) is True
+            if _enabled(level := _WARNING if debug else _DEBUG):
+                self._refusals.log(level, "actual", refusal)
+
         def send_with_cors(message: Message) -> Awaitable[None]:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
+                started.append(True)
                 headers = message.get("headers", ())
                 if type(headers) is not list:  # ASGI allows any iterable, even a generator
                     headers = list(headers)
-                for name, _ in headers:
-                    if name in _SPECIAL_NAMES:
-                        headers = _merged(headers, grants, vary)
+                for name, _ in headers:  # one set lookup per header, in the common case
+                    if name not in ORDINARY and needs_merge(name):  # Vary or a grant, any case
+                        headers = merge_raw(headers, grants, vary)
                         break
                 else:  # the common case: nothing to merge or replace, only to add
                     headers = [*headers, *block]
@@ -258,49 +288,36 @@ class CORSMiddleware(Reconfigurable):
                 message["headers"] = headers
             return send(message)
 
-        try:
-            await self.app(scope, receive, send_with_cors)
-        except Exception:  # see _send_error: a 500 with CORS headers, then re-raised
-            if grants and not started:
-                await send_error(send, block)
-            raise
+        return send_with_cors
 
     async def _refused_write(
-        self, scope: Scope, send: Send, policy: CORSPolicy, origin: bytes | None, grants: RawHeaders
-    ) -> bool:
-        """Answer 403 to a write ``protect_writes`` refuses (logged); whether it did."""
-        refused = write_answer(policy, scope["method"], origin, scope["headers"], grants)
-        if refused is None:
-            return False
-        self._log(scope, "write", refused.refusal)  # type: ignore[arg-type]
-        await send_preflight(send, refused)
-        return True
-
-    async def _preflight(
         self,
         scope: Scope,
         send: Send,
-        policy: CORSPolicy,
-        origin: bytes,
-        method: bytes,
-        headers: bytes | None,
-        private_network: bool,
-    ) -> None:
-        """Answer a preflight (it never reaches the application); log a refusal."""
-        answer = preflight_answer(policy, origin, method, headers, private_network)
-        if answer is None:  # allow_origin_func: kept, or to be awaited
-            request = (policy, origin, method, headers, private_network, host_of(scope, policy))
-            answer = kept_preflight(*request) or await looked_up_preflight(*request)
-        if answer.refusal is not None:
-            self._log(scope, "preflight", answer.refusal)
-        await send_preflight(send, answer)
+        answers: Answers,
+        origin: bytes | None,
+        actual: Actual,
+    ) -> bool:
+        """Answer 403 to a write ``protect_writes`` refuses (logged); whether it did
+        (``actual``: the request's answer, whose grant may trust the origin)."""
+        _, grants, _, _ = actual
+        refused = write_answer(answers, scope["method"], origin, scope["headers"], grants)
+        if refused is None:
+            return False
+        self._log(scope, "write", refused[0])
+        await send_preflight(send, refused[1])
+        return True
 
     def _log(self, scope: Scope, kind: str, refusal: Refusal) -> None:
-        """Log a refusal: WARNING in debug mode (``debug=``, else the app's), else DEBUG."""
+        """Log a refusal: WARNING in debug mode (``debug=``, else the app's), else DEBUG
+        (inlined where a request refused is common: preflights, ``_send_with_cors``)."""
         debug = self.debug
         if debug is None:  # Starlette and FastAPI put themselves in scope["app"]
-            debug = getattr(scope.get("app"), "debug", False) is True
-        self._refusals.log(logging.WARNING if debug else logging.DEBUG, kind, refusal)
+            app = scope.get("app")
+            debug = app is not None and getattr(app, "debug", False) is True
+        level = _WARNING if debug else _DEBUG
+        if _enabled(level):  # RefusalLog.log's first test, without its call
+            self._refusals.log(level, kind, refusal)
 
     async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.config_error is not None:
@@ -317,17 +334,18 @@ class CORSMiddleware(Reconfigurable):
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse the handshake (403, before accept) from an origin the policy does not
         trust (``adapters/_asgi_websocket.py``: under credentials, explicit rules only)."""
-        policy = self._router.for_path(_path(scope))
+        answers = self._router.answers_for(_path(scope))
         origin = None
-        if policy is not None:
+        if answers is not None:
             for name, value in scope["headers"]:
                 if name == b"origin":
                     origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
         # No Origin: not a browser, which always sends one on a WebSocket handshake.
         refusal = None
-        if policy is not None and origin is not None:
-            answer = actual_answer(policy, origin) or await looked_up(scope, policy, origin)
-            refusal = handshake_refusal(policy, origin, answer)
+        if answers is not None and origin is not None:
+            hit = answers.entries.get(origin) if len(origin) <= _KEY else None
+            answer = hit or await answers.actual(scope, origin)
+            refusal = handshake_refusal(answers.policy, origin, answer)
         if refusal is None:  # allowed
             await self.app(scope, receive, send)
             return
@@ -335,55 +353,9 @@ class CORSMiddleware(Reconfigurable):
         await deny(scope, receive, send)
 
 
-def _read(
-    headers: Iterable[tuple[bytes, bytes]],
-) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
-    """A possible preflight's CORS request headers, in one pass: ``(origin, method,
-    headers, private_network)``; several Access-Control-Request-Headers lines add up."""
-    origin = request_method = request_headers = None
-    private_network = False
-    for name, value in headers:
-        if name == b"origin":
-            origin = value if origin is None else _join(origin, value, ORIGIN_CUT)
-        elif name == b"access-control-request-method":
-            request_method = (
-                value if request_method is None else _join(request_method, value, METHOD_CUT)
-            )
-        elif name == b"access-control-request-headers":
-            request_headers = (
-                value
-                if request_headers is None
-                else _join(request_headers, value, REQUEST_HEADERS_CUT)
-            )
-        elif name == b"access-control-request-private-network":
-            private_network = value == b"true"
-    return origin, request_method, request_headers, private_network
-
-
 def _join(first: bytes, more: bytes, cut: int) -> bytes:
     """Two lines of one request header as one value (rare), kept bounded by ``cut``."""
     return first[:cut] + b"," + more[:cut]
-
-
-def _merged(app_headers: list[Any], grants: RawHeaders, vary: bytes) -> list[Any]:
-    """The app's headers with its Vary merged and, when granting, its own grants replaced."""
-    headers: list[Any] = []
-    app_vary: list[str] = []
-    for header in app_headers:
-        name = header[0]
-        if name == b"vary":
-            app_vary.append(header[1].decode("latin-1"))
-        elif not (grants and name in _GRANT_NAMES):
-            headers.append(header)
-    headers += grants
-    if not vary:  # a public policy adds no Vary: the application's stays as it was
-        headers += [header for header in app_headers if header[0] == b"vary"]
-        return headers
-    if app_vary:  # never replacing or duplicating the application's own tokens
-        tokens = tuple(vary.decode("latin-1").split(", "))
-        vary = vary_value(", ".join(app_vary), tokens).encode("latin-1")
-    headers.append((b"vary", vary))
-    return headers
 
 
 __all__ = ["CORSMiddleware", "invalidate"]

@@ -177,11 +177,13 @@ def _writes(
     plain one before each batch (untimed), so the cases differ by the option alone: an
     allowed GET without and with protection, and the front end's own POST with it."""
     from corecors import CORSPolicy
+    from corecors.adapters._asgi_dynamic import Routes
     from corecors.adapters._common import Router
 
     middleware = stacks.middleware_of(stack, plain.apps["corecors"])
+    routing = Routes if stack == "asgi" else Router  # ASGI's also holds the encoded answers
     routers = {
-        protect: Router(CORSPolicy(**stacks.corecors_options(False, protect)))
+        protect: routing(CORSPolicy(**stacks.corecors_options(False, protect)))
         for protect in (False, True)
     }
 

@@ -24,6 +24,7 @@ from ._errors import CORSConfigWarning as CORSConfigWarning
 from ._hints import FLASK_CORS_WILDCARD as FLASK_CORS_WILDCARD
 from ._lookup import MAX_HOST_LENGTH as MAX_HOST_LENGTH
 from ._lookup import NEEDS_LOOKUP as NEEDS_LOOKUP
+from ._lookup import OriginLookup as OriginLookup
 from ._matching import ASK as ASK
 from ._memo import Memo as Memo
 from ._memo import RefusalLog as RefusalLog
