@@ -87,7 +87,8 @@ ADAPTER_KEYWORDS = frozenset({"vocabulary"})
 
 def check_option_names(options: Mapping[str, object]) -> None:
     """Raise :class:`CORSConfigError` (E011) naming each key of ``options`` that is not
-    a CORSPolicy option (``corecors.options.OPTION_NAMES``), with the closest one.
+    a CORSPolicy option (the options schema: ``corecors.engine.OPTION_NAMES``), with the
+    closest one.
 
     Adapter-internal keywords (``vocabulary``: an adapter words refusals in its
     framework's terms itself) are refused too, instead of reaching ``CORSPolicy``

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from corecors import CORSConfigError
-from corecors.engine import SAFE_METHODS, Refusal, RefusalLog, notice_unprotected
+from corecors.engine import SAFE_METHODS, Refusal, RefusalLog, given_options, notice_unprotected
 
 from ._asgi_answers import (
     MEMO_KEY_BYTES,
@@ -155,24 +155,7 @@ class CORSMiddleware(Reconfigurable):
         # Only the options that differ from their defaults (in type or value:
         # allow_credentials=0 is not the default False) count as given, so
         # that policy= can be combined with none of them.
-        options = {
-            name: value
-            for name, value, default in (
-                ("allow_origins", allow_origins, ()),
-                ("allow_methods", allow_methods, ("GET",)),
-                ("allow_headers", allow_headers, ()),
-                ("allow_credentials", allow_credentials, False),
-                ("allow_origin_regex", allow_origin_regex, None),
-                ("allow_private_network", allow_private_network, False),
-                ("expose_headers", expose_headers, ()),
-                ("max_age", max_age, 600),
-                ("allow_origin_func", allow_origin_func, None),
-                ("origin_cache_ttl", origin_cache_ttl, 60.0),
-                ("origin_lookup_timeout", origin_lookup_timeout, 5.0),
-                ("protect_writes", protect_writes, False),
-            )
-            if type(value) is not type(default) or value != default
-        }
+        options = given_options(locals())
         try:
             check_flags(check_websocket_origin, debug)
             self.policy: Policy = resolve_policy(policy, options)

@@ -13,7 +13,6 @@ blueprint, then app).
 from __future__ import annotations
 
 import difflib
-import inspect
 import logging
 import warnings
 from collections.abc import Callable, Mapping
@@ -27,7 +26,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     ) from exc
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy
-from corecors.engine import warn_config
+from corecors.engine import OPTION_NAMES, warn_config
 
 from ._common import Policy, policies_of, positional_problem, resolve_policy, sync_problem
 from ._flask_routes import (
@@ -44,13 +43,8 @@ __all__ = ["CORS", "cross_origin"]
 
 logger = logging.getLogger("corecors")
 
-#: The CORSPolicy keyword arguments; each is also read from ``app.config`` upper-cased.
-OPTION_NAMES: tuple[str, ...] = tuple(
-    name
-    for name, parameter in inspect.signature(CORSPolicy).parameters.items()
-    if parameter.kind is not inspect.Parameter.KEYWORD_ONLY  # vocabulary: the adapter's
-)
-#: ``app.config`` key -> option name; ``CORS_POLICY`` holds a CORSPolicy or PathPolicies.
+#: ``app.config`` key -> option name: each option of the schema (``corecors.engine.SCHEMA``)
+#: upper-cased; ``CORS_POLICY`` holds a CORSPolicy or PathPolicies.
 CONFIG_KEYS: dict[str, str] = {f"CORS_{name.upper()}": name for name in ("policy", *OPTION_NAMES)}
 _VALID = frozenset(CONFIG_KEYS.values())
 

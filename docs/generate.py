@@ -415,28 +415,61 @@ def _data(module: ModuleType, name: str, value: object) -> list[str]:
 
 
 def _django_settings() -> list[str]:
-    """The settings the Django middleware reads, from the adapter's own list."""
-    from corecors.adapters.django.conf import ALIASES, CORS_SETTINGS
+    """The settings the Django middleware reads: the options schema's, then the adapter's own."""
+    from corecors.adapters.django.conf import ALIASES, CORS_SETTINGS, OPTION_SETTINGS
 
     old = {alias: name for name, alias in ALIASES.items()}
-    names = [
+    rows = [
+        f"| `{setting}` | `{default!r}` | `{option}` |"
+        for option, (setting, default) in OPTION_SETTINGS.items()
+    ]
+    own = [
         f"`{name}`" + (f" (django-cors-headers' old name for `{old[name]}`)" if name in old else "")
         for name in CORS_SETTINGS
+        if name not in {setting for setting, _ in OPTION_SETTINGS.values()}
     ]
     return [
         "## Settings",
         "",
         "Read once, when Django builds the middleware: `CORECORS_POLICY` (a `CORSPolicy`, a",
-        "`PathPolicies`, or a dotted path to one), or else the django-cors-headers settings",
-        "below, with django-cors-headers' names and defaults; the README's",
-        "[Django section](https://github.com/corecors/corecors#django) gives each one's",
-        "default and the `CORSPolicy` option it sets. A configuration that cannot work raises",
+        "`PathPolicies`, or a dotted path to one), or else the settings below, with",
+        "django-cors-headers' names and defaults. A configuration that cannot work raises",
         "`CORSConfigError` naming the settings to change; `manage.py check` reports the",
         "same problems and [the Django checks](codes.md#django-system-checks).",
         "",
-        *(f"- {name}" for name in names),
+        "| Setting | When unset | `CORSPolicy` option |",
+        "| --- | --- | --- |",
+        *rows,
+        "",
+        "Besides: " + ", ".join(own) + ".",
         "",
     ]
+
+
+def options_page() -> str:
+    """The options at a glance, from the options schema (``corecors.engine.SCHEMA``)."""
+    from corecors.adapters.flask import CONFIG_KEYS
+    from corecors.engine import SCHEMA
+
+    keys = {name: key for key, name in CONFIG_KEYS.items()}
+    lines = [
+        "# Options",
+        "",
+        "Every option of [`CORSPolicy`](corecors.md#corspolicy), listed once in the options",
+        "schema (`corecors.engine.SCHEMA`): the keyword of `CORSPolicy`, of every adapter",
+        "and decorator, its `app.config` key in Flask and its setting in Django (none:",
+        "set it in a `CORECORS_POLICY`).",
+        "",
+        "| Option | Default | What it does | Flask `app.config` | Django setting |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for option in SCHEMA:
+        setting = f"`{option.setting}`" if option.setting else "none"
+        lines.append(
+            f"| `{option.name}` | `{option.default!r}` | {option.summary} "
+            f"| `{keys[option.name]}` | {setting} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def module_page(module_name: str) -> str:
@@ -535,9 +568,10 @@ def pages() -> dict[str, str]:
     modules = public_modules()
     index = ["# API reference", "", "Generated from the code by `docs/generate.py`.", ""]
     index += [f"- [`{name}`]({name}.md)" for name in modules]
-    index += ["- [Error and warning codes](codes.md)", ""]
+    index += ["- [Options](options.md)", "- [Error and warning codes](codes.md)", ""]
     result = {"index.md": "\n".join(index)}
     result.update({f"{name}.md": module_page(name) for name in modules})
+    result["options.md"] = options_page()
     result["codes.md"] = codes_page()
     return result
 

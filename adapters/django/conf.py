@@ -23,15 +23,10 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies
-from corecors.engine import RegexWording, compile_regex, flag_problem, warn_config
+from corecors.engine import SCHEMA, RegexWording, compile_regex, flag_problem, warn_config
 
 from .._common import Policy, Routable, policies_of
-from .defaults import default_headers, default_methods
 
-#: django-cors-headers' defaults (corsheaders/defaults.py and conf.py, 4.x).
-DEFAULT_ALLOW_METHODS = default_methods
-DEFAULT_ALLOW_HEADERS = default_headers
-DEFAULT_MAX_AGE = 86400
 DEFAULT_URLS_REGEX = r"^.*$"
 
 #: Setting name -> its older django-cors-headers alias, read when it is unset.
@@ -41,19 +36,20 @@ ALIASES = {
     "CORS_ALLOW_ALL_ORIGINS": "CORS_ORIGIN_ALLOW_ALL",
 }
 
+#: Option name -> (its setting, the setting's default): from the options schema, whose
+#: records name the setting (django-cors-headers' where it has one) and its default.
+OPTION_SETTINGS: dict[str, tuple[str, object]] = {
+    option.name: (option.setting, option.setting_default) for option in SCHEMA if option.setting
+}
+
+#: The settings that are no option's: ``CORS_ALLOW_ALL_ORIGINS`` adds ``"*"`` to
+#: ``allow_origins``; ``CORS_URLS_REGEX`` chooses the paths with CORS processing.
+OWN_SETTINGS = ("CORS_ALLOW_ALL_ORIGINS", "CORS_URLS_REGEX")
+
 #: Every setting that CORECORS_POLICY replaces (aliases included).
 CORS_SETTINGS = (
-    "CORS_ALLOWED_ORIGINS",
-    "CORS_ALLOWED_ORIGIN_REGEXES",
-    "CORS_ALLOW_ALL_ORIGINS",
-    "CORS_URLS_REGEX",
-    "CORS_ALLOW_METHODS",
-    "CORS_ALLOW_HEADERS",
-    "CORS_EXPOSE_HEADERS",
-    "CORS_PREFLIGHT_MAX_AGE",
-    "CORS_ALLOW_CREDENTIALS",
-    "CORS_ALLOW_PRIVATE_NETWORK",
-    "CORECORS_PROTECT_WRITES",
+    *(setting for setting, _ in OPTION_SETTINGS.values()),
+    *OWN_SETTINGS,
     *ALIASES.values(),
 )
 
@@ -184,17 +180,20 @@ def _from_cors_settings(source: Any) -> LoadedPolicy:
 def _options_from_settings(
     source: Any, problems: list[ConfigProblem]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The CORSPolicy options from django-cors-headers' settings, and the setting
+    """The CORSPolicy options from their settings (``OPTION_SETTINGS``), and the setting
     name of each option (``names["allow_all"]``: the name of CORS_ALLOW_ALL_ORIGINS)."""
-    origins_name, origins = read_setting(source, "CORS_ALLOWED_ORIGINS", ())
-    regexes_name, regexes = read_setting(source, "CORS_ALLOWED_ORIGIN_REGEXES", ())
+    options: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for option, (setting, default) in OPTION_SETTINGS.items():
+        names[option], options[option] = read_setting(source, setting, default)
     all_name, allow_all = read_setting(source, "CORS_ALLOW_ALL_ORIGINS", False)
-    _, max_age = read_setting(source, "CORS_PREFLIGHT_MAX_AGE", DEFAULT_MAX_AGE)
+    names["allow_all"] = all_name
 
     if not isinstance(allow_all, bool):
         problems.append(flag_problem(all_name, allow_all, "use a bool"))
         allow_all = False
-    origins = _origins_setting(origins, allow_all)
+    options["allow_origins"] = _origins_setting(options["allow_origins"], allow_all)
+    regexes, regexes_name = options["allow_origin_regex"], names["allow_origin_regex"]
     if isinstance(regexes, str | bytes):
         problems.append(
             ConfigProblem(
@@ -206,32 +205,9 @@ def _options_from_settings(
             )
         )
         regexes = ()
-    if max_age == 0:
-        max_age = None  # django-cors-headers omits Access-Control-Max-Age for 0
-
-    options: dict[str, Any] = {
-        "allow_origins": origins,
-        "allow_origin_regex": regexes or None,
-        "allow_methods": read_setting(source, "CORS_ALLOW_METHODS", DEFAULT_ALLOW_METHODS)[1],
-        "allow_headers": read_setting(source, "CORS_ALLOW_HEADERS", DEFAULT_ALLOW_HEADERS)[1],
-        "allow_credentials": read_setting(source, "CORS_ALLOW_CREDENTIALS", False)[1],
-        "expose_headers": read_setting(source, "CORS_EXPOSE_HEADERS", ())[1],
-        "max_age": max_age,
-        "allow_private_network": read_setting(source, "CORS_ALLOW_PRIVATE_NETWORK", False)[1],
-        "protect_writes": getattr(source, "CORECORS_PROTECT_WRITES", False),
-    }
-    names = {
-        "allow_origins": origins_name,
-        "allow_origin_regex": regexes_name,
-        "allow_methods": "CORS_ALLOW_METHODS",
-        "allow_headers": "CORS_ALLOW_HEADERS",
-        "allow_credentials": "CORS_ALLOW_CREDENTIALS",
-        "expose_headers": "CORS_EXPOSE_HEADERS",
-        "max_age": "CORS_PREFLIGHT_MAX_AGE",
-        "allow_private_network": "CORS_ALLOW_PRIVATE_NETWORK",
-        "protect_writes": "CORECORS_PROTECT_WRITES",
-        "allow_all": all_name,
-    }
+    options["allow_origin_regex"] = regexes or None
+    if options["max_age"] == 0:
+        options["max_age"] = None  # django-cors-headers omits Access-Control-Max-Age for 0
     return options, names
 
 

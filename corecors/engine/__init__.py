@@ -28,7 +28,6 @@ from ._lookup import OriginLookup as OriginLookup
 from ._matching import ASK as ASK
 from ._memo import Memo as Memo
 from ._memo import RefusalLog as RefusalLog
-from ._options import OPTION_NAMES as OPTION_NAMES
 from ._options import flag_problem as flag_problem
 from ._origins import MAX_ORIGIN_LENGTH as MAX_ORIGIN_LENGTH
 from ._paths import PathPolicies as PathPolicies
@@ -42,6 +41,12 @@ from ._response import apply_decision as apply_decision
 from ._response import merge_vary as merge_vary
 from ._response import preflight_parts as preflight_parts
 from ._response import vary_value as vary_value
+from ._schema import DJANGO_ALLOW_HEADERS as DJANGO_ALLOW_HEADERS
+from ._schema import DJANGO_ALLOW_METHODS as DJANGO_ALLOW_METHODS
+from ._schema import OPTION_NAMES as OPTION_NAMES
+from ._schema import SCHEMA as SCHEMA
+from ._schema import Option as Option
+from ._schema import given_options as given_options
 from ._stack import warn_config as warn_config
 from ._tokens import MAX_REQUEST_HEADERS_LENGTH as MAX_REQUEST_HEADERS_LENGTH
 from ._tokens import short_repr as short_repr

@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING
 
 from ._decision import Decision
 from ._lookup import NEEDS_LOOKUP, OriginLookup
-from ._options import Options
 
 if TYPE_CHECKING:
     from ._matching import OriginMatcher
     from ._memo import Memo
+    from ._schema import Options
 
 Request = tuple[str, str, str | None, bool]
 
 
 def origin_lookup(options: Options) -> OriginLookup | None:
     """The policy's ``allow_origin_func`` behind its cache, or None without one."""
-    func = options.allow_origin_func
+    func = options["allow_origin_func"]
     if func is None:
         return None
-    return OriginLookup(func, options.origin_cache_ttl, options.origin_lookup_timeout)
+    return OriginLookup(func, options["origin_cache_ttl"], options["origin_lookup_timeout"])
 
 
 class DynamicOrigins:

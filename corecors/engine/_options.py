@@ -1,16 +1,18 @@
-"""The CORSPolicy options, validated one option at a time, and the warning catalogue.
+"""The checks of CORSPolicy's options, one function per option (or kind of option).
 
-Each option has one check function below (``_check_<option>``); each returns the
-normalised value and adds what is wrong to ``problems`` (errors) or ``notices``
-(warnings). A new option gets a field in :class:`Options`, a parameter of
-``CORSPolicy`` and one check here (docs/architecture.md, "Adding an option").
+Each check is ``check(value, checking) -> checked``: it returns the option's checked
+(normalised) form and adds what is wrong to ``checking.problems`` (errors) or
+``checking.notices`` (warnings, worded in ``_catalogue``). The schema (``_schema``)
+names each option's check and the order they run in; a check that depends on another
+option reads its checked value with :meth:`Checking.value` (docs/architecture.md,
+"Walk-through: adding an option").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from ._catalogue import (
     null_with_credentials,
@@ -27,7 +29,7 @@ from ._hints import (
     token_fix,
 )
 from ._origins import OriginSpec
-from ._regexes import check_allow_origin_regex
+from ._regexes import check_allow_origin_regex as check_regexes
 from ._tokens import SAFELISTED_REQUEST_HEADERS, TOKEN, is_forbidden_method, normalise_method
 
 MAX_AGE_LIMIT = 86400  # Firefox's cap; Chromium caps at 7200
@@ -36,126 +38,55 @@ CHROMIUM_MAX_AGE = 7200
 RegexOption = str | re.Pattern[str] | Iterable[str | re.Pattern[str]] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
-    """Every option of a CORSPolicy, normalised, plus what precomputation needs.
+class Checking:
+    """What the checks of one ``validate`` share: the problems (errors) and notices
+    (warnings) found so far, and the checked value of each option already checked.
 
-    The first twelve fields are the public options (``CORSPolicy.options``); the
-    rest are derived from them: ``"*"`` split out of the lists, exact origins
-    separated from patterns.
+    ``option`` is the name of the option being checked, for checks that several
+    options share (:func:`check_flag`). A check reads another option's checked value
+    with :meth:`value`; the schema's ``stage`` makes that option be checked first.
     """
 
-    allow_origins: tuple[str, ...]
-    allow_origin_regex: tuple[re.Pattern[str], ...]
-    allow_origin_func: Callable[[str], bool] | None
-    allow_methods: tuple[str, ...]
-    allow_headers: tuple[str, ...]  # with the CORS-safelisted names
-    allow_credentials: bool
-    expose_headers: tuple[str, ...]
-    max_age: int | None
-    allow_private_network: bool
-    protect_writes: bool
-    origin_cache_ttl: float = 60.0
-    origin_lookup_timeout: float | None = 5.0
-    any_origin: bool = field(default=False, repr=False)
-    exact_origins: tuple[str, ...] = field(default=(), repr=False)
-    origin_patterns: tuple[OriginSpec, ...] = field(default=(), repr=False)
-    any_method: bool = field(default=False, repr=False)
-    methods: tuple[str, ...] = field(default=(), repr=False)
-    any_header: bool = field(default=False, repr=False)
-    headers: tuple[str, ...] = field(default=(), repr=False)  # allow_headers without "*"
+    __slots__ = ("checked", "notices", "option", "problems")
 
-    def public(self) -> dict[str, object]:
-        """The public options, as keyword arguments for a new CORSPolicy."""
-        options = {name: getattr(self, name) for name in OPTION_NAMES}
-        options["allow_headers"] = tuple(
-            h for h in self.allow_headers if h not in SAFELISTED_REQUEST_HEADERS
-        )
-        return options
+    def __init__(self) -> None:
+        self.problems: list[ConfigProblem] = []
+        self.notices: list[ConfigProblem] = []
+        self.checked: dict[str, Any] = {}
+        self.option = ""
+
+    def value(self, option: str) -> Any:
+        """The checked value of ``option``, which must have been checked already
+        (a lower ``stage`` in the schema): a KeyError otherwise."""
+        return self.checked[option]
 
 
-OPTION_NAMES = (
-    "allow_origins",
-    "allow_origin_regex",
-    "allow_origin_func",
-    "allow_methods",
-    "allow_headers",
-    "allow_credentials",
-    "expose_headers",
-    "max_age",
-    "allow_private_network",
-    "origin_cache_ttl",
-    "origin_lookup_timeout",
-    "protect_writes",
-)
+class OriginRules(NamedTuple):
+    """``allow_origins`` checked: as listed (normalised), and split for matching."""
 
-
-@dataclass(frozen=True, slots=True)
-class _Origins:
     shown: tuple[str, ...]
     any_origin: bool
     exact: tuple[str, ...]
     patterns: tuple[OriginSpec, ...]
 
 
-def validate(
-    allow_origins: object,
-    allow_origin_regex: object,
-    allow_origin_func: object,
-    allow_methods: object,
-    allow_headers: object,
-    allow_credentials: object,
-    expose_headers: object,
-    max_age: object,
-    allow_private_network: object,
-    origin_cache_ttl: object = 60.0,
-    origin_lookup_timeout: object = 5.0,
-    protect_writes: object = False,
-) -> tuple[Options, list[ConfigProblem], list[ConfigProblem]]:
-    """Every option checked: ``(options, problems, notices)``; options are only
-    meaningful when ``problems`` is empty."""
-    problems: list[ConfigProblem] = []
-    notices: list[ConfigProblem] = []
-    credentials = _check_flag("allow_credentials", allow_credentials, problems)
-    private_network = _check_flag("allow_private_network", allow_private_network, problems)
-    writes = _check_flag("protect_writes", protect_writes, problems)
-    origins = _check_allow_origins(allow_origins, credentials, problems, notices)
-    regexes = check_allow_origin_regex(allow_origin_regex, problems, notices, credentials)
-    func = _check_allow_origin_func(allow_origin_func, problems)
-    any_method, methods = _check_allow_methods(allow_methods, problems)
-    any_header, headers = _check_allow_headers(allow_headers, problems)
-    exposed = _check_expose_headers(expose_headers, credentials, problems)
-    age = _check_max_age(max_age, problems, notices)
-    ttl = _check_seconds("origin_cache_ttl", origin_cache_ttl, problems, zero=True)
-    timeout = _check_seconds("origin_lookup_timeout", origin_lookup_timeout, problems, zero=False)
-    options = Options(
-        allow_origins=origins.shown,
-        allow_origin_regex=regexes,
-        allow_origin_func=func,
-        allow_methods=(("*",) if any_method else ()) + methods,
-        allow_headers=(("*",) if any_header else ()) + headers,
-        allow_credentials=credentials,
-        expose_headers=exposed,
-        max_age=age,
-        allow_private_network=private_network,
-        origin_cache_ttl=60.0 if ttl is None else ttl,
-        origin_lookup_timeout=timeout,
-        protect_writes=writes,
-        any_origin=origins.any_origin,
-        exact_origins=origins.exact,
-        origin_patterns=origins.patterns,
-        any_method=any_method,
-        methods=methods,
-        any_header=any_header,
-        headers=headers,
-    )
-    return options, problems, notices
+class Tokens(NamedTuple):
+    """``allow_methods`` or ``allow_headers`` checked: whether ``"*"`` was listed, and
+    the names (normalised; ``allow_headers``' with the CORS-safelisted names)."""
+
+    any: bool
+    names: tuple[str, ...]
+
+    def listed(self) -> tuple[str, ...]:
+        """As listed: ``"*"`` first when given, then the names."""
+        return (("*",) if self.any else ()) + self.names
 
 
-def _check_allow_origins(
-    value: object, credentials: bool, problems: list[ConfigProblem], notices: list[ConfigProblem]
-) -> _Origins:
-    """Origins: "*", "null", exact origins and patterns (Fetch: a serialised origin)."""
+def check_allow_origins(value: object, c: Checking) -> OriginRules:
+    """Origins: "*", "null", exact origins and patterns (Fetch: a serialised origin);
+    reads ``allow_credentials`` (W001, W002, W003, W006)."""
+    credentials: bool = c.value("allow_credentials")
+    problems, notices = c.problems, c.notices
     any_origin = False
     exact: dict[str, None] = {}  # insertion-ordered set
     patterns: list[OriginSpec] = []
@@ -189,15 +120,19 @@ def _check_allow_origins(
             notices.append(plain_http_with_credentials(item, spec))
     if any_origin and credentials:
         notices.append(star_with_credentials())
-    return _Origins(tuple(shown), any_origin, tuple(exact), tuple(patterns))
+    return OriginRules(tuple(shown), any_origin, tuple(exact), tuple(patterns))
 
 
-def _check_allow_origin_func(
-    value: object, problems: list[ConfigProblem]
-) -> Callable[[str], bool] | None:
+def check_allow_origin_regex(value: object, c: Checking) -> tuple[re.Pattern[str], ...]:
+    """Regexes (``_regexes``); reads ``allow_credentials`` (W006)."""
+    return check_regexes(value, c.problems, c.notices, c.value("allow_credentials"))
+
+
+def check_allow_origin_func(value: object, c: Checking) -> Callable[..., Any] | None:
+    """A callable or None."""
     if value is None or callable(value):
         return value  # any callable; only its answer True allows
-    problems.append(
+    c.problems.append(
         ConfigProblem(
             "E005",
             "allow_origin_func",
@@ -209,9 +144,17 @@ def _check_allow_origin_func(
     return None
 
 
-def _check_seconds(
-    option: str, value: object, problems: list[ConfigProblem], *, zero: bool
-) -> float | None:
+def check_cache_ttl(value: object, c: Checking) -> float | None:
+    """Seconds, 0 or more (``origin_cache_ttl``)."""
+    return _seconds(value, c, zero=True)
+
+
+def check_timeout(value: object, c: Checking) -> float | None:
+    """Seconds above 0, or None to wait for ever (``origin_lookup_timeout``)."""
+    return _seconds(value, c, zero=False)
+
+
+def _seconds(value: object, c: Checking, *, zero: bool) -> float | None:
     """Seconds: a finite number above 0 (or 0 too, with ``zero``); None: wait for ever."""
     if value is None and not zero:
         return None
@@ -223,21 +166,21 @@ def _check_seconds(
     ):
         return float(value)
     bound = "0 or more" if zero else "above 0, or None to wait for ever"
-    problems.append(
+    c.problems.append(
         ConfigProblem(
             "E011",
-            option,
+            c.option,
             value,
             f"must be a number of seconds, {bound}",
-            f"use e.g. {option}={60 if zero else 5}",
+            f"use e.g. {c.option}={60 if zero else 5}",
         )
     )
     return None
 
 
-def _check_allow_methods(
-    value: object, problems: list[ConfigProblem]
-) -> tuple[bool, tuple[str, ...]]:
+def check_allow_methods(value: object, c: Checking) -> Tokens:
+    """Method tokens or "*"; forbidden methods are E007."""
+    problems = c.problems
     any_method = False
     methods: dict[str, None] = {}
     for item in strings("allow_methods", value, problems):
@@ -261,28 +204,28 @@ def _check_allow_methods(
             )
         else:
             methods[normalise_method(item)] = None
-    return any_method, tuple(methods)
+    return Tokens(any_method, tuple(methods))
 
 
-def _check_allow_headers(
-    value: object, problems: list[ConfigProblem]
-) -> tuple[bool, tuple[str, ...]]:
+def check_allow_headers(value: object, c: Checking) -> Tokens:
+    """Header names (lower-cased) or "*", then the CORS-safelisted names."""
     any_header = False
     headers: dict[str, None] = {}
-    for item in strings("allow_headers", value, problems):
+    for item in strings("allow_headers", value, c.problems):
         if item == "*":
             any_header = True
         elif TOKEN.fullmatch(item) is None or regex_header("allow_headers", item):
-            problems.append(header_problem("allow_headers", item))
+            c.problems.append(header_problem("allow_headers", item))
         else:
             headers[item.lower()] = None
     headers.update(dict.fromkeys(SAFELISTED_REQUEST_HEADERS))
-    return any_header, tuple(headers)
+    return Tokens(any_header, tuple(headers))
 
 
-def _check_expose_headers(
-    value: object, credentials: bool, problems: list[ConfigProblem]
-) -> tuple[str, ...]:
+def check_expose_headers(value: object, c: Checking) -> tuple[str, ...]:
+    """Header names, or "*" (E009 with ``allow_credentials``, which it reads)."""
+    credentials: bool = c.value("allow_credentials")
+    problems = c.problems
     exposed: dict[str, None] = {}
     for item in strings("expose_headers", value, problems):
         if item == "*" and credentials:
@@ -304,13 +247,12 @@ def _check_expose_headers(
     return tuple(exposed)
 
 
-def _check_max_age(
-    value: object, problems: list[ConfigProblem], notices: list[ConfigProblem]
-) -> int | None:
+def check_max_age(value: object, c: Checking) -> int | None:
+    """Seconds from 0 to 86400, or None; above Chromium's 7200: W004."""
     if value is None:
         return None
     if type(value) is not int or not 0 <= value <= MAX_AGE_LIMIT:
-        problems.append(
+        c.problems.append(
             ConfigProblem.templated(
                 "E010",
                 "max_age",
@@ -321,7 +263,7 @@ def _check_max_age(
         )
         return None
     if value > CHROMIUM_MAX_AGE:
-        notices.append(
+        c.notices.append(
             ConfigProblem.templated(
                 "W004",
                 "max_age",
@@ -333,10 +275,11 @@ def _check_max_age(
     return value
 
 
-def _check_flag(option: str, value: object, problems: list[ConfigProblem]) -> bool:
+def check_flag(value: object, c: Checking) -> bool:
+    """True or False (any option that is a flag)."""
     if isinstance(value, bool):
         return value
-    problems.append(flag_problem(option, value, "use a bool"))
+    c.problems.append(flag_problem(c.option, value, "use a bool"))
     return False
 
 

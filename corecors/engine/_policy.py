@@ -25,9 +25,10 @@ from ._grants import PreflightGrants
 from ._lookup import NEEDS_LOOKUP, OriginLookup
 from ._matching import ASK, OriginMatcher
 from ._memo import Memo
-from ._options import Options, RegexOption, validate
+from ._options import RegexOption
 from ._origins import MAX_ORIGIN_LENGTH
 from ._refusals import NearMisses, refused_method, refused_origin, refused_pna
+from ._schema import Options, validate
 from ._stack import warn_config
 from ._tokens import MAX_REQUEST_HEADERS_LENGTH
 from ._writes import WriteGuard
@@ -122,20 +123,8 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         *,
         vocabulary: Callable[[str], str] | None = None,
     ) -> None:
-        options, problems, notices = validate(
-            allow_origins,
-            allow_origin_regex,
-            allow_origin_func,
-            allow_methods,
-            allow_headers,
-            allow_credentials,
-            expose_headers,
-            max_age,
-            allow_private_network,
-            origin_cache_ttl,
-            origin_lookup_timeout,
-            protect_writes,
-        )
+        # The parameters by name: the schema's options (tests/engine/test_schema.py).
+        options, problems, notices = validate(locals())
         if problems:
             raise CORSConfigError(problems)
         for notice in notices:
@@ -148,28 +137,31 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
     def _precompute(self, options: Options) -> None:
         """Everything ``decide()`` needs, computed once from the validated options."""
         self._options = options
-        credentials = self._credentials = options.allow_credentials
+        credentials: bool = options["allow_credentials"]
+        self._credentials = credentials
+        origins = options["allow_origins"]  # OriginRules
         self.matcher = matcher = OriginMatcher(
-            options.any_origin,
+            origins.any_origin,
             credentials,
-            options.exact_origins,
-            options.origin_patterns,
-            options.allow_origin_regex,
-            options.allow_origin_func,
+            origins.exact,
+            origins.patterns,
+            options["allow_origin_regex"],
+            options["allow_origin_func"],
         )
-        self._any_method = options.any_method
-        self._methods = frozenset(options.methods)
-        self._methods_value = ", ".join(options.methods)
-        self._any_header = options.any_header
-        self._headers = frozenset(options.headers)
-        self._headers_value = ", ".join(options.headers)
-        age = options.max_age
+        methods, headers = options["allow_methods"], options["allow_headers"]  # Tokens
+        self._any_method = methods.any
+        self._methods = frozenset(methods.names)
+        self._methods_value = ", ".join(methods.names)
+        self._any_header = headers.any
+        self._headers = frozenset(headers.names)
+        self._headers_value = ", ".join(headers.names)
+        age = options["max_age"]
         self._max_age_block: Headers = (
             () if age is None else (("Access-Control-Max-Age", str(age)),)
         )
-        self._private_network = options.allow_private_network
-        self._preflight_vary = PNA_VARY if options.allow_private_network else PREFLIGHT_VARY
-        exposed = options.expose_headers
+        self._private_network = private_network = options["allow_private_network"]
+        self._preflight_vary = PNA_VARY if private_network else PREFLIGHT_VARY
+        exposed = options["expose_headers"]
         expose: Headers = (
             (("Access-Control-Expose-Headers", ", ".join(exposed)),) if exposed else ()
         )
@@ -177,20 +169,20 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         self._actual_tail = ((_ALLOW_CREDENTIALS,) if credentials else ()) + expose
         # A public policy ("*" without credentials) answers every request that is
         # not a preflight alike, without Origin included: one Decision, no Vary.
-        public = options.any_origin and not credentials
+        public = origins.any_origin and not credentials
         self._public = self._granted("*") if public else None
         self._none = self._public._replace(kind="none") if self._public else NO_ORIGIN
         # A granted actual request from a listed origin is one dict lookup. Read-only,
         # like matcher (the compiled origins) and memo: public for introspection.
         self.granted: dict[str, Decision] = {}
-        for origin in options.exact_origins:
+        for origin in origins.exact:
             self.granted[origin] = self._granted(matcher.allow_origin(origin) or origin)
-        self._near = NearMisses(options.exact_origins, options.origin_patterns)  # refusals only
+        self._near = NearMisses(origins.exact, origins.patterns)  # refusals only
         self.memo = Memo()  # decisions (the ASGI adapter keeps its encoded answers apart)
         self.lookup: OriginLookup | None = origin_lookup(options)
         # protect_writes: the check (._writes), None when off; read-only.
         guard = WriteGuard(self.actual if credentials else None, self._name)
-        self.writes: WriteGuard | None = guard if options.protect_writes else None
+        self.writes: WriteGuard | None = guard if options["protect_writes"] else None
 
     def _granted(self, allow_origin: str) -> Decision:
         # "*": never the credentials header; without credentials (a public policy)
@@ -214,14 +206,14 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         raise AttributeError("CORSPolicy is immutable; build a new one instead")
 
     def __repr__(self) -> str:
-        o = self._options
-        shown = ", ".join(f"{k}={getattr(o, k)!r}" for k in o.public())
+        shown = ", ".join(f"{k}={v!r}" for k, v in self._options.shown().items())
         return f"CORSPolicy({shown})"
 
     @property
     def allow_origins(self) -> tuple[str, ...]:
         """Normalised origins and patterns, plus "*" and "null" when listed."""
-        return self._options.allow_origins
+        origins: tuple[str, ...] = self._options["allow_origins"].shown
+        return origins
 
     @property
     def allow_credentials(self) -> bool:

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 
 from corecors import CORSConfigError, CORSPolicy, PathPolicies
 from corecors.adapters.asgi import CORSMiddleware
+from corecors.engine import SCHEMA
 from corecors.engine._memo import Memo
 
 APP = "https://app.example.com"
@@ -70,14 +71,14 @@ def test_same_parameters_and_defaults_as_starlette() -> None:
     for name, parameter in theirs.items():
         assert ours[name].default == parameter.default, name
     extras = {name: parameter for name, parameter in ours.items() if name not in theirs}
+    # The schema's options Starlette lacks (keyword only; allow_private_network is
+    # positional, checked below), then the middleware's own.
+    positional = (*theirs, "allow_private_network")
     expected = {
+        **{option.name: option.default for option in SCHEMA if option.name not in positional},
         "policy": None,
-        "allow_origin_func": None,
-        "origin_cache_ttl": 60.0,
-        "origin_lookup_timeout": 5.0,
         "check_websocket_origin": False,
         "debug": None,
-        "protect_writes": False,
     }
     if "allow_private_network" in theirs:
         # The current Starlette: its positional order is ours too.
