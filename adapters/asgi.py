@@ -49,6 +49,7 @@ from ._asgi_config import Unconfigured, built_by_starlette, check_flags, warn_ou
 from ._asgi_dynamic import LIVE, Reconfigurable, Routes, host_of, invalidate, looked_up
 from ._asgi_websocket import deny, handshake_refusal
 from ._common import Policy, resolve_policy
+from ._cookie_watch import RAW_CREDENTIALS, CookieWatch, watched_send
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -62,6 +63,7 @@ _GRANT_NAMES = frozenset(name.encode("latin-1") for name in ACTUAL_RESPONSE_HEAD
 # Response headers that need more than appending: merged (Vary) or replaced.
 _SPECIAL_NAMES = _GRANT_NAMES | {b"vary"}
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
+_STARLETTE = ("starlette", {"session": "SessionMiddleware"})  # the cookie fixes' vocabulary
 
 
 def _path(scope: Scope) -> str:
@@ -162,6 +164,7 @@ class CORSMiddleware(Reconfigurable):
         self.debug = debug
         self.config_error: CORSConfigError | None = None
         self._refusals = RefusalLog()
+        self._cookies = None if debug is False else CookieWatch(self._refusals, *_STARLETTE)
         # Only the options that differ from their defaults (in type or value:
         # allow_credentials=0 is not the default False) count as given, so
         # that policy= can be combined with none of them.
@@ -218,8 +221,7 @@ class CORSMiddleware(Reconfigurable):
         origin = None  # repeated headers are joined with "," (_join), as HTTP defines
         if scope["method"] == "OPTIONS":
             origin, request_method, request_headers, private_network = _read(scope["headers"])
-            # Fetch: OPTIONS + Origin + a non-empty Access-Control-Request-Method.
-            if origin is not None and request_method:
+            if origin is not None and request_method:  # Fetch §4.8: a non-empty ACRM
                 request = (origin, request_method, request_headers, private_network)
                 return await self._preflight(scope, send, policy, *request)
         else:  # only Origin matters on any other method
@@ -236,6 +238,8 @@ class CORSMiddleware(Reconfigurable):
             return  # a cross-origin write refused (protect_writes): 403, the app never runs
         if refusal is not None:
             self._log(scope, "actual", refusal)
+        if grants and self._cookies is not None and RAW_CREDENTIALS in grants:  # debug mode
+            send = watched_send(self._cookies, self.debug, scope, send)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per message.

@@ -30,6 +30,7 @@ from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPoli
 from corecors.engine import warn_config
 
 from ._common import Policy, policies_of, positional_problem, resolve_policy, sync_problem
+from ._cookie_watch import CookieWatch
 from ._flask_routes import (
     RouteOptions,
     View,
@@ -187,6 +188,8 @@ class CORS:
             middleware.route_policy = table.preflight_policy  # a route's protect_writes
             table.layer.app = middleware
         middleware.refusals = table.refusals  # one log for the app and its routes
+        session = {app.config.get("SESSION_COOKIE_NAME", "session"): "SESSION_COOKIE"}
+        middleware.cookies = CookieWatch(table.refusals, "flask", session)
         app.extensions["corecors"] = middleware
         self._apps.append(middleware)
 

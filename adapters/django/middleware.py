@@ -43,6 +43,7 @@ from .._common import (
     resolve_policy,
     sync_problem,
 )
+from ._cookies import watch_cookies
 from ._decorators import HANDLED, VIEW_ATTRIBUTE, request_host, routed_elsewhere, view_policy
 from ._responses import decorate, log_refusal, preflight_response
 from ._signal_policy import SignalPolicies, enabled_by_signal
@@ -130,6 +131,7 @@ class CORSMiddleware:
             return response
         if decision.refusal is not None:
             self._log(decision)
+        watch_cookies(request, response, decision)  # DEBUG only
         return decorate(response, decision)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
@@ -212,6 +214,7 @@ class CORSMiddleware:
             return response
         if decision.refusal is not None:
             self._log(decision)
+        watch_cookies(request, response, decision)  # DEBUG only
         return decorate(response, decision)
 
     def _decide(self, request: HttpRequest, *, awaits: bool = False) -> Decision | None:

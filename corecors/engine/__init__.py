@@ -13,6 +13,12 @@ adapters import it from ``corecors.engine``, never from a private module
 (tests/project/test_layout.py checks both).
 """
 
+from ._cookies import COOKIE_ENGINES as COOKIE_ENGINES
+from ._cookies import CookieEngine as CookieEngine
+from ._cookies import CookieReport as CookieReport
+from ._cookies import CookieRequest as CookieRequest
+from ._cookies import Fate as Fate
+from ._cookies import cookie_reports as cookie_reports
 from ._decision import ACTUAL_RESPONSE_HEADERS as ACTUAL_RESPONSE_HEADERS
 from ._decision import MAX_METHOD_LENGTH as MAX_METHOD_LENGTH
 from ._decision import Decision as Decision
@@ -42,6 +48,7 @@ from ._response import merge_vary as merge_vary
 from ._response import preflight_parts as preflight_parts
 from ._response import vary_value as vary_value
 from ._stack import warn_config as warn_config
+from ._suffixes import site_of as site_of
 from ._tokens import MAX_REQUEST_HEADERS_LENGTH as MAX_REQUEST_HEADERS_LENGTH
 from ._tokens import short_repr as short_repr
 from ._writes import SAFE_METHODS as SAFE_METHODS
