@@ -108,13 +108,17 @@ class CookieWatch:
             self.check(set_cookies, found[b"origin"], scheme, host, found.get(b"sec-fetch-site"))
 
 
-def watched_send(watch: CookieWatch, debug: bool | None, scope: Any, send: Any) -> Any:
-    """``send``, checking the cookies of ``http.response.start`` when in debug mode
-    (``debug``, or when None the ``debug`` attribute of ``scope["app"]``: Starlette's
-    and FastAPI's); ``send`` itself otherwise."""
-    if debug is None:
-        debug = getattr(scope.get("app"), "debug", False) is True
-    if not debug:
+def watched_send(middleware: Any, scope: Any, send: Any) -> Any:
+    """``send``, checking the cookies of ``http.response.start`` in debug mode; ``send``
+    itself otherwise. ``middleware`` is the ASGI ``CORSMiddleware`` (its ``cookies`` and
+    ``debug``). With ``debug=None`` the application's debug mode (the ``debug``
+    attribute of ``scope["app"]``, Starlette's and FastAPI's) is read here, on the
+    first credentialed response: outside it the watch is dropped for good, so that
+    requests cost nothing more (Starlette too reads its debug mode once, when it builds
+    its middleware stack)."""
+    watch: CookieWatch = middleware.cookies
+    if not (middleware.debug or getattr(scope.get("app"), "debug", False) is True):
+        middleware.cookies = None
         return send
 
     async def send_watched(message: Any) -> None:

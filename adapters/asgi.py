@@ -164,7 +164,7 @@ class CORSMiddleware(Reconfigurable):
         self.debug = debug
         self.config_error: CORSConfigError | None = None
         self._refusals = RefusalLog()
-        self._cookies = None if debug is False else CookieWatch(self._refusals, *_STARLETTE)
+        self.cookies = None if debug is False else CookieWatch(self._refusals, *_STARLETTE)
         # Only the options that differ from their defaults (in type or value:
         # allow_credentials=0 is not the default False) count as given, so
         # that policy= can be combined with none of them.
@@ -238,8 +238,8 @@ class CORSMiddleware(Reconfigurable):
             return  # a cross-origin write refused (protect_writes): 403, the app never runs
         if refusal is not None:
             self._log(scope, "actual", refusal)
-        if grants and self._cookies is not None and RAW_CREDENTIALS in grants:  # debug mode
-            send = watched_send(self._cookies, self.debug, scope, send)
+        if self.cookies is not None and grants and RAW_CREDENTIALS in grants:  # debug mode
+            send = watched_send(self, scope, send)
         started = False
 
         # A plain function returning send's awaitable: one coroutine fewer per message.

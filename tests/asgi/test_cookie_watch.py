@@ -150,3 +150,17 @@ def test_a_cgi_response_without_cookies_is_skipped() -> None:
     watch.check_cgi(meta, "https", [("Content-Type", "text/plain")])
     watch.check_cgi({"HTTP_ORIGIN": PAGE, "SERVER_NAME": "api.example.com"}, "https", [])
     assert watch.logged == set()
+
+
+def test_outside_debug_mode_the_watch_is_dropped_after_the_first_response() -> None:
+    """With debug=None the app's debug mode is read once, on the first credentialed
+    response; outside it nothing is looked at again (no cost per request)."""
+    application = app(app_debug=False)
+    client = TestClient(application, base_url=API)
+    client.get("/plain")  # no Origin: the watch is not consulted
+    middleware = application.middleware_stack
+    while not isinstance(middleware, CORSMiddleware):
+        middleware = middleware.app  # type: ignore[union-attr]
+    assert middleware.cookies is not None
+    get(application)
+    assert middleware.cookies is None
