@@ -118,12 +118,13 @@ class CORSMiddleware(Reconfigurable):
     - ``debug`` (``bool | None``, keyword only, default None): the level of
       the line logged for each refused request on the ``corecors`` logger:
       WARNING when true (shown on the console with no logging set up), DEBUG
-      when false. None follows the application's debug mode: the ``debug``
+      when false; true also logs the cookies browsers will not send back
+      (docs/cookies.md). None follows the application's debug mode: the ``debug``
       attribute of ``scope["app"]``, where Starlette and FastAPI put
-      themselves (``FastAPI(debug=True)``); an application that sets no
+      themselves (``FastAPI(debug=True)``), read on each refusal and, for cookies,
+      on the first credentialed response; an application that sets no
       ``scope["app"]`` counts as not in debug mode. The volume is bounded
-      (:class:`corecors.memo.RefusalLog`: at most 50 lines a minute, then a
-      count).
+      (:class:`corecors.memo.RefusalLog`: at most 50 lines a minute, then a count).
 
     Dynamic origins (docs/dynamic-origins.md): an ``async def`` ``allow_origin_func`` is
     awaited (a plain one runs on a thread when its answer is not kept); :meth:`reconfigure`

@@ -119,7 +119,9 @@ class CORS:
     Each refused request is logged on the ``corecors`` logger with its reason
     and fix: at WARNING while ``app.debug`` is true (``flask run --debug``;
     shown on the console with no logging set up), else at DEBUG; at most 50
-    lines a minute, then a count.
+    lines a minute, then a count. While ``app.debug`` is true, the cookies of a
+    credentialed cross-origin response that browsers will not send back are logged
+    too, once per name (docs/cookies.md).
 
     Raises :class:`corecors.CORSConfigError` for an unknown option (flask-cors'
     names get their corecors equivalent, others the closest option) and, through

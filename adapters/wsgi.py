@@ -136,7 +136,8 @@ class CORSMiddleware:
         - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default None): a
           prebuilt policy instead of the options; never together with them.
         - ``debug`` (``bool`` or a function returning one, asked on each refusal; default
-          False): log refusals at WARNING rather than DEBUG. A WSGI middleware cannot see a
+          False): log refusals at WARNING rather than DEBUG, and the cookies browsers will
+          not send back (docs/cookies.md). A WSGI middleware cannot see a
           framework's debug mode: pass your framework's flag (Flask's ``CORS`` passes
           ``lambda: app.debug``).
         - ``**options``: the keyword options of :class:`corecors.CORSPolicy` (its defaults

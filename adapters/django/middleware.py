@@ -85,7 +85,10 @@ class CORSMiddleware:
     Each refused request is logged on the ``corecors`` logger with its reason
     and fix: at WARNING when ``settings.DEBUG`` is true (``runserver``'s
     console shows it with Django's default logging), else at DEBUG; at most
-    50 lines a minute per process, then a count.
+    50 lines a minute per process, then a count. With ``DEBUG`` on, the cookies of
+    a credentialed cross-origin response that browsers will not send back are
+    logged too, once per name, naming ``SESSION_COOKIE_SAMESITE`` and its kin
+    (docs/cookies.md).
 
     Dynamic origins (docs/dynamic-origins.md): an ``async def`` ``allow_origin_func``
     is awaited under ASGI and is ``CORSConfigError`` E005 under WSGI (start-up); a
