@@ -54,8 +54,8 @@ class CookieEngine(NamedTuple):
 #: The engines' measured behaviour, by the name ``corecors check --browser`` uses.
 #: Measured on 2026-12-05 (docs/cookies.md has the table and how): Chromium 156
 #: (Debian's build, a fresh profile), Firefox ESR 153 (default settings: Total Cookie
-#: Protection), WebKitGTK 2.50 (its default policy; over plain http only, so
-#: ``partitioned_attribute`` is what it does without a measurement: nothing).
+#: Protection), WebKitGTK 2.50 (its default policy; measured over plain http only:
+#: its ``Partitioned`` support over https is not measured and taken as none).
 COOKIE_ENGINES: dict[str, CookieEngine] = {
     "chromium": CookieEngine("Chromium 156", "lax", True, True, True, "blocked", True),
     "firefox": CookieEngine("Firefox 153", "none", True, True, False, "partitioned", True),

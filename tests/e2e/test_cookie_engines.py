@@ -14,7 +14,7 @@ A partitioned cookie must not come back from a page on a third site.
 Host names are IANA's example domains (``example.com``, ``.org``, ``.net``), mapped
 to 127.0.0.1 by the browser; https uses a test certificate (trustme) that the
 browser is told to accept. An engine is measured by a driver in :data:`DRIVERS`: a
-context manager giving an object with ``fresh()`` (an empty cookie jar),
+context manager (given the fixture request) giving an object with ``fresh()`` (an empty cookie jar),
 ``open(url)`` and ``fetch(url)`` (the JSON a credentialed ``fetch`` returns).
 Chromium's is here; Firefox and WebKit were measured by hand (docs/cookies.md says
 how) and join this test with their drivers (the browsers issue).
@@ -34,7 +34,7 @@ from typing import Any, NamedTuple, Protocol
 
 import pytest
 import trustme
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser
 
 from corecors.engine import COOKIE_ENGINES, CookieRequest, cookie_reports
 
@@ -143,23 +143,28 @@ class _Chromium:
 
 
 @contextlib.contextmanager
-def chromium() -> Iterator[Driver]:
+def chromium(request: pytest.FixtureRequest) -> Iterator[Driver]:
+    """Chromium with the example domains mapped to 127.0.0.1, launched through the
+    package's Playwright (one ``sync_playwright`` per thread: tests/e2e/conftest.py)."""
     rules = ", ".join(f"MAP {host} 127.0.0.1" for host in HOSTS)
     args = [a for a in CHROMIUM_ARGS if not a.startswith("--host-resolver-rules")]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[*args, f"--host-resolver-rules={rules}", "--ignore-certificate-errors"],
-        )
-        try:
-            yield _Chromium(browser)
-        finally:
-            browser.close()
+    shared: Browser = request.getfixturevalue("browser")
+    browser = shared.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*args, f"--host-resolver-rules={rules}", "--ignore-certificate-errors"],
+    )
+    try:
+        yield _Chromium(browser)
+    finally:
+        browser.close()
 
 
-#: The engines measured in CI, by their COOKIE_ENGINES name.
-DRIVERS: dict[str, Callable[[], AbstractContextManager[Driver]]] = {"chromium": chromium}
+#: The engines measured in CI, by their COOKIE_ENGINES name: each driver is given the
+#: test's fixture request, to use the fixtures it needs.
+DRIVERS: dict[str, Callable[[pytest.FixtureRequest], AbstractContextManager[Driver]]] = {
+    "chromium": chromium
+}
 
 # (name, the page's scheme and host, the API's scheme and host)
 SCENARIOS = [
@@ -175,7 +180,7 @@ SCENARIOS = [
 
 @pytest.fixture(scope="module", params=list(DRIVERS))
 def engine(request: pytest.FixtureRequest) -> Iterator[tuple[str, Driver]]:
-    with DRIVERS[request.param]() as driver:
+    with DRIVERS[request.param](request) as driver:
         yield request.param, driver
 
 
