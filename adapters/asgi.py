@@ -41,6 +41,7 @@ from ._asgi_dynamic import LIVE, Reconfigurable, Routes, invalidate
 from ._asgi_headers import ORDINARY, merge_raw, needs_merge
 from ._asgi_websocket import deny, handshake_refusal
 from ._common import Policy, resolve_policy
+from ._cookie_watch import RAW_CREDENTIALS, CookieWatch, watched_send
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -52,6 +53,7 @@ _WARNING, _DEBUG = logging.WARNING, logging.DEBUG
 _enabled = logging.getLogger("corecors").isEnabledFor  # whether a level is shown
 _KEY = MEMO_KEY_BYTES  # a request key over this size is never hashed
 _HEADERS_CUT = REQUEST_HEADERS_CUT
+_STARLETTE = ("starlette", {"session": "SessionMiddleware"})  # the cookie fixes' vocabulary
 
 
 def _path(scope: Scope) -> str:
@@ -106,12 +108,13 @@ class CORSMiddleware(Reconfigurable):
     - ``debug`` (``bool | None``, keyword only, default None): the level of
       the line logged for each refused request on the ``corecors`` logger:
       WARNING when true (shown on the console with no logging set up), DEBUG
-      when false. None follows the application's debug mode: the ``debug``
+      when false; true also logs the cookies browsers will not send back
+      (docs/cookies.md). None follows the application's debug mode: the ``debug``
       attribute of ``scope["app"]``, where Starlette and FastAPI put
-      themselves (``FastAPI(debug=True)``); an application that sets no
+      themselves (``FastAPI(debug=True)``), read on each refusal and, for cookies,
+      on the first credentialed response; an application that sets no
       ``scope["app"]`` counts as not in debug mode. The volume is bounded
-      (:class:`corecors.memo.RefusalLog`: at most 50 lines a minute, then a
-      count).
+      (:class:`corecors.memo.RefusalLog`: at most 50 lines a minute, then a count).
 
     Dynamic origins (docs/dynamic-origins.md): an ``async def`` ``allow_origin_func`` is
     awaited (a plain one runs on a thread when its answer is not kept); :meth:`reconfigure`
@@ -152,6 +155,7 @@ class CORSMiddleware(Reconfigurable):
         self.debug = debug
         self.config_error: CORSConfigError | None = None
         self._refusals = RefusalLog()
+        self.cookies = None if debug is False else CookieWatch(self._refusals, *_STARLETTE)
         # Only the options that differ from their defaults (in type or value:
         # allow_credentials=0 is not the default False) count as given, so
         # that policy= can be combined with none of them.
@@ -226,6 +230,8 @@ class CORSMiddleware(Reconfigurable):
         writes = answers.guard is not None and method not in SAFE_METHODS  # protect_writes
         if writes and await self._refused_write(scope, send, answers, origin, actual):
             return  # a refused write: 403, the application never runs
+        if self.cookies is not None and RAW_CREDENTIALS in actual[1]:  # debug mode
+            send = watched_send(self, scope, send)
         started: list[bool] = []  # not empty once the response has started
         try:
             await self.app(scope, receive, self._send_with_cors(scope, send, actual, started))

@@ -29,6 +29,7 @@ from corecors import ConfigProblem, CORSConfigError, CORSConfigWarning, CORSPoli
 from corecors.engine import OPTION_NAMES, warn_config
 
 from ._common import Policy, policies_of, positional_problem, resolve_policy, sync_problem
+from ._cookie_watch import CookieWatch
 from ._flask_routes import (
     RouteOptions,
     View,
@@ -112,7 +113,9 @@ class CORS:
     Each refused request is logged on the ``corecors`` logger with its reason
     and fix: at WARNING while ``app.debug`` is true (``flask run --debug``;
     shown on the console with no logging set up), else at DEBUG; at most 50
-    lines a minute, then a count.
+    lines a minute, then a count. While ``app.debug`` is true, the cookies of a
+    credentialed cross-origin response that browsers will not send back are logged
+    too, once per name (docs/cookies.md).
 
     Raises :class:`corecors.CORSConfigError` for an unknown option (flask-cors'
     names get their corecors equivalent, others the closest option) and, through
@@ -181,6 +184,8 @@ class CORS:
             middleware.route_policy = table.preflight_policy  # a route's protect_writes
             table.layer.app = middleware
         middleware.refusals = table.refusals  # one log for the app and its routes
+        session = {app.config.get("SESSION_COOKIE_NAME", "session"): "SESSION_COOKIE"}
+        middleware.cookies = CookieWatch(table.refusals, "flask", session)
         app.extensions["corecors"] = middleware
         self._apps.append(middleware)
 

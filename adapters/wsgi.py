@@ -36,6 +36,7 @@ from ._common import (
     resolve_policy,
     sync_problem,
 )
+from ._cookie_watch import CREDENTIALS, CookieWatch
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -104,7 +105,16 @@ class CORSMiddleware:
     await). :meth:`reconfigure` swaps the policy, :meth:`invalidate` drops answers.
     """
 
-    __slots__ = ("__weakref__", "_router", "app", "debug", "policy", "refusals", "route_policy")
+    __slots__ = (
+        "__weakref__",
+        "_router",
+        "app",
+        "cookies",
+        "debug",
+        "policy",
+        "refusals",
+        "route_policy",
+    )
 
     #: Set by a framework adapter that knows per-route policies (Flask's
     #: ``CORS(blueprint)``, ``cross_origin``): called for ``OPTIONS`` requests,
@@ -126,7 +136,8 @@ class CORSMiddleware:
         - ``policy`` (``CORSPolicy | PathPolicies | None``, keyword only, default None): a
           prebuilt policy instead of the options; never together with them.
         - ``debug`` (``bool`` or a function returning one, asked on each refusal; default
-          False): log refusals at WARNING rather than DEBUG. A WSGI middleware cannot see a
+          False): log refusals at WARNING rather than DEBUG, and the cookies browsers will
+          not send back (docs/cookies.md). A WSGI middleware cannot see a
           framework's debug mode: pass your framework's flag (Flask's ``CORS`` passes
           ``lambda: app.debug``).
         - ``**options``: the keyword options of :class:`corecors.CORSPolicy` (its defaults
@@ -145,6 +156,8 @@ class CORSMiddleware:
         #: The bounded refusal log (:class:`corecors.engine.RefusalLog`); Flask's ``CORS``
         #: gives the app's middleware the one its route policies log through.
         self.refusals = RefusalLog()
+        #: Debug mode's cookie diagnostics (``adapters/_cookie_watch``); None without debug.
+        self.cookies = None if debug is False else CookieWatch(self.refusals)
         _LIVE.add(self)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -185,6 +198,8 @@ class CORSMiddleware:
             if not logged:
                 logged = True
                 self._log(decision)
+                if self.cookies is not None and CREDENTIALS in decision.headers:
+                    self._watch(self.cookies, environ, headers)
             # Passing exc_info on unchanged keeps PEP 3333's contract: the server
             # re-raises it if the first headers were already sent.
             return start_response(status, apply_decision(headers, decision), exc_info)
@@ -221,6 +236,13 @@ class CORSMiddleware:
             debug = self.debug if isinstance(self.debug, bool) else self.debug()
             level = logging.WARNING if debug else logging.DEBUG
             self.refusals.log(level, log_kind(decision), decision.refusal)
+
+    def _watch(
+        self, cookies: CookieWatch, environ: WSGIEnvironment, headers: list[tuple[str, str]]
+    ) -> None:
+        """Debug mode: log the cookies browsers will not send back (``_cookie_watch``)."""
+        if self.debug if isinstance(self.debug, bool) else self.debug():
+            cookies.check_cgi(environ, environ.get("wsgi.url_scheme", "http"), headers)
 
     def __repr__(self) -> str:
         return f"CORSMiddleware({self.app!r}, policy={self.policy!r})"

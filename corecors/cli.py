@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from . import __version__
 from .browser import (
@@ -25,6 +26,7 @@ from .browser import (
     run,
     serialize_origin,
 )
+from .engine import CookieReport, CookieRequest, cookie_reports
 
 ALLOWED, BLOCKED, ERROR = 0, 1, 2
 _SHOWN = ("access-control-", "vary", "location", "content-type", "set-cookie")
@@ -94,7 +96,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--json",
         action="store_true",
         help="print one JSON object: allowed, error, failed_step, detail, fix, "
-        "readable_headers, checked, not_sent, notes, steps",
+        "readable_headers, checked, not_sent, notes, cookies, steps",
     )
     check.add_argument(
         "--timeout",
@@ -182,8 +184,41 @@ def _step_json(step: Step) -> dict[str, Any]:
     }
 
 
-def report_json(report: Report) -> dict[str, Any]:
-    """The JSON object ``--json`` prints."""
+def cookies_of(report: Report, origin: str) -> list[tuple[str, CookieReport]]:
+    """The cookies a browser will not send back (or keeps per site), per actual step of
+    an allowed credentialed exchange: ``(url, report)`` pairs (``corecors.engine``'s
+    cookie rules, measured per engine; no Sec-Fetch-Site here: the sites are compared
+    with the Public Suffix List)."""
+    if not report.verdict.allowed:
+        return []
+    found: list[tuple[str, CookieReport]] = []
+    for step in report.steps:
+        lines = [v for n, v in step.response.header_list if n.lower() == "set-cookie"]
+        if step.kind != "actual" or not lines:
+            continue
+        url = urlsplit(step.url)  # as the browser serialised it: never without a host
+        host = url.hostname or ""
+        request = CookieRequest(origin, url.scheme, f"[{host}]" if ":" in host else host)
+        found.extend((step.url, cookie) for cookie in cookie_reports(lines, request))
+    return found
+
+
+def _cookie_json(url: str, cookie: CookieReport) -> dict[str, Any]:
+    return {
+        "name": cookie.name,
+        "url": url,
+        "relation": cookie.relation,
+        "engines": {
+            engine: {"outcome": fate.outcome, "reason": fate.reason}
+            for engine, fate in cookie.fates.items()
+        },
+        "fix": cookie.fix,
+    }
+
+
+def report_json(report: Report, origin: str | None = None) -> dict[str, Any]:
+    """The JSON object ``--json`` prints; ``origin`` (the page's, with ``--credentials``)
+    adds the cookies browsers will not send back under ``"cookies"``."""
     verdict = report.verdict
     readable = verdict.readable_headers
     return {
@@ -196,6 +231,9 @@ def report_json(report: Report) -> dict[str, Any]:
         "checked": list(verdict.checked),
         "not_sent": report.not_sent,
         "notes": cache_notes(report),
+        "cookies": [_cookie_json(*found) for found in cookies_of(report, origin or "")]
+        if origin
+        else [],
         "steps": [_step_json(step) for step in report.steps],
     }
 
@@ -204,9 +242,9 @@ def _shown(response: ServerResponse) -> list[tuple[str, str]]:
     return [(n, v) for n, v in response.header_list if n.lower().startswith(_SHOWN)]
 
 
-def print_report(report: Report, out: TextIO) -> None:
+def print_report(report: Report, out: TextIO, origin: str | None = None) -> None:
     """The steps and the verdict, for a human; what the server sent is shown escaped
-    (:func:`printable`)."""
+    (:func:`printable`). ``origin`` (with ``--credentials``): the cookies too."""
     lines: list[str] = []
     for step in report.steps:
         lines.append(f"> {step.method} {step.url}   ({step.kind})")
@@ -222,6 +260,8 @@ def print_report(report: Report, out: TextIO) -> None:
         lines.append("")
     lines.extend(_verdict_lines(report))
     lines.extend(f"note: {note}" for note in cache_notes(report))
+    for _, cookie in cookies_of(report, origin) if origin else ():
+        lines.append(f"cookie {cookie.name!r}: {cookie.render()}")
     for line in lines:
         print(printable(line), file=out)
 
@@ -286,9 +326,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NetworkError as exc:
         print(printable(f"corecors check: {exc}"), file=sys.stderr)
         return ERROR
+    origin = request.origin if request.credentials else None
     if args.json:
-        json.dump(report_json(report), sys.stdout, indent=2)
+        json.dump(report_json(report, origin), sys.stdout, indent=2)
         print()
     else:
-        print_report(report, sys.stdout)
+        print_report(report, sys.stdout, origin)
     return ALLOWED if report.verdict.allowed else BLOCKED

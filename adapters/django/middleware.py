@@ -43,6 +43,7 @@ from .._common import (
     resolve_policy,
     sync_problem,
 )
+from ._cookies import watch_cookies
 from ._decorators import HANDLED, VIEW_ATTRIBUTE, request_host, routed_elsewhere, view_policy
 from ._responses import decorate, log_refusal, preflight_response
 from ._signal_policy import SignalPolicies, enabled_by_signal
@@ -86,7 +87,10 @@ class CORSMiddleware:
     Each refused request is logged on the ``corecors`` logger with its reason
     and fix: at WARNING when ``settings.DEBUG`` is true (``runserver``'s
     console shows it with Django's default logging), else at DEBUG; at most
-    50 lines a minute per process, then a count.
+    50 lines a minute per process, then a count. With ``DEBUG`` on, the cookies of
+    a credentialed cross-origin response that browsers will not send back are
+    logged too, once per name, naming ``SESSION_COOKIE_SAMESITE`` and its kin
+    (docs/cookies.md).
 
     Dynamic origins (docs/dynamic-origins.md): an ``async def`` ``allow_origin_func``
     is awaited under ASGI and is ``CORSConfigError`` E005 under WSGI (start-up); a
@@ -132,6 +136,7 @@ class CORSMiddleware:
             return response
         if decision.refusal is not None:
             self._log(decision)
+        watch_cookies(request, response, decision)  # DEBUG only
         return decorate(response, decision)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
@@ -230,6 +235,7 @@ class CORSMiddleware:
             return response
         if decision.refusal is not None:
             self._log(decision)
+        watch_cookies(request, response, decision)  # DEBUG only
         return decorate(response, decision)
 
     def _decide(self, request: HttpRequest, *, awaits: bool = False) -> Decision | None:

@@ -13,6 +13,12 @@ adapters import it from ``corecors.engine``, never from a private module
 (tests/project/test_layout.py checks both).
 """
 
+from ._cookies import COOKIE_ENGINES as COOKIE_ENGINES
+from ._cookies import CookieEngine as CookieEngine
+from ._cookies import CookieReport as CookieReport
+from ._cookies import CookieRequest as CookieRequest
+from ._cookies import Fate as Fate
+from ._cookies import cookie_reports as cookie_reports
 from ._decision import ACTUAL_RESPONSE_HEADERS as ACTUAL_RESPONSE_HEADERS
 from ._decision import MAX_METHOD_LENGTH as MAX_METHOD_LENGTH
 from ._decision import Decision as Decision
@@ -48,6 +54,7 @@ from ._schema import SCHEMA as SCHEMA
 from ._schema import Option as Option
 from ._schema import given_options as given_options
 from ._stack import warn_config as warn_config
+from ._suffixes import site_of as site_of
 from ._tokens import MAX_REQUEST_HEADERS_LENGTH as MAX_REQUEST_HEADERS_LENGTH
 from ._tokens import short_repr as short_repr
 from ._writes import SAFE_METHODS as SAFE_METHODS

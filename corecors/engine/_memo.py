@@ -68,14 +68,24 @@ class RefusalLog:
         self._logged = 0  # refusals seen in this window while the level was enabled
         self._left_out = 0  # of those, not logged
 
-    def log(self, level: int, kind: str, refusal: Explained, *, exc_info: bool = False) -> None:
+    def log(
+        self,
+        level: int,
+        kind: str,
+        refusal: Explained,
+        *,
+        exc_info: bool = False,
+        outcome: str = "refused",
+    ) -> None:
         """Log one refusal at ``level`` (``logging.WARNING`` in a framework's debug
         mode, else ``logging.DEBUG``): ``CORS <kind> refused: <reason and fix>``.
 
         ``kind`` is a ``Decision.kind`` (``"actual"`` is written "request") or
-        another word (``"WebSocket handshake"``). Nothing is counted or rendered
-        while ``level`` is disabled on the ``corecors`` logger. ``exc_info``: add the
-        exception being handled (its traceback) to the line.
+        another word (``"WebSocket handshake"``, ``"cookie 'sessionid'"``). Nothing is
+        counted or rendered while ``level`` is disabled on the ``corecors`` logger.
+        ``exc_info``: add the exception being handled (its traceback) to the line.
+        ``outcome`` (default ``"refused"``): the word after ``kind`` (a cookie the
+        browser will not send back is ``"not sent back"``).
         """
         if not logger.isEnabledFor(level):
             return
@@ -98,9 +108,8 @@ class RefusalLog:
             )
         if count <= self.lines:
             word = "request" if kind == "actual" else kind
-            logger.log(
-                level, "CORS %s refused: %s", word, refusal.render(self.name), exc_info=exc_info
-            )
+            text = refusal.render(self.name)
+            logger.log(level, "CORS %s %s: %s", word, outcome, text, exc_info=exc_info)
         elif count == self.lines + 1:
             logger.log(
                 level,

@@ -11,6 +11,7 @@ import django
 import pytest
 from django.conf import settings
 
+from corecors.adapters._cookie_watch import CookieWatch
 from corecors.engine._memo import RefusalLog
 from tests.django import settings as test_settings
 
@@ -20,10 +21,13 @@ if not settings.configured:
     )
     django.setup()
 
-from corecors.adapters.django import _responses  # after settings.configure()
+from corecors.adapters.django import _cookies, _responses  # after settings.configure()
 
 
 @pytest.fixture(autouse=True)
 def fresh_refusal_log(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test counts its own refusal lines: the process's log is bounded per minute."""
-    monkeypatch.setattr(_responses, "REFUSALS", RefusalLog())
+    """Each test counts its own refusal lines: the process's log is bounded per minute;
+    the debug-mode cookie diagnostics log through it, and remember their cookie names."""
+    log = RefusalLog()
+    monkeypatch.setattr(_responses, "REFUSALS", log)
+    monkeypatch.setattr(_cookies, "WATCH", CookieWatch(log, "django"))
