@@ -7,29 +7,15 @@ missing browser is a failure, never a skip: CI installs Debian's ``chromium``.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from examples.frontend_server import FrontendServer
+from tests.engines import launch_chromium
 
 from .servers import ApiServer
-
-CHROMIUM = os.environ.get("CORECORS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # app.example.test and example.test are two more origins on this machine,
-    # for the subdomain pattern test (the port is kept).
-    "--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP example.test 127.0.0.1",
-]
 
 #: (framework, interface) of each API under test: the ids of the ``api`` fixture.
 SERVERS = {
@@ -42,17 +28,9 @@ SERVERS = {
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: the end-to-end tests need it "
-            "(apt-get install chromium; .ci/run installs it). They never skip."
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    browser = launch_chromium()  # tests/engines.py: EngineMissing (a failure) if absent
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="package")
