@@ -2,6 +2,7 @@
 
     corecors check URL --origin ORIGIN [--method M] [--header 'Name: value']...
                    [--credentials] [--send] [--json] [--timeout SECONDS]
+                   [--browser chromium|firefox|webkit|fetch]
 
 Exit status: 0 allowed, 1 blocked, 2 usage or network error.
 """
@@ -15,7 +16,9 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from . import __version__
+from ._engine_lines import agree, agreement_line, longest, side_by_side, verdict_json
 from .browser import (
+    BROWSERS,
     BrowserRequest,
     NetworkError,
     Report,
@@ -23,6 +26,7 @@ from .browser import (
     Step,
     browser_url,
     run,
+    run_engines,
     serialize_origin,
 )
 
@@ -94,7 +98,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--json",
         action="store_true",
         help="print one JSON object: allowed, error, failed_step, detail, fix, "
-        "readable_headers, checked, not_sent, notes, steps",
+        "readable_headers, checked, not_sent, notes, steps, engines",
     )
     check.add_argument(
         "--timeout",
@@ -102,6 +106,12 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         default=10.0,
         metavar="SECONDS",
         help="seconds per request (default 10)",
+    )
+    check.add_argument(
+        "--browser",
+        choices=BROWSERS,
+        help="judge as this engine does (its measured departures from the Fetch standard) "
+        "or as the standard says; default: one verdict per engine, side by side when they differ",
     )
     return parser, check
 
@@ -204,9 +214,10 @@ def _shown(response: ServerResponse) -> list[tuple[str, str]]:
     return [(n, v) for n, v in response.header_list if n.lower().startswith(_SHOWN)]
 
 
-def print_report(report: Report, out: TextIO) -> None:
+def print_report(report: Report, out: TextIO, engines: dict[str, Report] | None = None) -> None:
     """The steps and the verdict, for a human; what the server sent is shown escaped
-    (:func:`printable`)."""
+    (:func:`printable`). ``engines``: every engine's report, for the line saying they
+    agree, or their verdicts side by side (then ``report`` should be the longest)."""
     lines: list[str] = []
     for step in report.steps:
         lines.append(f"> {step.method} {step.url}   ({step.kind})")
@@ -220,7 +231,11 @@ def print_report(report: Report, out: TextIO) -> None:
         if excerpt and step.response.status >= 300:
             lines.append(f"< body: {excerpt}")
         lines.append("")
-    lines.extend(_verdict_lines(report))
+    if engines is None or agree(engines):
+        lines.extend(_verdict_lines(report))
+        lines.extend([agreement_line(engines)] if engines else [])
+    else:
+        lines.extend(side_by_side(engines))
     lines.extend(f"note: {note}" for note in cache_notes(report))
     for line in lines:
         print(printable(line), file=out)
@@ -240,6 +255,7 @@ def _verdict_lines(report: Report) -> list[str]:
         return [
             f"ALLOWED: the browser lets the page read the response (status {status}).",
             f"  Headers the script can read: {names}",
+            *([f"  Note: {verdict.explanation}."] if verdict.deviations else []),
         ]
     return [
         f"BLOCKED: {verdict.error} ({verdict.step} response)",
@@ -282,13 +298,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return ERROR
     try:
-        report = run(request, send=args.send, timeout=args.timeout)
+        if args.browser:
+            one = run(request, send=args.send, timeout=args.timeout, browser=args.browser)
+            engines = {args.browser: one}
+        else:
+            engines = run_engines(request, send=args.send, timeout=args.timeout)
     except NetworkError as exc:
         print(printable(f"corecors check: {exc}"), file=sys.stderr)
         return ERROR
+    report = engines[args.browser or "fetch"]
     if args.json:
-        json.dump(report_json(report), sys.stdout, indent=2)
+        data = report_json(report)
+        data["engines"] = {name: verdict_json(r.verdict) for name, r in engines.items()}
+        json.dump(data, sys.stdout, indent=2)
         print()
     else:
-        print_report(report, sys.stdout)
-    return ALLOWED if report.verdict.allowed else BLOCKED
+        print_report(longest(engines), sys.stdout, None if args.browser else engines)
+    return ALLOWED if all(r.verdict.allowed for r in engines.values()) else BLOCKED
