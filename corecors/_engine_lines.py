@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .browser import DEVIATIONS, PROFILES, Report, Verdict
+from .browser import DEVIATIONS, PROFILES, Report, Verdict, reported
 
 
-def verdict_json(verdict: Verdict) -> dict[str, Any]:
-    """One engine's verdict in ``--json``'s ``"engines"``."""
+def verdict_json(report: Report, browser: str) -> dict[str, Any]:
+    """One engine's verdict in ``--json``'s ``"engines"``; ``reported``: what its
+    developer tools say (Chromium's error name, Firefox's console reason)."""
+    verdict = report.verdict
     return {
         "allowed": verdict.allowed,
         "error": verdict.error,
@@ -17,12 +19,22 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "detail": verdict.detail or None,
         "fix": verdict.fix or None,
         "deviations": list(verdict.deviations),
+        "reported": reported(report, browser),
     }
 
 
+def console_lines(reports: dict[str, Report]) -> list[str]:
+    """Firefox's console reason for a blocked request, when Firefox is judged: a
+    developer debugging in Firefox finds the sentence it shows."""
+    report = reports.get("firefox")
+    reason = None if report is None else reported(report, "firefox")
+    return [f"  Firefox's console says: (Reason: {reason})."] if reason else []
+
+
 def agree(reports: dict[str, Report]) -> bool:
-    """Whether every engine reaches the same verdict (allowed, and the same error)."""
-    return len({(r.verdict.allowed, r.verdict.error) for r in reports.values()}) == 1
+    """Whether every engine reaches the same verdict (allowed, and the same error); True
+    for one engine or none."""
+    return len({(r.verdict.allowed, r.verdict.error) for r in reports.values()}) <= 1
 
 
 def agreement_line(reports: dict[str, Report]) -> str:

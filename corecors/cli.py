@@ -16,7 +16,14 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from . import __version__
-from ._engine_lines import agree, agreement_line, longest, side_by_side, verdict_json
+from ._engine_lines import (
+    agree,
+    agreement_line,
+    console_lines,
+    longest,
+    side_by_side,
+    verdict_json,
+)
 from .browser import (
     BROWSERS,
     BrowserRequest,
@@ -216,8 +223,8 @@ def _shown(response: ServerResponse) -> list[tuple[str, str]]:
 
 def print_report(report: Report, out: TextIO, engines: dict[str, Report] | None = None) -> None:
     """The steps and the verdict, for a human; what the server sent is shown escaped
-    (:func:`printable`). ``engines``: every engine's report, for the line saying they
-    agree, or their verdicts side by side (then ``report`` should be the longest)."""
+    (:func:`printable`). ``engines``: the engines' reports (by profile name), for the line
+    saying they agree or their verdicts side by side (``report`` is then the longest)."""
     lines: list[str] = []
     for step in report.steps:
         lines.append(f"> {step.method} {step.url}   ({step.kind})")
@@ -231,11 +238,13 @@ def print_report(report: Report, out: TextIO, engines: dict[str, Report] | None 
         if excerpt and step.response.status >= 300:
             lines.append(f"< body: {excerpt}")
         lines.append("")
-    if engines is None or agree(engines):
+    engines = engines or {}
+    if agree(engines):
         lines.extend(_verdict_lines(report))
-        lines.extend([agreement_line(engines)] if engines else [])
+        lines.extend([agreement_line(engines)] if len(engines) > 1 else [])
     else:
         lines.extend(side_by_side(engines))
+    lines.extend(console_lines(engines))
     lines.extend(f"note: {note}" for note in cache_notes(report))
     for line in lines:
         print(printable(line), file=out)
@@ -309,9 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = engines[args.browser or "fetch"]
     if args.json:
         data = report_json(report)
-        data["engines"] = {name: verdict_json(r.verdict) for name, r in engines.items()}
+        data["engines"] = {name: verdict_json(r, name) for name, r in engines.items()}
         json.dump(data, sys.stdout, indent=2)
         print()
     else:
-        print_report(longest(engines), sys.stdout, None if args.browser else engines)
+        print_report(longest(engines), sys.stdout, engines)
     return ALLOWED if all(r.verdict.allowed for r in engines.values()) else BLOCKED

@@ -45,6 +45,7 @@ from ._exchange import Transport as Transport
 from ._exchange import browser_url as browser_url
 from ._exchange import run as run
 from ._exchange import run_engines as run_engines
+from ._reported import reported
 from ._safelist import HeaderList as HeaderList
 from ._safelist import serialize_origin
 from ._verdict import Verdict
@@ -63,5 +64,6 @@ __all__ = [
     "check_preflight",
     "cors_check",
     "profile",
+    "reported",
     "serialize_origin",
 ]

@@ -24,12 +24,14 @@ from corecors.browser import (
     check,
     check_preflight,
     profile,
+    reported,
     run,
     run_engines,
 )
 from corecors.cli import main
 from corecors.testing import assert_cors_allowed, assert_cors_blocked, cors_verdict
-from tests.browser.fault_server import FaultServer, fault_server
+from tests.browser.fault_server import CASES, FaultServer, fault_server
+from tests.servers import ROOT
 
 PAGE = "https://app.example.com"
 API = "https://api.example.com/items/1"
@@ -192,9 +194,10 @@ def test_check_browser_judges_as_one_engine(corecors: Run, faults: FaultServer) 
     assert list(report["engines"]) == list(BROWSERS)
     assert report["engines"]["firefox"] == {
         "allowed": True, "error": None, "failed_step": None, "detail": None, "fix": None,
-        "deviations": ["authorization_under_star"],
+        "deviations": ["authorization_under_star"], "reported": None,
     }  # fmt: skip
     assert report["engines"]["fetch"]["failed_step"] == "preflight"
+    assert report["engines"]["fetch"]["reported"] == "HeaderDisallowedByPreflightResponse"
 
     status, out, _ = corecors(*args, "--json", "--browser", "chromium")
     report = json.loads(out)
@@ -237,3 +240,51 @@ def test_a_profile_is_a_plain_value() -> None:
     assert check(request, STAR, browser=custom).allowed
     assert custom.deviates("authorization_under_star")
     assert not PROFILES["fetch"].deviates("authorization_under_star")
+
+
+FIREFOX_REDIRECT = "  Firefox's console says: (Reason: CORS request external redirect not allowed)."
+
+
+def test_check_quotes_firefoxs_console_when_firefox_blocks(
+    corecors: Run, faults: FaultServer
+) -> None:
+    url = faults.url("preflight-307-with-grants")
+    status, out, _ = corecors("check", url, "--origin", PAGE, "--method", "PUT")
+    assert status == 1
+    assert "BLOCKED: PreflightDisallowedRedirect (preflight response)" in out
+    assert "The same verdict in Chromium 156, Firefox 153 ESR" in out
+    assert FIREFOX_REDIRECT in out.splitlines()
+    status, out, _ = corecors(
+        "check", url, "--origin", PAGE, "--method", "PUT", "--browser", "firefox"
+    )
+    assert FIREFOX_REDIRECT in out.splitlines()
+    assert "The same verdict" not in out
+    status, out, _ = corecors(
+        "check", url, "--origin", PAGE, "--method", "PUT", "--browser", "webkit"
+    )
+    assert "Firefox" not in out
+    status, out, _ = corecors("check", url, "--origin", PAGE, "--method", "PUT", "--json")
+    assert json.loads(out)["engines"]["webkit"]["reported"] is None
+    assert json.loads(out)["engines"]["chromium"]["reported"] == "PreflightDisallowedRedirect"
+
+
+RECORD = json.loads((ROOT / "tests" / "e2e" / "engine_verdicts.json").read_text())
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_each_profile_reproduces_what_its_engine_was_recorded_doing(
+    case_id: str, faults: FaultServer
+) -> None:
+    """Without a browser: the model under each profile against tests/e2e's record of the
+    engines (the outcome, and what each engine's developer tools reported)."""
+    case = CASES[case_id]
+    page = f"http://127.0.0.1:{faults.port}"
+    request = BrowserRequest(page, faults.url(case_id), case.method, case.headers, case.credentials)
+    reports = run_engines(request, send=True)
+    for name, report in reports.items():
+        said = reported(report, name)
+        observed = {
+            "allowed": report.verdict.allowed,
+            "reported": said and said.replace(str(faults.port), "PORT"),
+        }
+        assert observed == RECORD["cases"][case_id][name], name
