@@ -2,7 +2,7 @@
 
 Everything is started by the fixtures on 127.0.0.1 and stopped by them. A missing
 browser is a failure, never a skip: CI installs Debian's ``chromium``, ``firefox-esr``
-and ``webkit2gtk-driver`` (tests/engines.py drives them).
+and ``webkit2gtk-driver`` (tests/engines/ drives them).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ SERVERS = {
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    browser = launch_chromium()  # tests/engines.py: EngineMissing (a failure) if absent
+    browser = launch_chromium()  # tests/engines/: EngineMissing (a failure) if absent
     yield browser
     browser.close()
 
@@ -71,7 +71,7 @@ def api(
 
 @pytest.fixture(scope="package", params=ENGINES)
 def engine(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Engine]:
-    """Each engine in turn (tests/engines.py); Chromium is the package's browser."""
+    """Each engine in turn (tests/engines/); Chromium is the package's browser."""
     opened = Chromium(browser) if request.param == "chromium" else open_engine(request.param)
     yield opened
     opened.close()

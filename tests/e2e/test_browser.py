@@ -5,7 +5,7 @@ and per server (``api`` fixture): FastAPI on uvicorn, Flask on werkzeug, Django 
 werkzeug (WSGI) and on uvicorn (ASGI). The page is served from http://localhost:FPORT
 and the API from http://localhost:APORT: another origin, the same site.
 http://127.0.0.1:FPORT is a third origin, not allowed. The page is driven by scripts
-(tests/engines.py's ``evaluate_async``), the same in every engine.
+(``evaluate_async`` of tests/engines), the same in every engine.
 """
 
 from __future__ import annotations

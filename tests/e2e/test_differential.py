@@ -1,7 +1,7 @@
 """corecors.browser against Chromium, Firefox ESR and WebKitGTK, on every case of the fault server.
 
 A page on http://127.0.0.1:PORT fetches each ``/case/<id>`` from http://localhost:PORT
-(another origin) in each engine (tests/engines.py). What the engine reports is read
+(another origin) in each engine (tests/engines/). What the engine reports is read
 where its driver shows it: Chromium's ``Network.CorsError`` name through the DevTools
 protocol (``Network.loadingFailed`` -> ``corsErrorStatus.corsError``), Firefox's reason
 from its console message (WebDriver BiDi ``log.entryAdded``); WebKit's driver reports

@@ -1,4 +1,4 @@
-"""tests/engines.py: each engine starts, loads a page, runs scripts and is stopped.
+"""tests/engines: each engine starts, loads a page, runs scripts and is stopped.
 
 The fault server's page on http://127.0.0.1:PORT is the page; http://localhost:PORT
 is another origin on the same server. Nothing is skipped: an engine that is not
@@ -11,9 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-import tests.engines
 from tests.browser.fault_server import FaultServer, fault_server
-from tests.engines import ENGINES, EngineError, EngineMissing, open_engine
+from tests.engines import ENGINES, EngineError, EngineMissing, base, open_engine
 
 pytestmark = pytest.mark.browser
 
@@ -63,10 +62,10 @@ def test_each_engine_runs_page_scripts_and_sees_cors(name: str, faults: FaultSer
 def test_a_missing_engine_fails_with_the_package_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tests.engines, "FIREFOX", "/nonexistent/firefox-esr")
+    monkeypatch.setattr(base, "FIREFOX", "/nonexistent/firefox-esr")
     with pytest.raises(EngineMissing, match=r"apt-get install firefox-esr"):
         open_engine("firefox")
-    monkeypatch.setattr(tests.engines, "XVFB", "/nonexistent/Xvfb")
+    monkeypatch.setattr(base, "XVFB", "/nonexistent/Xvfb")
     with pytest.raises(EngineMissing, match=r"apt-get install webkit2gtk-driver xvfb"):
         open_engine("webkit")
     with pytest.raises(ValueError, match="choose one of chromium, firefox, webkit"):
