@@ -132,7 +132,8 @@ def recorded() -> Iterator[dict[str, Any]]:
     """Every engine's outcomes as recorded; CORECORS_UPDATE_ENGINES=1 rewrites them."""
     record: dict[str, Any] = json.loads(RECORD.read_text())
     yield record
-    if UPDATE:
+    if UPDATE:  # in the fault server's order, dropped cases gone
+        record["cases"] = {case_id: record["cases"][case_id] for case_id in CASES}
         RECORD.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
 
 
