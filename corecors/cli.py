@@ -240,11 +240,10 @@ def print_report(report: Report, out: TextIO, engines: dict[str, Report] | None 
         lines.append("")
     engines = engines or {}
     if agree(engines):
-        lines.extend(_verdict_lines(report))
+        lines.extend([*_verdict_lines(report), *console_lines(engines)])
         lines.extend([agreement_line(engines)] if len(engines) > 1 else [])
     else:
-        lines.extend(side_by_side(engines))
-    lines.extend(console_lines(engines))
+        lines.extend([*side_by_side(engines), *console_lines(engines)])
     lines.extend(f"note: {note}" for note in cache_notes(report))
     for line in lines:
         print(printable(line), file=out)
