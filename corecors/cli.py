@@ -4,7 +4,7 @@
                    [--credentials] [--send] [--json] [--timeout SECONDS]
                    [--browser chromium|firefox|webkit|fetch]
 
-Exit status: 0 allowed, 1 blocked, 2 usage or network error.
+Exit status: 0 allowed (by every engine judged), 1 blocked, 2 usage or network error.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from examples.frontend_server import FrontendServer
-from tests.engines import ENGINES, Chromium, Engine, launch_chromium, open_engine
+from tests.engines import ENGINES, Chromium, Engine, launched_chromium, open_engine
 
 from .servers import ApiServer
 
@@ -29,9 +29,8 @@ SERVERS = {
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    browser = launch_chromium()  # tests/engines/: EngineMissing (a failure) if absent
-    yield browser
-    browser.close()
+    with launched_chromium() as browser:  # tests/engines/: EngineMissing (a failure) if absent
+        yield browser
 
 
 @pytest.fixture(scope="package")

@@ -31,7 +31,7 @@ must run in all three use ``localhost``, its subdomains (``app.localhost``) and
 from __future__ import annotations
 
 from .base import CHROMIUM, CHROMIUM_ARGS, ENGINES, Engine, EngineError, EngineMissing
-from .chromium import Chromium, launch_chromium
+from .chromium import Chromium, launched_chromium
 from .firefox import Firefox
 from .webkit import WebKit
 
@@ -45,7 +45,7 @@ __all__ = [
     "EngineMissing",
     "Firefox",
     "WebKit",
-    "launch_chromium",
+    "launched_chromium",
     "open_engine",
 ]
 

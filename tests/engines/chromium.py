@@ -1,8 +1,15 @@
-"""Debian's Chromium through playwright (its CDP driver), one process-wide driver."""
+"""Debian's Chromium through playwright (its CDP driver), one driver shared while in use.
+
+Playwright's sync API runs an event loop in the calling thread while its driver is up:
+a second ``sync_playwright()`` beside it fails, and so does any ``asyncio.run()`` in the
+same thread. So the driver is started for the first user and stopped after the last
+(:func:`launched_chromium` and :class:`Chromium` hold it), never left running.
+"""
 
 from __future__ import annotations
 
-import atexit
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from playwright.sync_api import Browser, ConsoleMessage, Playwright, sync_playwright
@@ -11,24 +18,36 @@ from playwright.sync_api import Error as PlaywrightError
 from . import base
 from .base import CHROMIUM_ARGS, TIMEOUT, Engine, EngineError
 
-_PLAYWRIGHT: list[Playwright] = []
+_DRIVER: list[Playwright] = []  # the running driver, while it has users
+_USERS = [0]
 
 
-def playwright() -> Playwright:
-    """The process's one playwright driver (a second sync_playwright() in the same thread
-    fails), started on first use and stopped when the process exits."""
-    if not _PLAYWRIGHT:
-        _PLAYWRIGHT.append(sync_playwright().start())
-        atexit.register(_PLAYWRIGHT[0].stop)
-    return _PLAYWRIGHT[0]
+@contextlib.contextmanager
+def _driver() -> Iterator[Playwright]:
+    """The playwright driver, started for the first user and stopped after the last."""
+    if not _DRIVER:
+        _DRIVER.append(sync_playwright().start())
+    _USERS[0] += 1
+    try:
+        yield _DRIVER[0]
+    finally:
+        _USERS[0] -= 1
+        if _USERS[0] == 0:
+            _DRIVER.pop().stop()
 
 
-def launch_chromium() -> Browser:
-    """Debian's Chromium, headless, with the project's switches; the caller closes it."""
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, with the project's switches, closed on exit."""
     base.require("chromium", base.CHROMIUM)
-    return playwright().chromium.launch(
-        executable_path=base.CHROMIUM, headless=True, args=CHROMIUM_ARGS
-    )
+    with _driver() as driver:
+        browser = driver.chromium.launch(
+            executable_path=base.CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class Chromium(Engine):
@@ -38,11 +57,15 @@ class Chromium(Engine):
     name = "chromium"
 
     def __init__(self, browser: Browser | None = None) -> None:
-        self._own = browser is None
-        self.browser = browser or launch_chromium()
-        self.version = self.browser.version
-        self.context = self.browser.new_context(viewport={"width": 1200, "height": 780})
-        self.page = self.context.new_page()
+        self._exits = contextlib.ExitStack()
+        try:
+            self.browser = browser or self._exits.enter_context(launched_chromium())
+            self.version = self.browser.version
+            self.context = self.browser.new_context(viewport={"width": 1200, "height": 780})
+            self.page = self.context.new_page()
+        except BaseException:
+            self._exits.close()
+            raise
         self._console: list[str] = []
         self.page.on("console", self._record)
 
@@ -73,6 +96,7 @@ class Chromium(Engine):
         return self.page.screenshot(full_page=True)
 
     def close(self) -> None:
-        self.context.close()
-        if self._own:
-            self.browser.close()
+        try:
+            self.context.close()
+        finally:
+            self._exits.close()  # the browser and the driver, if this engine started them
