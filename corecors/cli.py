@@ -2,8 +2,9 @@
 
     corecors check URL --origin ORIGIN [--method M] [--header 'Name: value']...
                    [--credentials] [--send] [--json] [--timeout SECONDS]
+                   [--browser chromium|firefox|webkit|fetch]
 
-Exit status: 0 allowed, 1 blocked, 2 usage or network error.
+Exit status: 0 allowed (by every engine judged), 1 blocked, 2 usage or network error.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from . import __version__
+from ._cli_verdicts import (
+    agree,
+    agreement_line,
+    console_lines,
+    longest,
+    side_by_side,
+    verdict_json,
+)
 from .browser import (
+    BROWSERS,
     BrowserRequest,
     NetworkError,
     Report,
@@ -24,6 +34,7 @@ from .browser import (
     Step,
     browser_url,
     run,
+    run_engines,
     serialize_origin,
 )
 from .engine import CookieReport, CookieRequest, cookie_reports
@@ -96,7 +107,7 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--json",
         action="store_true",
         help="print one JSON object: allowed, error, failed_step, detail, fix, "
-        "readable_headers, checked, not_sent, notes, cookies, steps",
+        "readable_headers, checked, not_sent, notes, cookies, steps, engines",
     )
     check.add_argument(
         "--timeout",
@@ -104,6 +115,12 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         default=10.0,
         metavar="SECONDS",
         help="seconds per request (default 10)",
+    )
+    check.add_argument(
+        "--browser",
+        choices=BROWSERS,
+        help="judge as this engine does (its measured departures from the Fetch standard) "
+        "or as the standard says; default: one verdict per engine, side by side when they differ",
     )
     return parser, check
 
@@ -242,9 +259,16 @@ def _shown(response: ServerResponse) -> list[tuple[str, str]]:
     return [(n, v) for n, v in response.header_list if n.lower().startswith(_SHOWN)]
 
 
-def print_report(report: Report, out: TextIO, origin: str | None = None) -> None:
+def print_report(
+    report: Report,
+    out: TextIO,
+    engines: dict[str, Report] | None = None,
+    origin: str | None = None,
+) -> None:
     """The steps and the verdict, for a human; what the server sent is shown escaped
-    (:func:`printable`). ``origin`` (with ``--credentials``): the cookies too."""
+    (:func:`printable`). ``engines``: the engines' reports (by profile name), for the line
+    saying they agree or their verdicts side by side (``report`` is then the longest).
+    ``origin`` (with ``--credentials``): the cookies too."""
     lines: list[str] = []
     for step in report.steps:
         lines.append(f"> {step.method} {step.url}   ({step.kind})")
@@ -258,7 +282,12 @@ def print_report(report: Report, out: TextIO, origin: str | None = None) -> None
         if excerpt and step.response.status >= 300:
             lines.append(f"< body: {excerpt}")
         lines.append("")
-    lines.extend(_verdict_lines(report))
+    engines = engines or {}
+    if agree(engines):
+        lines.extend([*_verdict_lines(report), *console_lines(engines)])
+        lines.extend([agreement_line(engines)] if len(engines) > 1 else [])
+    else:
+        lines.extend([*side_by_side(engines), *console_lines(engines)])
     lines.extend(f"note: {note}" for note in cache_notes(report))
     for _, cookie in cookies_of(report, origin) if origin else ():
         lines.append(f"cookie {cookie.name!r}: {cookie.render()}")
@@ -280,6 +309,7 @@ def _verdict_lines(report: Report) -> list[str]:
         return [
             f"ALLOWED: the browser lets the page read the response (status {status}).",
             f"  Headers the script can read: {names}",
+            *([f"  Note: {verdict.explanation}."] if verdict.deviations else []),
         ]
     return [
         f"BLOCKED: {verdict.error} ({verdict.step} response)",
@@ -322,14 +352,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return ERROR
     try:
-        report = run(request, send=args.send, timeout=args.timeout)
+        if args.browser:
+            one = run(request, send=args.send, timeout=args.timeout, browser=args.browser)
+            engines = {args.browser: one}
+        else:
+            engines = run_engines(request, send=args.send, timeout=args.timeout)
     except NetworkError as exc:
         print(printable(f"corecors check: {exc}"), file=sys.stderr)
         return ERROR
+    report = engines[args.browser or "fetch"]
     origin = request.origin if request.credentials else None
     if args.json:
-        json.dump(report_json(report, origin), sys.stdout, indent=2)
+        data = report_json(report, origin)
+        data["engines"] = {name: verdict_json(r, name) for name, r in engines.items()}
+        json.dump(data, sys.stdout, indent=2)
         print()
     else:
-        print_report(report, sys.stdout, origin)
-    return ALLOWED if report.verdict.allowed else BLOCKED
+        print_report(longest(engines), sys.stdout, engines, origin)
+    return ALLOWED if all(r.verdict.allowed for r in engines.values()) else BLOCKED

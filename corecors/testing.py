@@ -76,6 +76,7 @@ def cors_report(
     headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
     credentials: bool = False,
     send: bool = True,
+    browser: str = "fetch",
 ) -> Report:
     """The steps and the verdict of a page on ``origin`` fetching ``url`` through ``client``.
 
@@ -89,16 +90,21 @@ def cors_report(
       client's own cookies are sent either way).
     - ``send`` (``bool``, default True): also send an actual request that is not GET or HEAD
       (a test client talks to a test database).
+    - ``browser`` (``str``, default ``"fetch"``): whose verdict: ``"chromium"``, ``"firefox"``
+      or ``"webkit"`` (the engine's measured departures from Fetch, see
+      ``corecors.browser.PROFILES``) or ``"fetch"``, the standard, which no engine is
+      stricter than so far.
 
     Returns a ``Report``: ``.steps`` (each request and response) and ``.verdict``. Raises
-    ``ValueError`` when ``origin`` is the client's own origin (CORS does not apply) or the
-    method is one ``fetch()`` rejects, ``TypeError`` for an unsupported client.
+    ``ValueError`` when ``origin`` is the client's own origin (CORS does not apply), the
+    method is one ``fetch()`` rejects or ``browser`` is no profile, ``TypeError`` for an
+    unsupported client.
     """
     absolute = url if "://" in url else _base_url(client) + url
     request = BrowserRequest(origin, absolute, method, headers, credentials)
     if not request.cross_origin:
         raise ValueError(f"{origin!r} is the test client's own origin: CORS does not apply")
-    return run(request, send=send, transport=_transport(client))
+    return run(request, send=send, transport=_transport(client), browser=browser)
 
 
 def cors_verdict(
@@ -110,6 +116,7 @@ def cors_verdict(
     headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
     credentials: bool = False,
     send: bool = True,
+    browser: str = "fetch",
 ) -> Verdict:
     """:func:`cors_report`'s verdict: ``.allowed``, ``.error`` (a Chromium
     ``Network.CorsError`` name), ``.explanation``, ``.readable_headers``; arguments as
@@ -122,6 +129,7 @@ def cors_verdict(
         headers=headers,
         credentials=credentials,
         send=send,
+        browser=browser,
     )
     return report.verdict
 
@@ -146,6 +154,7 @@ def assert_cors_allowed(
     headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
     credentials: bool = False,
     send: bool = True,
+    browser: str = "fetch",
 ) -> Verdict:
     """Fail (``AssertionError`` with the browser's reason, the fix and the server's
     answer) unless a browser would let a page on ``origin`` read the response;
@@ -160,11 +169,12 @@ def assert_cors_allowed(
         headers=headers,
         credentials=credentials,
         send=send,
+        browser=browser,
     )
     if not report.verdict.allowed:
         message = _failure(method, url, origin, report)
         if _HEADERS_REFUSED in message:
-            names = _refused_headers(client, url, origin, method, headers, credentials)
+            names = _refused_headers(client, url, origin, method, headers, credentials, browser)
             message += f"\nThe request headers the server refused: {', '.join(names)}"
         raise AssertionError(message)
     return report.verdict
@@ -182,6 +192,7 @@ def _refused_headers(
     method: str,
     headers: Mapping[str, str] | Iterable[tuple[str, str]],
     credentials: bool,
+    browser: str,
 ) -> list[str]:
     """The request headers whose own preflight is refused, each asked alone (lower-cased)."""
     pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
@@ -190,7 +201,7 @@ def _refused_headers(
         for name, value in pairs
         if not cors_verdict(
             client, url, origin=origin, method=method, headers=[(name, value)],
-            credentials=credentials, send=False,
+            credentials=credentials, send=False, browser=browser,
         ).allowed
     ]  # fmt: skip
 
@@ -205,6 +216,7 @@ def assert_cors_blocked(
     headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
     credentials: bool = False,
     send: bool = True,
+    browser: str = "fetch",
 ) -> Verdict:
     """Fail (``AssertionError``) unless a browser would block the response; other arguments
     as :func:`cors_report`. ``error`` (``str | None``, default None): the ``Network.CorsError``
@@ -218,6 +230,7 @@ def assert_cors_blocked(
         headers=headers,
         credentials=credentials,
         send=send,
+        browser=browser,
     )
     verdict = report.verdict
     if verdict.allowed:

@@ -409,7 +409,7 @@ def _data(module: ModuleType, name: str, value: object) -> list[str]:
     if not comment:
         raise LookupError(f"document {module.__name__}.{name} with a '#:' comment above it")
     lines = [f"## `{name}`", "", f"`{type(value).__name__}`", "", " ".join(comment), ""]
-    if isinstance(value, dict):
+    if name == "CODES":
         lines += ["See [the error and warning codes](codes.md) for each entry.", ""]
     return lines
 

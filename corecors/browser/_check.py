@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from ._engines import Profile, profile
 from ._safelist import (
     TOKEN,
     HeaderInput,
@@ -236,10 +237,15 @@ def _excluded_by_grants(
     return None
 
 
-def check_preflight(request: BrowserRequest, response: ServerResponse) -> Verdict:
+def check_preflight(
+    request: BrowserRequest, response: ServerResponse, *, browser: str | Profile = "fetch"
+) -> Verdict:
     """Fetch §4.8 CORS-preflight fetch, on the preflight's response.
 
-    Arguments as :mod:`corecors.browser`. In Chromium's order: a redirect fails first
+    Arguments as :mod:`corecors.browser`; ``browser`` (``str``, default ``"fetch"``): the
+    engine profile (``"chromium"``, ``"firefox"``, ``"webkit"`` or ``"fetch"``, the
+    standard): an engine's measured deviations change the verdict where it departs from
+    Fetch (raises ``ValueError`` for another name). In Chromium's order: a redirect fails first
     (``PreflightDisallowedRedirect``; Fetch: a redirect is not an ok status), then the CORS
     check, then the ok status (200-299), then Access-Control-Allow-Methods and -Headers must
     parse as token lists, then the method must be safelisted or listed (``*`` counts only
@@ -247,6 +253,7 @@ def check_preflight(request: BrowserRequest, response: ServerResponse) -> Verdic
     "CORS non-wildcard request-header name"), then every CORS-unsafe request-header name must
     be listed (``*`` counts only without credentials).
     """
+    engine = profile(browser)
     location = response.redirect_location
     if location is not None:
         return fail(
@@ -272,8 +279,12 @@ def check_preflight(request: BrowserRequest, response: ServerResponse) -> Verdic
     if not _method_listed(request, methods):
         return method_disallowed(request.method, methods_value, "*" in methods)
     name = _unlisted_header(request, names)
+    star = "*" in (n.lower() for n in names)
+    # Without credentials '*' covers every other name: Authorization is the only one left.
+    lenient = star and not request.credentials and engine.deviates("authorization_under_star")
+    if name == "authorization" and lenient:
+        return Verdict(True, checked=("preflight",), deviations=("authorization_under_star",))
     if name is not None:
-        star = "*" in (n.lower() for n in names)
         return header_disallowed(name, names_value, request.credentials, star)
     return Verdict(True, checked=("preflight",))
 
@@ -319,9 +330,13 @@ def check(
     request: BrowserRequest,
     preflight: ServerResponse | None = None,
     actual: ServerResponse | None = None,
+    *,
+    browser: str | Profile = "fetch",
 ) -> Verdict:
     """The browser's verdict on one exchange; other arguments as :mod:`corecors.browser`.
 
+    ``browser`` (``str``, default ``"fetch"``): whose verdict, as
+    :func:`check_preflight` (an engine's measured deviations, or the standard).
     ``preflight``: the answer to the CORS-preflight request, required when
     ``request.needs_preflight`` (raises ``ValueError`` otherwise) and ignored when not.
     ``actual``: the answer to the actual request, or None when it was not sent: the
@@ -333,10 +348,11 @@ def check(
                 f"{request.method} with headers {list(request.unsafe_header_names)} needs a "
                 "preflight: pass its response"
             )
-        verdict = check_preflight(request, preflight)
+        verdict = check_preflight(request, preflight, browser=browser)
         if not verdict.allowed or actual is None:
             return verdict
-        return replace(check_actual(request, actual), checked=("preflight", "actual"))
+        after = check_actual(request, actual)
+        return replace(after, checked=("preflight", "actual"), deviations=verdict.deviations)
     if actual is None:
         return Verdict(True, checked=())
     return check_actual(request, actual)

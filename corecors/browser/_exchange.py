@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from ._check import BrowserRequest, ServerResponse, check, check_actual
+from ._engines import BROWSERS, Profile, profile
 from ._safelist import HeaderList, serialize_origin
 from ._url import parse_url
 from ._verdict import Verdict
@@ -122,33 +123,85 @@ def run(
     send: bool = False,
     timeout: float = 10.0,
     transport: Transport | None = None,
+    browser: str | Profile = "fetch",
 ) -> Report:
     """Send the preflight when a browser would, then the actual request when it is
     GET or HEAD or ``send`` is True, following at most ``MAX_REDIRECTS`` redirects as
     steps. ``timeout`` is in seconds, a deadline for each request as a whole;
-    ``transport`` replaces the network (a test client). Raises :class:`NetworkError`."""
+    ``transport`` replaces the network (a test client); ``browser`` is the engine
+    profile judging the answers (``"fetch"``, the standard, by default; see
+    :func:`corecors.browser.check`). Raises :class:`NetworkError`, ``ValueError`` for
+    an unknown ``browser``."""
+    profile(browser)  # an unknown name fails before anything is sent
     transmit = transport or http_transport(timeout)
     steps: list[Step] = []
+    relied: tuple[str, ...] = ()  # the engine's deviations the preflights passed by
     for _ in range(MAX_REDIRECTS + 1):
         preflight: ServerResponse | None = None
         if request.needs_preflight:
             headers = request.preflight_headers()
             preflight, body = transmit("OPTIONS", request.url, headers)
             steps.append(Step("preflight", "OPTIONS", request.url, headers, preflight, body))
-            verdict = check(request, preflight)
+            verdict = check(request, preflight, browser=browser)
             if not verdict.allowed:
                 return Report(verdict, tuple(steps))
+            relied = tuple(dict.fromkeys((*relied, *verdict.deviations)))
         if request.method not in SAFE_METHODS and not send:
-            return Report(check(request, preflight), tuple(steps), request.method)
+            return Report(check(request, preflight, browser=browser), tuple(steps), request.method)
         headers = request.actual_headers()
         actual, body = transmit(request.method, request.url, headers)
         steps.append(Step("actual", request.method, request.url, headers, actual, body))
         verdict = check_actual(request, actual)
         if verdict.redirect is None:
             kinds = tuple(step.kind for step in steps[-2:] if step.url == request.url)
-            return Report(replace(verdict, checked=kinds), tuple(steps))
+            final = replace(verdict, checked=kinds, deviations=relied if verdict.allowed else ())
+            return Report(final, tuple(steps))
         request = _redirected(request, actual.status, verdict.redirect)
     raise NetworkError(
         f"more than {MAX_REDIRECTS} redirects (the last to {request.url}): a browser gives up "
         "too (net::ERR_TOO_MANY_REDIRECTS)"
     )
+
+
+class _Once:
+    """Runs that share their requests: the n-th request of a run, when an earlier run
+    sent the same one n-th, gets that answer again instead of going out a second time
+    (a redirect loop still sends each of its hops)."""
+
+    def __init__(self, transmit: Transport) -> None:
+        self.transmit = transmit
+        self.answers: dict[tuple[int, str, str, HeaderList], tuple[ServerResponse, bytes]] = {}
+
+    def transport(self) -> Transport:
+        """A transport for one run."""
+        sent = 0
+
+        def replay(method: str, url: str, headers: HeaderList) -> tuple[ServerResponse, bytes]:
+            nonlocal sent
+            key = (sent, method, url, tuple(headers))
+            sent += 1
+            if key not in self.answers:
+                self.answers[key] = self.transmit(method, url, headers)
+            return self.answers[key]
+
+        return replay
+
+
+def run_engines(
+    request: BrowserRequest,
+    *,
+    browsers: tuple[str, ...] = BROWSERS,
+    send: bool = False,
+    timeout: float = 10.0,
+    transport: Transport | None = None,
+) -> dict[str, Report]:
+    """:func:`run` under several profiles, as {name: Report}; each distinct request goes
+    out once, whatever the number of profiles (an engine that passes a preflight Fetch
+    fails sends the actual request the others never reach). ``browsers``
+    (``tuple[str, ...]``, default ``BROWSERS``): the profiles' names. Other arguments
+    as :func:`run`, and its errors."""
+    shared = _Once(transport or http_transport(timeout))
+    return {
+        name: run(request, send=send, transport=shared.transport(), browser=name)
+        for name in browsers
+    }

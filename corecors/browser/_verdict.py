@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ._engines import DEVIATIONS
 from ._safelist import is_url
 
 StepKind = Literal["preflight", "actual"]
@@ -33,7 +34,9 @@ class Verdict:
     lower-cased response header names the script can read (None when the actual response was
     not checked). ``redirect``: for an actual response that is a redirect and passed the CORS
     check, the URL the browser fetches next (and checks again); ``allowed`` is then False and
-    ``error`` None. ``checked``: the responses the verdict looked at.
+    ``error`` None. ``checked``: the responses the verdict looked at. ``deviations``: the
+    engine's departures from Fetch the verdict relied on (names of
+    ``corecors.browser.DEVIATIONS``; empty under the ``fetch`` profile).
     """
 
     allowed: bool
@@ -44,10 +47,14 @@ class Verdict:
     readable_headers: tuple[str, ...] | None = None
     redirect: str | None = None
     checked: tuple[StepKind, ...] = ()
+    deviations: tuple[str, ...] = ()
 
     @property
     def explanation(self) -> str:
         """One paragraph for a human: the error, what was wrong, and the fix."""
+        if self.allowed and self.deviations:
+            how = "; ".join(DEVIATIONS[name] for name in self.deviations)
+            return f"allowed only because this engine departs from Fetch: it {how}"
         if self.allowed:
             return "allowed: the page can read the response"
         if self.error is None:

@@ -143,6 +143,50 @@ CORRECT = [
             ((ACAO, O), ACAC, ("Access-Control-Expose-Headers", "*"), ("X-Total", "3")),
         ),
     ),
+    # Edge cases of parsing, measured alike in every engine (docs/engines.md).
+    Case("ok-allow-origin-padded", actual=(200, ((ACAO, f" {O} "),))),  # OWS is not the value
+    Case(
+        "ok-allow-credentials-padded",
+        credentials=True,
+        actual=(200, ((ACAO, O), ("Access-Control-Allow-Credentials", " true "))),
+    ),
+    Case(
+        "ok-preflight-299",
+        "PUT",
+        preflight=(299, ((ACAO, O), ("Access-Control-Allow-Methods", "PUT"))),
+    ),
+    Case(
+        "ok-lists-with-empty-items",
+        "PUT",
+        {"X-A": "1"},
+        preflight=_ok_preflight(
+            ("Access-Control-Allow-Methods", ",PUT,"), ("Access-Control-Allow-Headers", ",,x-a,,")
+        ),
+    ),
+    Case(
+        "ok-allow-methods-on-two-lines",
+        "PUT",
+        preflight=(
+            204,
+            (
+                (ACAO, O),
+                ("Access-Control-Allow-Methods", "GET"),
+                ("Access-Control-Allow-Methods", "PUT"),
+            ),
+        ),
+    ),
+    Case(
+        "ok-set-cookie-never-exposed",
+        actual=(
+            200,
+            (
+                (ACAO, O),
+                ("Access-Control-Expose-Headers", "Set-Cookie, X-A"),
+                ("Set-Cookie", "a=1"),
+                ("X-A", "1"),
+            ),
+        ),
+    ),
 ]
 
 FAULTS = [
@@ -336,6 +380,32 @@ FAULTS = [
         chromium_error=None,
         deviation="Fetch: '*' never covers Authorization (CORS non-wildcard request-header "
         "name); Chromium lets it through. corecors follows the standard.",
+    ),
+    Case(
+        "authorization-under-star-with-credentials",
+        headers={"Authorization": "Bearer t"},
+        credentials=True,
+        preflight=_ok_preflight(ACAC, ("Access-Control-Allow-Headers", "*")),
+        actual=CRED_ACTUAL,
+        error="HeaderDisallowedByPreflightResponse",  # '*' is literal: every engine blocks
+    ),
+    Case(
+        "range-suffix-is-not-safelisted",
+        headers={"Range": "bytes=-5"},
+        preflight=_ok_preflight(),
+        error="HeaderDisallowedByPreflightResponse",
+    ),
+    Case(
+        "accept-with-an-unsafe-byte",
+        headers={"Accept": 'text/"x"'},
+        preflight=_ok_preflight(),
+        error="HeaderDisallowedByPreflightResponse",
+    ),
+    Case(
+        "two-allow-credentials",
+        credentials=True,
+        actual=(200, ((ACAO, O), ACAC, ACAC)),  # combined: "true, true"
+        error="InvalidAllowCredentials",
     ),
 ]
 

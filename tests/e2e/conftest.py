@@ -1,35 +1,22 @@
-"""Fixtures: one headless Chromium, one front-end server, one API server per framework.
+"""Fixtures: the browser engines, one front-end server, one API server per framework.
 
-Everything is started by the fixtures on 127.0.0.1 and stopped by them. A
-missing browser is a failure, never a skip: CI installs Debian's ``chromium``.
+Everything is started by the fixtures on 127.0.0.1 and stopped by them. A missing
+browser is a failure, never a skip: CI installs Debian's ``chromium``, ``firefox-esr``
+and ``webkit2gtk-driver`` (tests/engines/ drives them).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser
 
 from examples.frontend_server import FrontendServer
+from tests.engines import ENGINES, Chromium, Engine, launched_chromium, open_engine
 
 from .servers import ApiServer
-
-CHROMIUM = os.environ.get("CORECORS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # app.example.test and example.test are two more origins on this machine,
-    # for the subdomain pattern test (the port is kept).
-    "--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP example.test 127.0.0.1",
-]
 
 #: (framework, interface) of each API under test: the ids of the ``api`` fixture.
 SERVERS = {
@@ -42,17 +29,8 @@ SERVERS = {
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: the end-to-end tests need it "
-            "(apt-get install chromium; .ci/run installs it). They never skip."
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with launched_chromium() as browser:  # tests/engines/: EngineMissing (a failure) if absent
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="package")
@@ -77,9 +55,10 @@ def api(
     frontend_port: int,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ApiServer]:
-    """One example API, allowing the page on localhost and on any subdomain of example.test."""
+    """One example API, allowing the page on localhost and on any subdomain of front.localhost
+    (every engine resolves the names under localhost to loopback)."""
     framework, interface = SERVERS[request.param]
-    origins = [f"http://localhost:{frontend_port}", f"http://*.example.test:{frontend_port}"]
+    origins = [f"http://localhost:{frontend_port}", f"http://*.front.localhost:{frontend_port}"]
     log = tmp_path_factory.mktemp("api") / f"{request.param}.log"
     server = ApiServer(framework, interface, origins, log)
     try:
@@ -89,52 +68,43 @@ def api(
         server.stop()
 
 
-class Pages:
-    """The demo page at an origin, each origin in its own tab of one browser context per API.
+@pytest.fixture(scope="package", params=ENGINES)
+def engine(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Engine]:
+    """Each engine in turn (tests/engines/); Chromium is the package's browser."""
+    opened = Chromium(browser) if request.param == "chromium" else open_engine(request.param)
+    yield opened
+    opened.close()
 
-    Opening a tab costs a renderer process (about half a second on a busy
-    machine), so tabs are reused: ``open()`` navigates afresh, and ``reset()``
-    (before every test) clears cookies and the recorded console messages.
+
+class Pages:
+    """The demo page at an origin, in the engine's one tab.
+
+    ``open(host)`` navigates afresh; ``reset()`` (before every test) clears the cookies
+    and the recorded console messages.
     """
 
-    def __init__(self, browser: Browser, frontend_port: int, api: ApiServer) -> None:
-        self.context = browser.new_context(viewport={"width": 1200, "height": 780})
+    def __init__(self, engine: Engine, frontend_port: int, api: ApiServer) -> None:
+        self.engine = engine
         self.frontend_port = frontend_port
         self.api = api
-        self.tabs: dict[str, Page] = {}
-        self.console: list[str] = []
 
-    def open(self, host: str = "localhost") -> Page:
-        page = self.tabs.get(host)
-        if page is None:
-            page = self.tabs[host] = self.context.new_page()
-            page.on("console", self._record)
-        page.goto(f"http://{host}:{self.frontend_port}/?api={self.api.origin}")
-        return page
+    def open(self, host: str = "localhost") -> Engine:
+        self.engine.goto(f"http://{host}:{self.frontend_port}/?api={self.api.origin}")
+        return self.engine
 
     def reset(self) -> None:
-        self.context.clear_cookies()
-        self.console.clear()
-
-    def _record(self, message: ConsoleMessage) -> None:
-        self.console.append(message.text)
-
-
-@pytest.fixture(scope="package")
-def browser_pages(browser: Browser, frontend_port: int, api: ApiServer) -> Iterator[Pages]:
-    opened = Pages(browser, frontend_port, api)
-    yield opened
-    opened.context.close()
+        self.engine.clear_cookies()
 
 
 @pytest.fixture
-def pages(browser_pages: Pages) -> Pages:
-    browser_pages.reset()
-    return browser_pages
+def pages(engine: Engine, frontend_port: int, api: ApiServer) -> Pages:
+    opened = Pages(engine, frontend_port, api)
+    opened.reset()
+    return opened
 
 
 @pytest.fixture
-def page(pages: Pages) -> Page:
+def page(pages: Pages) -> Engine:
     """The demo page on its allowed origin, http://localhost:PORT, freshly loaded."""
     return pages.open()
 

@@ -23,9 +23,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
+from tests.engines import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import Server, bound_socket, gunicorn_command, subprocess_server, uvicorn_command
-
-from .conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 

@@ -37,8 +37,7 @@ import trustme
 from playwright.sync_api import Browser
 
 from corecors.engine import COOKIE_ENGINES, CookieRequest, cookie_reports
-
-from .conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.engines import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
