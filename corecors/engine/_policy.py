@@ -337,7 +337,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
                 return NEEDS_LOOKUP
             allow_origin = self.matcher.after_lookup(origin, allowed)
         if allow_origin is None:
-            return self._refuse(refused_origin(origin, self._near, "allow_origins", self._name))
+            return self._refuse(refused_origin(origin, self._near, self._name, allowed))
         # With credentials, "*" in the Allow-* headers is taken literally (Fetch).
         credentials = self._credentials and allow_origin != "*"
         allow_methods = self._allow_methods(request_method, credentials)
@@ -368,7 +368,7 @@ class CORSPolicy(DynamicOrigins, PreflightGrants):
         )
 
     def _refuse_actual(self, origin: str) -> Decision:
-        refusal = refused_origin(origin, self._near, None, self._name)
+        refusal = refused_origin(origin, self._near, self._name, option=None)
         return Decision(
             kind="actual",
             allowed=False,

@@ -143,19 +143,35 @@ _ORIGIN = "origin {value} is not allowed"
 _ORIGIN_FIX = "origin {value} is not allowed; add it to {option}"
 
 
-def refused_origin(origin: str, near: NearMisses, option: str | None, name: Name | None) -> Refusal:
+def refused_origin(
+    origin: str,
+    near: NearMisses,
+    name: Name | None,
+    looked_up: bool | None = None,
+    option: str | None = "allow_origins",
+) -> Refusal:
     """The refusal of an origin; ``option`` names the fix ("add it to allow_origins")
-    for a preflight, None for an actual request (which may be same-origin)."""
+    for a preflight, None for an actual request (which may be same-origin);
+    ``looked_up``: ``allow_origin_func``'s answer (None: not asked), which the fix
+    then names too."""
+    asked = looked_up is not None
     value = short_repr(origin)
     suggestion = near.suggest(origin)
-    if suggestion is None:  # the usual refusal, and every hostile one: no formatting
+    if suggestion is None and not asked:  # the usual refusal, and every hostile one
         if option is None:
             return Refusal("origin", f"origin {value} is not allowed", _ORIGIN, value)
         shown = option if name is None else name(option)
         text = f"origin {value} is not allowed; add it to {shown}"
         return Refusal("origin", text, _ORIGIN_FIX, value, option)
-    template = f"origin {{value}} is not allowed (did you mean {_braces(suggestion)})"
-    if option is not None:
+    template = "origin {value} is not allowed"
+    if suggestion is not None:
+        template += f" (did you mean {_braces(suggestion)})"
+    if option is not None and asked:
+        func = _braces("allow_origin_func" if name is None else name("allow_origin_func"))
+        template += (
+            f"; {func} did not return True for it: add it to {{option}}, or have {func} return True"
+        )
+    elif option is not None:
         template += "; add it to {option}"
     return worded("origin", template, value, option, name)
 

@@ -451,3 +451,21 @@ def test_lookup_threads_are_reused_then_end_when_idle() -> None:
         time.sleep(0.05)
     assert lookup._threads == 0  # it ended once idle
     assert policy.decide("GET", "https://later.example.org").allowed  # a new one starts
+
+
+def test_a_preflight_the_function_refused_names_the_function_in_its_fix() -> None:
+    policy = CORSPolicy(allow_origin_func=lambda origin: False, origin_cache_ttl=60.0)
+    lookup_of(policy).resolve(NEW)  # the answer is now kept: the core decides at once
+    reason = policy.decide("OPTIONS", NEW, "PUT").reason
+    assert reason == (
+        f"origin {NEW!r} is not allowed; allow_origin_func did not return True for it: "
+        "add it to allow_origins, or have allow_origin_func return True"
+    )
+    static = CORSPolicy(allow_origins=[OTHER]).decide("OPTIONS", NEW, "PUT").reason
+    assert static == f"origin {NEW!r} is not allowed; add it to allow_origins"
+    near = CORSPolicy(allow_origins=[NEW + ":8443"], allow_origin_func=lambda origin: False)
+    lookup_of(near).resolve(NEW)
+    reason = near.decide("OPTIONS", NEW, "PUT").reason
+    assert reason is not None
+    assert reason.startswith(f"origin {NEW!r} is not allowed (did you mean")
+    assert reason.endswith("add it to allow_origins, or have allow_origin_func return True")
