@@ -16,56 +16,25 @@ and ``http://api.plain.test`` (plain http: no ``Sec-Fetch-Site``, the
 
 from __future__ import annotations
 
-import threading
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.engines import CHROMIUM, CHROMIUM_ARGS
-from tests.servers import Server, bound_socket, gunicorn_command, subprocess_server, uvicorn_command
+from tests.servers import Server, subprocess_server
+
+from .writes_harness import ATTACKS, STACKS, blank_pages
 
 pytestmark = pytest.mark.browser
-
-# Threads: a browser may open a connection and send nothing on it yet (a preconnect),
-# which would hold gunicorn's single sync worker until its timeout.
-STACKS = {
-    "fastapi-uvicorn": uvicorn_command("tests.e2e.writes_apps:fastapi_app", "--factory"),
-    "flask-gunicorn": gunicorn_command("tests.e2e.writes_apps:flask_app()", "--threads", "4"),
-    "django-gunicorn": gunicorn_command("tests.e2e.writes_django:wsgi()", "--threads", "4"),
-    "django-uvicorn": uvicorn_command("tests.e2e.writes_django:asgi", "--factory"),
-}
-
-
-class _Blank(BaseHTTPRequestHandler):
-    """Any path: an empty page (the attacker's or the front end's; scripts are injected)."""
-
-    def do_GET(self) -> None:
-        body = b"<!doctype html><title>page</title>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
 
 
 @pytest.fixture(scope="module")
 def pages_port() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Blank, bind_and_activate=False)
-    server.socket = bound_socket()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.socket.getsockname()[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with blank_pages() as port:
+        yield port
 
 
 class Stack(NamedTuple):
@@ -112,14 +81,6 @@ ROUTES = [
     ("same-site subdomain, Origin/Host", "evil.plain.test", "api.plain.test"),
     ("cross-site, Origin/Host", "127.0.0.1", "api.plain.test"),
 ]
-ATTACKS = {
-    "form POST": """url => { const f = document.createElement('form'); f.method = 'POST';
-        f.action = url; const i = document.createElement('input'); i.name = 'amount';
-        i.value = '1000'; f.append(i); document.body.append(f); f.submit(); }""",
-    "no-cors text/plain POST": """url => fetch(url, {method: 'POST', mode: 'no-cors',
-        credentials: 'include', headers: {'content-type': 'text/plain'}, body: 'amount=1000'})""",
-    "sendBeacon": """url => navigator.sendBeacon(url, 'amount=1000')""",
-}
 
 
 @pytest.mark.parametrize("attack", list(ATTACKS))

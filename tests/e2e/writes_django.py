@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from tests.e2e.writes_apps import OPTIONS, PAGE, ran
+from tests.e2e.writes_apps import OPTIONS, PAGE, ran, recorded_asgi, recorded_wsgi
 
 
 @csrf_exempt
@@ -36,7 +36,13 @@ if not settings.configured:
     settings.configure(
         DEBUG=False,
         SECRET_KEY="writes-e2e-not-secret",
-        ALLOWED_HOSTS=["localhost", "127.0.0.1", "api.example.test", "api.plain.test"],
+        ALLOWED_HOSTS=[
+            "localhost",
+            "127.0.0.1",
+            "api.example.test",
+            "api.plain.test",
+            "api.site.localhost",
+        ],
         ROOT_URLCONF=__name__,
         INSTALLED_APPS=["corecors.adapters.django"],
         MIDDLEWARE=[
@@ -57,10 +63,10 @@ if not settings.configured:
 def wsgi() -> object:
     from django.core.wsgi import get_wsgi_application
 
-    return get_wsgi_application()
+    return recorded_wsgi(get_wsgi_application())
 
 
 def asgi() -> object:
     from django.core.asgi import get_asgi_application
 
-    return get_asgi_application()
+    return recorded_asgi(get_asgi_application())
