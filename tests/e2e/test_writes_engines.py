@@ -18,17 +18,25 @@ Routes (the attacking page's host, the API's host), each on 127.0.0.1:
   (both engines: names under ``localhost`` are loopback and potentially trustworthy;
   both compute ``site.localhost`` as the site, measured: ``same-site``).
 - same-site subdomain and cross-site, Origin/Host: to ``api.plain.test`` (plain http,
-  not trustworthy: no ``Sec-Fetch-Site``) from ``evil.plain.test`` and ``127.0.0.1``.
+  not trustworthy: no ``Sec-Fetch-Site``) from ``evil.plain.test`` and from
+  ``evil.other.test`` (another site, plain http too: Firefox holds a form POST from a
+  secure context such as ``127.0.0.1`` to plain http behind its insecure-form warning,
+  ``security.warn_submit_secure_to_insecure``; measured, the request is never sent).
   Firefox only (its ``network.dns.forceResolve`` maps every name to 127.0.0.1).
-  WebKit is left out of these: it resolves names through the system alone, and every
-  name that reaches 127.0.0.1 without editing /etc/hosts (``localhost``, its
+  WebKit is left out of these two: it resolves names through the system alone, and
+  every name that reaches 127.0.0.1 without editing /etc/hosts (``localhost``, its
   subdomains, ``127.0.0.1``) is potentially trustworthy, so it always sends
   ``Sec-Fetch-Site``; ``0.0.0.0`` (plain, and routed to loopback by Linux) WebKit
   refuses to load (measured: the request is never sent). The fallback itself is
-  engine-independent server code, exercised here by Firefox and by Chromium.
+  engine-independent server code, exercised here by Firefox and by Chromium
+  (tests/e2e/test_writes.py).
 
+Legitimate writes, in both engines: the front end's credentialed ``PUT`` (from
+``http://localhost:PAGES``, listed with credentials), a same-origin form post (on
+``localhost``; in Firefox also on ``api.plain.test``, which passes by the Origin/Host
+comparison), a top-level navigation from another site (``cross-site``, GET).
 The non-browser client case needs no engine: tests/e2e/test_writes.py has it.
-One engine per module (Firefox, then WebKit), the four servers started once.
+Each engine is opened once for the module, the four servers are started once.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import pytest
@@ -95,10 +103,17 @@ def apis() -> Iterator[dict[str, Api]]:
 
 
 @pytest.fixture(scope="module")
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """Firefox or WebKit (the parameter), one for the module (overrides conftest's)."""
-    with open_engine(request.param) as opened:
-        yield opened
+def engines() -> Iterator[Callable[[str], Engine]]:
+    """``engines(name)``: Firefox or WebKit, each opened on first use, once for the module."""
+    with contextlib.ExitStack() as opened:
+        started: dict[str, Engine] = {}
+
+        def engine(name: str) -> Engine:
+            if name not in started:
+                started[name] = opened.enter_context(open_engine(name))
+            return started[name]
+
+        yield engine
 
 
 def deferred(js: str) -> str:
@@ -146,11 +161,10 @@ CASES = [
 
 @pytest.mark.parametrize("stack", list(STACKS))
 @pytest.mark.parametrize("attack", list(ATTACKS))
-@pytest.mark.parametrize(
-    ("engine", "route", "page_host", "api_host", "site"), CASES, indirect=["engine"], scope="module"
-)
+@pytest.mark.parametrize(("name", "route", "page_host", "api_host", "site"), CASES)
 def test_forged_writes_get_403_and_never_run(
-    engine: Engine,
+    engines: Callable[[str], Engine],
+    name: str,
     apis: dict[str, Api],
     route: str,
     page_host: str,
@@ -159,7 +173,7 @@ def test_forged_writes_get_403_and_never_run(
     attack: str,
     stack: str,
 ) -> None:
-    api = apis[stack]
+    engine, api = engines(name), apis[stack]
     engine.goto(f"http://{page_host}:{api.pages}/attack")
     before, logged = api.count(), len(api.seen())
     url = api.url(api_host, "/write")
@@ -182,11 +196,11 @@ ENGINES = list(ROUTES)
 
 
 @pytest.mark.parametrize("stack", list(STACKS))
-@pytest.mark.parametrize("engine", ENGINES, indirect=True)
+@pytest.mark.parametrize("name", ENGINES)
 def test_the_front_ends_own_credentialed_put_passes(
-    engine: Engine, apis: dict[str, Api], stack: str
+    engines: Callable[[str], Engine], name: str, apis: dict[str, Api], stack: str
 ) -> None:
-    api = apis[stack]
+    engine, api = engines(name), apis[stack]
     engine.goto(f"http://{FRONTEND_HOST}:{api.pages}/app")
     before, logged = api.count(), len(api.seen())
     status = engine.evaluate_async(
@@ -210,13 +224,16 @@ SAME_ORIGIN = [
 
 
 @pytest.mark.parametrize("stack", list(STACKS))
-@pytest.mark.parametrize(
-    ("engine", "host", "site"), SAME_ORIGIN, indirect=["engine"], scope="module"
-)
+@pytest.mark.parametrize(("name", "host", "site"), SAME_ORIGIN)
 def test_a_same_origin_form_post_passes(
-    engine: Engine, apis: dict[str, Api], host: str, site: str | None, stack: str
+    engines: Callable[[str], Engine],
+    name: str,
+    apis: dict[str, Api],
+    host: str,
+    site: str | None,
+    stack: str,
 ) -> None:
-    api = apis[stack]
+    engine, api = engines(name), apis[stack]
     engine.goto(api.url(host, "/page"))
     before, logged = api.count(), len(api.seen())
     engine.evaluate_async(deferred("() => document.querySelector('button').click()"))
@@ -233,11 +250,11 @@ def test_a_same_origin_form_post_passes(
 
 
 @pytest.mark.parametrize("stack", list(STACKS))
-@pytest.mark.parametrize("engine", ENGINES, indirect=True)
+@pytest.mark.parametrize("name", ENGINES)
 def test_a_top_level_navigation_from_another_site_passes(
-    engine: Engine, apis: dict[str, Api], stack: str
+    engines: Callable[[str], Engine], name: str, apis: dict[str, Api], stack: str
 ) -> None:
-    api = apis[stack]
+    engine, api = engines(name), apis[stack]
     engine.goto(f"http://127.0.0.1:{api.pages}/attack")
     logged = len(api.seen())
     url = api.url("localhost", "/page")
