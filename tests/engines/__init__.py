@@ -26,6 +26,8 @@ names: Chromium maps ``*.example.test`` to 127.0.0.1 and Firefox maps every name
 (``network.dns.forceResolve``); WebKit resolves through the system only, so tests that
 must run in all three use ``localhost``, its subdomains (``app.localhost``) and
 ``127.0.0.1``: three different origins on one machine, resolved alike everywhere.
+To reach other names, WebKit takes a proxy (``WebKit(proxy=...)``) such as
+:func:`loopback_proxy`, which sends every request to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from __future__ import annotations
 from .base import CHROMIUM, CHROMIUM_ARGS, ENGINES, Engine, EngineError, EngineMissing
 from .chromium import Chromium, launched_chromium
 from .firefox import Firefox
+from .proxy import loopback_proxy
 from .webkit import WebKit
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "Firefox",
     "WebKit",
     "launched_chromium",
+    "loopback_proxy",
     "open_engine",
 ]
 

@@ -17,6 +17,7 @@ from . import base
 from .base import TIMEOUT, WRAPPED, Engine, EngineError
 
 SCREEN = ("-screen", "0", "1280x800x24")
+NO_PROXY = ["localhost", "*.localhost", "127.0.0.1"]  # the names the system resolves
 # Page scripts over WebDriver's execute/async: the last argument is the callback.
 _WEBDRIVER_ASYNC = """
 const done = arguments[arguments.length - 1];
@@ -29,7 +30,10 @@ class WebKit(Engine):
 
     name = "webkit"
 
-    def __init__(self) -> None:
+    def __init__(self, proxy: str | None = None) -> None:
+        """``proxy``: ``host:port`` of an HTTP proxy for every host but ``localhost``, its
+        subdomains and ``127.0.0.1`` (tests/engines/proxy.py: how WebKit, which resolves
+        names through the system alone, reaches other names on loopback); None: none."""
         base.require("webkit", base.WEBKIT_DRIVER, base.MINIBROWSER, base.XVFB)
         self._processes: list[subprocess.Popen[bytes]] = []
         self._session = ""
@@ -45,7 +49,10 @@ class WebKit(Engine):
             self._http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=TIMEOUT)
             wait_until_up(driver, "WebKitWebDriver", self._status)
             options = {"binary": base.MINIBROWSER, "args": ["--automation"]}
-            capabilities = {"alwaysMatch": {"webkitgtk:browserOptions": options}}
+            always: dict[str, Any] = {"webkitgtk:browserOptions": options}
+            if proxy is not None:
+                always["proxy"] = {"proxyType": "manual", "httpProxy": proxy, "noProxy": NO_PROXY}
+            capabilities = {"alwaysMatch": always}
             session = self._call("POST", "/session", {"capabilities": capabilities})
             self._session = f"/session/{session['sessionId']}"
             self.version = session["capabilities"]["browserVersion"]
