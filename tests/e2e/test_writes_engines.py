@@ -46,7 +46,8 @@ import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,8 @@ WAIT = 20.0  # seconds: a bound on waiting for the server to see a request, neve
 FRONTEND_HOST = "localhost"  # the front end's page: http://localhost:PAGES
 
 
-class Api(NamedTuple):
+@dataclass(frozen=True)
+class Api:
     server: Server
     pages: int  # the attack and front-end pages' port
 
