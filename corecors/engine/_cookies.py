@@ -52,14 +52,15 @@ class CookieEngine(NamedTuple):
 
 
 #: The engines' measured behaviour, by the name ``corecors check --browser`` uses.
-#: Measured on 2026-12-05 (docs/cookies.md has the table and how): Chromium 156
-#: (Debian's build, a fresh profile), Firefox ESR 153 (default settings: Total Cookie
-#: Protection), WebKitGTK 2.50 (its default policy; measured over plain http only:
-#: its ``Partitioned`` support over https is not measured and taken as none).
+#: Measured on 2026-12-05 in CI (tests/e2e/test_cookie_engines.py; docs/cookies.md has
+#: the table): Chromium 156 (Debian's build, a fresh profile), Firefox ESR 153.8
+#: (default settings: Total Cookie Protection), WebKitGTK 2.50.6 (its default policy,
+#: over http and https: it blocks every cross-site cookie, ``Partitioned`` too, and
+#: compares sites without their schemes).
 COOKIE_ENGINES: dict[str, CookieEngine] = {
     "chromium": CookieEngine("Chromium 156", "lax", True, True, True, "blocked", True),
     "firefox": CookieEngine("Firefox 153", "none", True, True, False, "partitioned", True),
-    "webkit": CookieEngine("WebKitGTK 2.50", "none", False, False, True, "blocked", False),
+    "webkit": CookieEngine("WebKitGTK 2.50", "none", False, False, False, "blocked", False),
 }
 
 SENT, REJECTED, NOT_SENT, BLOCKED, PARTITIONED = (

@@ -58,6 +58,7 @@ TABLE = {
     (LOOPBACK_SAME, "webkit"): [S, S, S, S, R, R, R],
     (SCHEMEFUL, "chromium"): [N, N, N, R, B, P, N],
     (SCHEMEFUL, "firefox"): [S, S, S, R, S, S, S],
+    (SCHEMEFUL, "webkit"): [S, S, S, S, S, S, S],
 }  # fmt: skip
 
 
