@@ -48,6 +48,7 @@ import trustme
 from playwright.sync_api import Browser
 
 from corecors.engine import COOKIE_ENGINES, CookieRequest, cookie_reports
+from corecors.engine._cookies import _relation
 from tests.engines import CHROMIUM, CHROMIUM_ARGS, Engine, open_engine
 
 pytestmark = pytest.mark.browser
@@ -269,6 +270,12 @@ def expected(engine: str, api: End, page: str, site: str | None, kept: tuple[str
     return {n for n in COOKIES if n not in reports or reports[n].fates[engine].outcome in kept}
 
 
+def relation(page: str, api: End, site: str | None) -> tuple[bool, bool]:
+    """(the same site, the same scheme) for the rules, as the browser's header says."""
+    found = _relation(CookieRequest(page, api.scheme, api.host, site))
+    return found.same_site, found.same_scheme
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
 @pytest.mark.parametrize("driver", list(DRIVERS), indirect=True)
 def test_the_cookies_that_come_back_are_those_the_rules_predict(
@@ -283,7 +290,9 @@ def test_the_cookies_that_come_back_are_those_the_rules_predict(
     came_back = sent(driver.fetch(f"{api_origin}/echo"), tag)
     rules = expected(engine_name, api, page_origin, site, ("sent", "partitioned"))
     assert came_back == rules, (engine_name, page_origin, api_origin, site)
-    assert engine_name in COOKIE_ENGINES
+    # WebKit's pair is related as the scenario's own pair is (same site? same scheme?).
+    named = SCENARIOS[name]
+    assert relation(servers.origin(named[0]), named[1], None) == relation(page_origin, api, site)
 
 
 @pytest.mark.parametrize("driver", list(DRIVERS), indirect=True)
