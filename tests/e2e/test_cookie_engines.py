@@ -19,10 +19,10 @@ by Chromium's switch and Firefox's ``network.dns.forceResolve``; https uses a te
 certificate (trustme) that the browser is told to accept. WebKit resolves only
 through the system, which knows ``localhost``, ``*.localhost`` and ``127.0.0.1``: it
 measures each relation between those (:data:`WEBKIT`; same-site is two ports of
-``localhost``). ``app.site.localhost`` against ``api.site.localhost`` is not one of
-them: WebKit sends ``Sec-Fetch-Site: same-site`` there but its cookie jar takes hosts
-under a name off the public suffix list as separate sites (docs/cookies.md), so that
-pair measures the quirk, not the same-site relation. No pair is left out.
+``localhost``). ``app.site.localhost`` and ``api.site.localhost`` are a scenario of
+their own, in every engine: one site (``Sec-Fetch-Site: same-site``), but two to
+WebKit's cookie jar (``unlisted_hosts_apart``: ``.localhost`` is not on the public
+suffix list). No pair is left out.
 
 A driver is a context manager (given the fixture request) giving an object with
 ``fresh()`` (an empty cookie jar, as far as the engine's driver can empty it),
@@ -116,7 +116,9 @@ class Servers(NamedTuple):
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
     """Two servers on http and two on https (any host name), on 127.0.0.1."""
-    certificate = trustme.CA().issue_cert("localhost", "127.0.0.1", *HOSTS)
+    certificate = trustme.CA().issue_cert(
+        "localhost", "*.localhost", "*.site.localhost", "127.0.0.1", *HOSTS
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     certificate.configure_cert(context)
     started = {}
@@ -223,6 +225,11 @@ SCENARIOS = {
     "localhost to 127.0.0.1": (End("http", "localhost"), End("http", "127.0.0.1")),
     "same origin localhost": (End("http", "localhost"), End("http", "localhost")),
     "http page, https API": (End("http", "app.example.com"), End("https", "api.example.com")),
+    # one site by the public suffix list's implicit rule, resolved by every engine
+    "same-site under .localhost": (
+        End("https", "app.site.localhost"),
+        End("https", "api.site.localhost"),
+    ),
 }
 # WebKit reaches only loopback names: the same relation of page and API between them.
 WEBKIT = {
