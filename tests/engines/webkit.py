@@ -29,7 +29,7 @@ class WebKit(Engine):
 
     name = "webkit"
 
-    def __init__(self) -> None:
+    def __init__(self, *, insecure_certs: bool = False) -> None:
         base.require("webkit", base.WEBKIT_DRIVER, base.MINIBROWSER, base.XVFB)
         self._processes: list[subprocess.Popen[bytes]] = []
         self._session = ""
@@ -45,7 +45,12 @@ class WebKit(Engine):
             self._http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=TIMEOUT)
             wait_until_up(driver, "WebKitWebDriver", self._status)
             options = {"binary": base.MINIBROWSER, "args": ["--automation"]}
-            capabilities = {"alwaysMatch": {"webkitgtk:browserOptions": options}}
+            capabilities = {
+                "alwaysMatch": {
+                    "webkitgtk:browserOptions": options,
+                    "acceptInsecureCerts": insecure_certs,
+                }
+            }
             session = self._call("POST", "/session", {"capabilities": capabilities})
             self._session = f"/session/{session['sessionId']}"
             self.version = session["capabilities"]["browserVersion"]
