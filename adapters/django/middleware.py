@@ -244,7 +244,7 @@ class CORSMiddleware:
         router = self._router
         if router is None:  # settings changed since the last request
             router = self._reload()
-        # The one place the path is read: path_info, below the script prefix. A
+        # Paths are request.path_info, below the script prefix, as Django routes. A
         # @cross_origin view's own policy replaces the router's (looked for only
         # in a URLconf with decorated views), preflights and error pages included.
         # With decorated views routed through request.urlconf, an OPTIONS request
