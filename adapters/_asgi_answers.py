@@ -26,7 +26,8 @@ from corecors.engine import (
     refused_write,
 )
 
-RawHeaders = tuple[tuple[bytes, bytes], ...]
+from ._asgi_headers import RawHeaders
+
 #: A preflight's CORS request headers: origin, method, headers (or None), private network.
 PreflightKey = tuple[bytes, bytes, bytes | None, bool]
 Scope = MutableMapping[str, Any]

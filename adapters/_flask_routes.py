@@ -41,19 +41,13 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-try:
-    from flask import (
-        Blueprint,
-        Flask,
-        current_app,
-        request,
-    )
-    from flask.sansio.blueprints import BlueprintSetupState
-except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
-    raise ImportError(
-        "corecors.adapters._flask_routes needs Flask; install it with: "
-        'pip install "corecors[flask]"'
-    ) from exc
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    request,
+)
+from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException

@@ -14,12 +14,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, cast
 
-try:
-    from flask import Flask, after_this_request, current_app, request, request_started
-except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
-    raise ImportError(
-        'corecors.adapters._flask_views needs Flask; install it with: pip install "corecors[flask]"'
-    ) from exc
+from flask import Flask, after_this_request, current_app, request, request_started
 from werkzeug.wrappers import Response
 
 from corecors import CORSPolicy

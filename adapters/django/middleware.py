@@ -23,7 +23,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.core.exceptions import DisallowedHost
 from django.core.signals import setting_changed
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
@@ -245,7 +244,7 @@ class CORSMiddleware:
         router = self._router
         if router is None:  # settings changed since the last request
             router = self._reload()
-        # The one place the path is read: path_info, below the script prefix. A
+        # Paths are request.path_info, below the script prefix, as Django routes. A
         # @cross_origin view's own policy replaces the router's (looked for only
         # in a URLconf with decorated views), preflights and error pages included.
         # With decorated views routed through request.urlconf, an OPTIONS request
@@ -286,7 +285,7 @@ class CORSMiddleware:
 
     def _decide_with(self, policy: CORSPolicy, request: HttpRequest, awaits: bool) -> Decision:
         lookup = policy.lookup
-        host = _host(request) if lookup is not None and lookup.takes_host else None
+        host = request_host(request)() if lookup is not None and lookup.takes_host else None
         decision = decide_cgi(policy, request.META, request.method or "", host, awaits=awaits)
         return decision if decision is NEEDS_LOOKUP else _guarded(policy, request, decision)
 
@@ -307,7 +306,7 @@ class CORSMiddleware:
         answered (awaited: an ``async def``, or a plain one on a lookup thread)."""
         policy, view, wait = request.__dict__.pop(_ASKING)
         lookup = policy.lookup  # NEEDS_LOOKUP: the policy has one
-        host = _host(request) if lookup.takes_host else None
+        host = request_host(request)() if lookup.takes_host else None
         allowed = await lookup.aresolve(request.META[ORIGIN], host)
         decision = decide_cgi(policy, request.META, request.method or "", host, allowed)
         return self._noted(request, _guarded(policy, request, decision), view, wait)
@@ -378,14 +377,6 @@ def invalidate(origin: str | None = None) -> int:
     default None): the origin whose kept answers to drop, None for all. Returns their
     number."""
     return _LIVE.invalidate(origin)
-
-
-def _host(request: HttpRequest) -> str | None:
-    """``request.get_host()``, or None for a host Django refuses (``ALLOWED_HOSTS``)."""
-    try:
-        return request.get_host()
-    except DisallowedHost:
-        return None
 
 
 def _guarded(policy: CORSPolicy, request: HttpRequest, decision: Decision) -> Decision:

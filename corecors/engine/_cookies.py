@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from ._suffixes import site_of
+from ._suffixes import public_suffix, site_of
 
 
 class CookieEngine(NamedTuple):
@@ -40,6 +40,9 @@ class CookieEngine(NamedTuple):
       (``SameSite=None``): ``"blocked"`` or ``"partitioned"`` (kept per top-level site).
     - ``partitioned_attribute`` (``bool``): a ``Partitioned`` cookie is kept per
       top-level site where third-party cookies are blocked (CHIPS).
+    - ``unlisted_hosts_apart`` (``bool``, default False): two hosts under a top-level
+      name off the Public Suffix List (``app.site.localhost`` and ``api.site.localhost``)
+      are two sites to its cookie jar, whatever ``Sec-Fetch-Site`` says.
     """
 
     label: str
@@ -49,17 +52,22 @@ class CookieEngine(NamedTuple):
     schemeful: bool
     third_party: str
     partitioned_attribute: bool
+    unlisted_hosts_apart: bool = False
 
 
 #: The engines' measured behaviour, by the name ``corecors check --browser`` uses.
-#: Measured on 2026-12-05 (docs/cookies.md has the table and how): Chromium 156
-#: (Debian's build, a fresh profile), Firefox ESR 153 (default settings: Total Cookie
-#: Protection), WebKitGTK 2.50 (its default policy; measured over plain http only:
-#: its ``Partitioned`` support over https is not measured and taken as none).
+#: Measured on 2026-12-05 in CI (tests/e2e/test_cookie_engines.py; docs/cookies.md has
+#: the table): Chromium 156 (Debian's build, a fresh profile), Firefox ESR 153.8
+#: (default settings: Total Cookie Protection), WebKitGTK 2.50.6 (its default policy,
+#: over http and https: it blocks every cross-site cookie, ``Partitioned`` too, and
+#: compares sites without their schemes, but hosts under ``.localhost`` or ``.test`` as
+#: hosts: those are never one site to it).
 COOKIE_ENGINES: dict[str, CookieEngine] = {
     "chromium": CookieEngine("Chromium 156", "lax", True, True, True, "blocked", True),
     "firefox": CookieEngine("Firefox 153", "none", True, True, False, "partitioned", True),
-    "webkit": CookieEngine("WebKitGTK 2.50", "none", False, False, True, "blocked", False),
+    "webkit": CookieEngine(
+        "WebKitGTK 2.50", "none", False, False, False, "blocked", False, unlisted_hosts_apart=True
+    ),
 }
 
 SENT, REJECTED, NOT_SENT, BLOCKED, PARTITIONED = (
@@ -71,6 +79,7 @@ SENT, REJECTED, NOT_SENT, BLOCKED, PARTITIONED = (
 )
 _SEVERITY = {SENT: 0, PARTITIONED: 1, BLOCKED: 2, NOT_SENT: 3, REJECTED: 4}
 
+_APART = "two hosts, two sites"
 _LOOPBACK = re.compile(r"(?:.+\.)?localhost\.?|127(?:\.[0-9]{1,3}){3}|\[::1\]")
 
 
@@ -199,17 +208,21 @@ class _Relation(NamedTuple):
     same_site: bool  # the same registrable domain (or host), schemes aside
     same_scheme: bool
     cross_site_header: bool | None  # Sec-Fetch-Site said cross-site (True) or not (False)
+    unlisted: str | None = None  # two hosts under this unlisted top-level name (``localhost``)
 
 
 def _relation(request: CookieRequest) -> _Relation:
     scheme, _, rest = request.origin.partition("://")
     page_host = rest.rsplit(":", 1)[0] if not rest.endswith("]") else rest
     same_scheme = scheme == request.scheme
+    suffix = public_suffix(request.host)
+    apart = page_host.lower() != request.host.lower() and not suffix.listed
+    unlisted = suffix.name if apart else None
     header = request.sec_fetch_site
     if header in ("same-origin", "same-site", "none"):
-        return _Relation(True, same_scheme, False)
+        return _Relation(True, same_scheme, False, unlisted)
     same_site = site_of(page_host) == site_of(request.host)
-    return _Relation(same_site, same_scheme, True if header == "cross-site" else None)
+    return _Relation(same_site, same_scheme, True if header == "cross-site" else None, unlisted)
 
 
 def _describe(relation: _Relation) -> str:
@@ -232,6 +245,8 @@ def _fate(
     if cookie.same_site == "none" and not cookie.secure and engine.none_needs_secure:
         return Fate(REJECTED, "SameSite=None without Secure")
     cross = not relation.same_site or (engine.schemeful and not relation.same_scheme)
+    if not cross and relation.unlisted and engine.unlisted_hosts_apart:
+        return Fate(BLOCKED, f"{_APART}: .{relation.unlisted} is not on the public suffix list")
     if not cross:
         return Fate(SENT, "same-site")
     same_site = cookie.same_site or engine.default_same_site
@@ -268,6 +283,11 @@ def cookie_fix(
             "serve the API over https; in development, over http://localhost (Chromium "
             "and Firefox keep Secure cookies there, WebKit does not), or without Secure "
             f"there: {written(('secure', 'False'))}"
+        )
+    if worst.reason.startswith(_APART):
+        return (
+            "open the page and the API on one host name (http://localhost with two ports), "
+            "or under a real domain (app.example.com and api.example.com)"
         )
     if worst.reason.startswith("SameSite=None"):
         return f"add Secure and serve over https: {written(('secure', 'True'))}"

@@ -37,17 +37,71 @@ class Explained(Protocol):
     def render(self, name: Callable[[str], str] | None = None) -> str: ...
 
 
+class LineWindow:
+    """A bound on log lines: at most ``lines`` (``int``) per ``window`` (``float``
+    seconds) on the ``corecors`` logger. The line after the last one allowed says that
+    further ones are not logged; the first line of a later window is preceded by how
+    many were left out. So any volume of events adds at most ``lines + 2`` lines per
+    window. Thread-safe; raises nothing. :class:`RefusalLog` and the lookups' failure
+    log (``corecors.engine._failures``) each count through one.
+    """
+
+    __slots__ = ("_left_out", "_lock", "_logged", "_start", "lines", "window")
+
+    def __init__(self, lines: int, window: float) -> None:
+        self.lines = lines
+        self.window = window
+        self._lock = threading.Lock()
+        self._start = time.monotonic()
+        self._logged = 0  # events counted in this window
+        self._left_out = 0  # of those, not logged
+
+    def admit(self, level: int, events: str) -> bool:
+        """Count one event (``events`` names them in the plural, e.g. ``"refusals"``);
+        log at ``level`` what was left out before, or that from now on some will be;
+        True when this event's own line is to be logged."""
+        now = time.monotonic()
+        with self._lock:
+            left_out = 0
+            if now - self._start >= self.window:
+                left_out, self._left_out, self._logged, self._start = self._left_out, 0, 0, now
+            self._logged += 1
+            count = self._logged
+            if count > self.lines:
+                self._left_out += 1
+        if left_out:
+            logger.log(
+                level,
+                "CORS: %d %s were not logged (more than %d within %g s)",
+                left_out,
+                events,
+                self.lines,
+                self.window,
+            )
+        if count == self.lines + 1:
+            logger.log(
+                level,
+                "CORS: %d %s logged within %g s; further %s are not logged for the rest of "
+                "that time (their count follows)",
+                self.lines,
+                events,
+                self.window,
+                events,
+            )
+        return count <= self.lines
+
+
 class RefusalLog:
     """The refusal lines of one adapter instance on the ``corecors`` logger, bounded.
 
     ``name`` (``Callable[[str], str] | None``, default None: the ``CORSPolicy``
     keywords) words the option a refusal's fix names in the user's vocabulary.
     ``lines`` (``int``, default 50) and ``window`` (``float`` seconds, default
-    60.0): at most ``lines`` refusal lines per window. The next refusal in the
-    window logs one line saying that further refusals are not logged; the first
-    refusal of a later window first logs how many were left out. So a client
-    sending a million distinct refused origins adds at most ``lines + 2`` lines
-    per window, whatever the level. Each instance counts on its own (one per
+    60.0): at most ``lines`` refusal lines per window (a :class:`LineWindow`). The
+    next refusal in the window logs one line saying that further refusals are not
+    logged; the first refusal of a later window first logs how many were left out.
+    So a client sending a million distinct refused origins adds at most ``lines + 2``
+    lines per window, whatever the level. Each instance counts on its own (one per
     middleware); thread-safe. Raises nothing.
 
     No handler is ever added: a line is shown by the application's logging
@@ -55,18 +109,22 @@ class RefusalLog:
     (WARNING and above only).
     """
 
-    __slots__ = ("_left_out", "_lock", "_logged", "_start", "lines", "name", "window")
+    __slots__ = ("bound", "name")
 
     def __init__(
         self, name: Callable[[str], str] | None = None, *, lines: int = 50, window: float = 60.0
     ) -> None:
         self.name = name
-        self.lines = lines
-        self.window = window
-        self._lock = threading.Lock()
-        self._start = time.monotonic()
-        self._logged = 0  # refusals seen in this window while the level was enabled
-        self._left_out = 0  # of those, not logged
+        self.bound = LineWindow(lines, window)
+
+    @property
+    def lines(self) -> int:
+        """Refusal lines allowed per window (settable)."""
+        return self.bound.lines
+
+    @lines.setter
+    def lines(self, lines: int) -> None:
+        self.bound.lines = lines
 
     def log(
         self,
@@ -87,37 +145,10 @@ class RefusalLog:
         ``outcome`` (default ``"refused"``): the word after ``kind`` (a cookie the
         browser will not send back is ``"not sent back"``).
         """
-        if not logger.isEnabledFor(level):
-            return
-        now = time.monotonic()
-        with self._lock:
-            left_out = 0
-            if now - self._start >= self.window:
-                left_out, self._left_out, self._logged, self._start = self._left_out, 0, 0, now
-            self._logged += 1
-            count = self._logged
-            if count > self.lines:
-                self._left_out += 1
-        if left_out:
-            logger.log(
-                level,
-                "CORS: %d refusals were not logged (more than %d within %g s)",
-                left_out,
-                self.lines,
-                self.window,
-            )
-        if count <= self.lines:
+        if logger.isEnabledFor(level) and self.bound.admit(level, "refusals"):
             word = "request" if kind == "actual" else kind
             text = refusal.render(self.name)
             logger.log(level, "CORS %s %s: %s", word, outcome, text, exc_info=exc_info)
-        elif count == self.lines + 1:
-            logger.log(
-                level,
-                "CORS: %d refusals logged within %g s; further refusals are not logged for "
-                "the rest of that time (their count follows)",
-                self.lines,
-                self.window,
-            )
 
 
 class Memo:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from corecors.engine import CookieRequest, cookie_reports
+from corecors.engine import COOKIE_ENGINES, CookieRequest, cookie_reports
 from tests.docs import section
 
 ROWS = {
@@ -20,11 +20,8 @@ ROWS = {
     "`SameSite=None` without `Secure`": ["c=1; SameSite=None"],
     "`Secure`, over plain http (not localhost)": ["c=1; Secure"],
 }
-COLUMNS = {
-    "cross-site, Chromium 156": "chromium",
-    "cross-site, Firefox 153": "firefox",
-    "cross-site, WebKitGTK 2.50": "webkit",
-}
+# Each engine's column is named by its measured label.
+COLUMNS = {f"cross-site, {engine.label}": name for name, engine in COOKIE_ENGINES.items()}
 OUTCOMES = ("not sent", "sent", "partitioned", "blocked", "rejected")
 
 

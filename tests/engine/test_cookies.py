@@ -36,6 +36,9 @@ CROSS_HTTP = CookieRequest("http://app.example.org", "http", "api.example.com", 
 LOOPBACK_CROSS = CookieRequest("http://localhost:3000", "http", "127.0.0.1", "cross-site")
 LOOPBACK_SAME = CookieRequest("http://localhost:3000", "http", "localhost", "same-origin")
 SCHEMEFUL = CookieRequest("http://app.example.com", "https", "api.example.com", "cross-site")
+# Two hosts under .localhost, not on the public suffix list: one site, two to WebKit.
+UNLISTED = CookieRequest("https://app.site.localhost", "https", "api.site.localhost", "same-site")
+UNLISTED_HTTP = CookieRequest("http://app.localhost:3000", "http", "api.app.localhost", None)
 
 # (request, engine) -> the outcome of each cookie of COOKIES, in order.
 S, R, N, B, P = SENT, REJECTED, NOT_SENT, BLOCKED, PARTITIONED
@@ -58,6 +61,12 @@ TABLE = {
     (LOOPBACK_SAME, "webkit"): [S, S, S, S, R, R, R],
     (SCHEMEFUL, "chromium"): [N, N, N, R, B, P, N],
     (SCHEMEFUL, "firefox"): [S, S, S, R, S, S, S],
+    (SCHEMEFUL, "webkit"): [S, S, S, S, S, S, S],
+    (UNLISTED, "chromium"): [S, S, S, R, S, S, S],
+    (UNLISTED, "firefox"): [S, S, S, R, S, S, S],
+    (UNLISTED, "webkit"): [B, B, B, B, B, B, B],
+    (UNLISTED_HTTP, "chromium"): [S, S, S, R, S, S, S],
+    (UNLISTED_HTTP, "webkit"): [B, B, B, B, R, R, R],
 }  # fmt: skip
 
 
@@ -152,11 +161,23 @@ def test_the_default_same_site_is_named_as_the_engine_takes_it() -> None:
         ("c=1; SameSite=None", SAME_HTTPS, "add Secure and serve over https: Secure"),
         ("c=1; SameSite=None; Secure", CROSS_HTTPS, "or Partitioned (not WebKit)"),
         ("c=1; SameSite=None; Secure; Partitioned", CROSS_HTTPS, "or authenticate with a token"),
+        ("c=1; SameSite=Lax", UNLISTED, "one host name (http://localhost with two ports)"),
     ],
 )
 def test_fixes(line: str, request_: CookieRequest, fix: str) -> None:
     (report,) = cookie_reports([line], request_)
     assert fix in report.fix
+
+
+def test_webkit_names_the_unlisted_name_that_keeps_two_hosts_apart() -> None:
+    (report,) = cookie_reports(["session=x; SameSite=Lax"], UNLISTED)
+    assert report.fates["webkit"] == (
+        BLOCKED,
+        "two hosts, two sites: .localhost is not on the public suffix list",
+    )
+    assert report.outcome == BLOCKED
+    same_host = CookieRequest("http://localhost:3000", "http", "localhost", "same-site")
+    assert cookie_reports(["session=x; SameSite=Lax"], same_host) == []
 
 
 def test_a_partitioned_cookie_where_no_engine_blocks_it() -> None:

@@ -32,6 +32,8 @@ To reach other names, WebKit takes a proxy (``WebKit(proxy=...)``) such as
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .base import CHROMIUM, CHROMIUM_ARGS, ENGINES, Engine, EngineError, EngineMissing
 from .chromium import Chromium, launched_chromium
 from .firefox import Firefox
@@ -54,10 +56,15 @@ __all__ = [
 ]
 
 
-def open_engine(name: str) -> Engine:
+def open_engine(name: str, *, insecure_certs: bool = False) -> Engine:
     """Start the engine ``name`` (one of :data:`ENGINES`) with one blank tab. Raises
-    EngineMissing when it is not installed; the caller closes it (``with`` or ``close()``)."""
-    engines: dict[str, type[Engine]] = {"chromium": Chromium, "firefox": Firefox, "webkit": WebKit}
+    EngineMissing when it is not installed; the caller closes it (``with`` or ``close()``).
+    ``insecure_certs``: accept any https certificate (a test CA's, trustme's)."""
+    engines: dict[str, Callable[..., Engine]] = {
+        "chromium": Chromium,
+        "firefox": Firefox,
+        "webkit": WebKit,
+    }
     if name not in engines:
         raise ValueError(f"no engine {name!r}: choose one of {', '.join(ENGINES)}")
-    return engines[name]()
+    return engines[name](insecure_certs=insecure_certs)

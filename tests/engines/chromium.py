@@ -56,12 +56,14 @@ class Chromium(Engine):
 
     name = "chromium"
 
-    def __init__(self, browser: Browser | None = None) -> None:
+    def __init__(self, browser: Browser | None = None, *, insecure_certs: bool = False) -> None:
         self._exits = contextlib.ExitStack()
         try:
             self.browser = browser or self._exits.enter_context(launched_chromium())
             self.version = self.browser.version
-            self.context = self.browser.new_context(viewport={"width": 1200, "height": 780})
+            self.context = self.browser.new_context(
+                viewport={"width": 1200, "height": 780}, ignore_https_errors=insecure_certs
+            )
             self.page = self.context.new_page()
         except BaseException:
             self._exits.close()

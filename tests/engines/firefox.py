@@ -27,7 +27,7 @@ class Firefox(Engine):
 
     name = "firefox"
 
-    def __init__(self) -> None:
+    def __init__(self, *, insecure_certs: bool = False) -> None:
         base.require("firefox", base.FIREFOX)
         self._profile = tempfile.mkdtemp(prefix="corecors-firefox-")
         prefs = "".join(f"user_pref({k!r}, {v!r});\n" for k, v in FIREFOX_PREFS.items())
@@ -51,7 +51,8 @@ class Firefox(Engine):
                 connect(f"ws://127.0.0.1:{port}/session", max_size=None, open_timeout=TIMEOUT)
             )
             threading.Thread(target=self._read, name="bidi", daemon=True).start()
-            session = self.command("session.new", {"capabilities": {}})
+            capabilities = {"alwaysMatch": {"acceptInsecureCerts": True}} if insecure_certs else {}
+            session = self.command("session.new", {"capabilities": capabilities})
             self.version = session["capabilities"]["browserVersion"]
             tree = self.command("browsingContext.getTree", {"maxDepth": 0})
             self.context = tree["contexts"][0]["context"]

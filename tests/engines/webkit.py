@@ -30,10 +30,11 @@ class WebKit(Engine):
 
     name = "webkit"
 
-    def __init__(self, proxy: str | None = None) -> None:
-        """``proxy``: ``host:port`` of an HTTP proxy for every host but ``localhost``, its
-        subdomains and ``127.0.0.1`` (tests/engines/proxy.py: how WebKit, which resolves
-        names through the system alone, reaches other names on loopback); None: none."""
+    def __init__(self, *, insecure_certs: bool = False, proxy: str | None = None) -> None:
+        """``insecure_certs``: accept any https certificate. ``proxy``: ``host:port`` of an
+        HTTP proxy for every host but ``localhost``, its subdomains and ``127.0.0.1``
+        (tests/engines/proxy.py: how WebKit, which resolves names through the system
+        alone, reaches other names on loopback); None: none."""
         base.require("webkit", base.WEBKIT_DRIVER, base.MINIBROWSER, base.XVFB)
         self._processes: list[subprocess.Popen[bytes]] = []
         self._session = ""
@@ -49,7 +50,10 @@ class WebKit(Engine):
             self._http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=TIMEOUT)
             wait_until_up(driver, "WebKitWebDriver", self._status)
             options = {"binary": base.MINIBROWSER, "args": ["--automation"]}
-            always: dict[str, Any] = {"webkitgtk:browserOptions": options}
+            always: dict[str, Any] = {
+                "webkitgtk:browserOptions": options,
+                "acceptInsecureCerts": insecure_certs,
+            }
             if proxy is not None:
                 always["proxy"] = {"proxyType": "manual", "httpProxy": proxy, "noProxy": NO_PROXY}
             capabilities = {"alwaysMatch": always}

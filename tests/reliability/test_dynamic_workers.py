@@ -75,7 +75,7 @@ def test_a_change_in_the_store_reaches_every_worker(stack: str, tmp_path: Path) 
             assert set(before) == {""}
             added = time.monotonic()
             store.add_origin(admin, origin)
-            granted_at, _ = until_every_worker(workers, origin, origin.__eq__)
+            granted_at, _ = until_every_worker(workers, origin, lambda g: g == origin)
             latencies += [at - added for at in granted_at.values()]
             removed = time.monotonic()
             store.remove_origin(admin, origin)

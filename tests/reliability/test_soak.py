@@ -33,7 +33,9 @@ def test_short_soak_meets_the_contract(stack: str, tmp_path: Path) -> None:
     assert result.transport_errors == [], result.transport_errors
     assert not result.timed_out
     assert result.requests == REQUESTS
-    assert alive, log.read_text()[-2000:]
+    # The server's own lines (a worker timed out, exited, booted), not the app's tracebacks.
+    server_lines = [line for line in log.read_text().splitlines() if line.startswith("[")]
+    assert alive, "\n".join(line for line in server_lines if "ERROR in app" not in line)[-3000:]
     assert set(result.kinds) == ALL_KINDS  # every kind of the mix was sent and answered
     assert result.left_mid_stream > 0
 
