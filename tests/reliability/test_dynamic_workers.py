@@ -9,6 +9,8 @@ kept answer when the change is published; without the message, origin_cache_ttl
 
 from __future__ import annotations
 
+import functools
+import operator
 import statistics
 import threading
 import time
@@ -75,7 +77,8 @@ def test_a_change_in_the_store_reaches_every_worker(stack: str, tmp_path: Path) 
             assert set(before) == {""}
             added = time.monotonic()
             store.add_origin(admin, origin)
-            granted_at, _ = until_every_worker(workers, origin, lambda g: g == origin)
+            granted = functools.partial(operator.eq, origin)  # bound to this round's origin
+            granted_at, _ = until_every_worker(workers, origin, granted)
             latencies += [at - added for at in granted_at.values()]
             removed = time.monotonic()
             store.remove_origin(admin, origin)
