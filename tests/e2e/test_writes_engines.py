@@ -49,7 +49,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
 from corecors.engine import WRITE_REFUSAL_BODY
@@ -106,17 +105,6 @@ def apis() -> Iterator[dict[str, Api]]:
         }
 
 
-def started_webkit(proxy: str) -> WebKit:
-    """WebKit behind ``proxy``, started a second time if its driver does not answer the
-    new session: measured on a shared 2-core machine, about one start in 25 hangs there
-    (WebKitWebDriver never answers ``POST /session``; a new driver and MiniBrowser
-    always did). The failed start has stopped its own processes."""
-    try:
-        return WebKit(proxy=proxy)
-    except httpx.TimeoutException:
-        return WebKit(proxy=proxy)
-
-
 @pytest.fixture(scope="module")
 def engines() -> Iterator[Callable[[str], Engine]]:
     """``engines(name)``: Firefox or WebKit (behind the loopback proxy), each opened on
@@ -128,7 +116,7 @@ def engines() -> Iterator[Callable[[str], Engine]]:
             if name not in started:
                 if name == "webkit":
                     proxy = opened.enter_context(loopback_proxy())
-                    started[name] = opened.enter_context(started_webkit(proxy))
+                    started[name] = opened.enter_context(WebKit(proxy=proxy))
                 else:
                     started[name] = opened.enter_context(open_engine(name))
             return started[name]
