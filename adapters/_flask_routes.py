@@ -53,10 +53,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
-from corecors import ConfigProblem, CORSPolicy, Decision
+from corecors import ConfigProblem, CORSPolicy, Decision, PathPolicies
 from corecors.engine import SAFE_METHODS, RefusalLog, apply_decision, preflight_parts
 
-from ._common import REQUEST_METHOD, decide_cgi, guard_write
+from ._common import REQUEST_METHOD, decide_cgi, guard_write, policies_of
 from .wsgi import ROUTE_HANDLED, send_preflight
 
 if TYPE_CHECKING:
@@ -97,6 +97,11 @@ class RouteOptions:
         policy = self._by_app.get(app)
         if policy is None:
             config = {k: v for k, v in app.config.items() if k != "CORS_POLICY"}
+            if "CORS_PROTECT_WRITES" not in config and _app_protects_writes(app):
+                # CORS(app, protect_writes=True) holds on this route too, unless the
+                # route's own options say protect_writes=False: a decorator written to
+                # add an origin must not silently lift the app's write protection.
+                config["CORS_PROTECT_WRITES"] = True
             # Options without policy= (checked when given) always make one CORSPolicy.
             policy = self._by_app[app] = cast(CORSPolicy, self._resolve(config))
             options = policy.options
@@ -113,6 +118,15 @@ class RouteOptions:
                     app.name,
                 )
         return policy
+
+
+def _app_protects_writes(app: Flask) -> bool:
+    """Whether ``CORS(app, ...)`` protects writes (on any of its path policies)."""
+    middleware = app.extensions.get("corecors")
+    policy = getattr(middleware, "policy", None)
+    if not isinstance(policy, CORSPolicy | PathPolicies):
+        return False
+    return any(p.writes is not None for p in policies_of(policy))
 
 
 def not_one_policy(value: object, where: str) -> ConfigProblem:

@@ -130,7 +130,9 @@ class CORS:
     is registered (``CORS_POLICY`` aside: it is the app's own policy); errors
     raise :class:`CORSConfigError` from ``register_blueprint``. Preflights for
     those routes are answered before Flask runs; their responses, error pages
-    included, get the blueprint's policy instead of the app's.
+    included, get the blueprint's policy instead of the app's. When the app
+    protects writes, a blueprint whose options do not say ``protect_writes`` keeps
+    that protection; ``protect_writes=False`` lifts it.
     """
 
     def __init__(self, app: Flask | Blueprint | None = None, **options: Any) -> None:
@@ -279,7 +281,9 @@ def cross_origin(*args: object, **options: Any) -> Callable[[View], View]:
     are :class:`corecors.CORSPolicy`'s, or ``policy=`` a ``CORSPolicy``; they are
     merged with ``app.config`` as for ``CORS(app)`` (``CORS_POLICY`` aside), on
     the first request that needs them. This policy replaces the blueprint's and
-    the app's on this view, preflights and error pages included, and works
+    the app's on this view, preflights and error pages included (except that,
+    when the app protects writes, options that do not say ``protect_writes``
+    keep that protection; ``protect_writes=False`` lifts it), and works
     without any ``CORS(app)``: the view then answers its own preflights (it
     accepts ``OPTIONS``; Flask's automatic ``OPTIONS`` answer is turned off for
     it). Sync and ``async`` views alike.

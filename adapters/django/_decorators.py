@@ -30,10 +30,10 @@ from django.http.response import HttpResponseBase
 from django.urls import URLResolver, get_resolver
 from django.utils import translation
 
-from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
+from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
 from corecors.engine import SAFE_METHODS
 
-from .._common import decide_cgi, guard_write, positional_problem, resolve_policy
+from .._common import decide_cgi, guard_write, policies_of, positional_problem, resolve_policy
 from ._responses import decorate, log_refusal, preflight_response
 
 __all__ = ["HANDLED", "cross_origin", "decorated_views", "routed_elsewhere", "view_policy"]
@@ -72,8 +72,10 @@ def cross_origin(
       ``CORECORS_POLICY``).
     - ``*args``: none; any positional argument raises :class:`corecors.CORSConfigError`
       (the options are keywords only).
-    - ``**options``: the keyword options of :class:`corecors.CORSPolicy` (``protect_writes``
-      too: the view's replaces ``CORECORS_PROTECT_WRITES``).
+    - ``**options``: the keyword options of :class:`corecors.CORSPolicy`. Without
+      ``protect_writes`` the view keeps the settings' write protection
+      (``CORECORS_PROTECT_WRITES``, or a ``CORECORS_POLICY`` that protects writes,
+      read when the decorator runs); ``protect_writes=False`` lifts it on this view.
 
     Returns the decorator; the decorated view keeps its name and attributes.
     """
@@ -114,7 +116,12 @@ def cross_origin(
 
 
 def _view_policy(policy: CORSPolicy | None, options: dict[str, Any]) -> CORSPolicy:
-    """The decorated view's policy, from ``policy=`` or the options; CORSConfigError if bad."""
+    """The decorated view's policy, from ``policy=`` or the options; CORSConfigError if bad.
+
+    Options that do not say ``protect_writes`` keep the settings' (read now): a
+    decorator written to add an origin must not silently lift the write protection."""
+    if policy is None and "protect_writes" not in options and _settings_protect_writes():
+        options = {**options, "protect_writes": True}
     built = resolve_policy(policy, options)
     if not isinstance(built, CORSPolicy):
         raise CORSConfigError(
@@ -129,6 +136,17 @@ def _view_policy(policy: CORSPolicy | None, options: dict[str, Any]) -> CORSPoli
             ]
         )
     return built
+
+
+def _settings_protect_writes() -> bool:
+    """Whether the settings protect writes: ``CORECORS_PROTECT_WRITES``, or a
+    ``CORECORS_POLICY`` that does (on any of its path policies); False before
+    the settings are configured."""
+    source = settings if settings.configured else None  # None: every getattr default
+    custom = getattr(source, "CORECORS_POLICY", None)
+    if isinstance(custom, CORSPolicy | PathPolicies):
+        return any(p.writes is not None for p in policies_of(custom))
+    return getattr(source, "CORECORS_PROTECT_WRITES", False) is True
 
 
 def view_policy(request: HttpRequest) -> CORSPolicy | None:
