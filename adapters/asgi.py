@@ -314,7 +314,10 @@ class CORSMiddleware(Reconfigurable):
                 raise CORSConfigError(self.config_error.problems)  # a fresh traceback each time
             await receive()  # lifespan.startup, always the lifespan scope's first message (ASGI)
             await send({"type": "lifespan.startup.failed", "message": str(self.config_error)})
-            return
+            # Then raise, as Starlette's own lifespan does: a server has stopped on the
+            # message already (uvicorn returns quietly), and Starlette's TestClient raises
+            # this from `with TestClient(app)` instead of hanging in its shutdown.
+            raise CORSConfigError(self.config_error.problems)
         if scope["type"] == "websocket" and self.check_websocket_origin:
             await self._websocket(scope, receive, send)
         else:  # lifespan, and websocket unless checked

@@ -278,6 +278,13 @@ def cookie_fix(
     def written(*pairs: tuple[str, str]) -> str:
         return attributes(pairs, framework, prefix)
 
+    if worst.reason.startswith("a Secure cookie") and cookie.same_site == "none":
+        # SameSite=None needs Secure: dropping Secure gets it rejected everywhere.
+        return (
+            "serve the API over https (SameSite=None needs Secure, which WebKit refuses over "
+            "plain http even on localhost); in development, with the page on the API's "
+            f"site, without SameSite=None: {written(('samesite', 'Lax'), ('secure', 'False'))}"
+        )
     if worst.reason.startswith("a Secure cookie"):
         return (
             "serve the API over https; in development, over http://localhost (Chromium "

@@ -143,7 +143,9 @@ def lifespan_messages(app: Any) -> list[dict[str, Any]]:
             app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send), 10
         )
 
-    asyncio.run(run())
+    # After the message, the error is raised too, as Starlette's own lifespan does.
+    with pytest.raises(CORSConfigError, match=r"\[E002\]"):
+        asyncio.run(run())
     return sent
 
 
@@ -161,6 +163,13 @@ def test_add_middleware_with_a_bad_option_fails_the_lifespan_startup(framework: 
         "an origin never ends with a slash. Fix: use 'https://app.example.com' [E002]"
         in (message["message"])
     )
+
+
+def test_a_test_client_started_as_a_context_manager_raises_it() -> None:
+    # It entered and then hung for ever in its shutdown when the error was only sent.
+    client = TestClient(fastapi_app(**SLASH))
+    with pytest.raises(CORSConfigError, match=r"\[E002\]"):
+        client.__enter__()
 
 
 def test_add_middleware_with_a_bad_option_raises_on_every_request() -> None:

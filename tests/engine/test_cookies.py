@@ -169,6 +169,16 @@ def test_fixes(line: str, request_: CookieRequest, fix: str) -> None:
     assert fix in report.fix
 
 
+def test_a_samesite_none_cookie_over_http_is_never_told_to_drop_secure() -> None:
+    # Without Secure, SameSite=None is rejected by every engine: the fix keeps https,
+    # or leaves SameSite=None for Lax in development.
+    for request_ in (SAME_HTTP, CookieRequest("http://localhost:3000", "http", "localhost")):
+        (report,) = cookie_reports(["c=1; SameSite=None; Secure"], request_)
+        assert report.fates["webkit"].reason.startswith("a Secure cookie")
+        assert report.fix.startswith("serve the API over https (SameSite=None needs Secure")
+        assert report.fix.endswith("without SameSite=None: SameSite=Lax; no Secure")
+
+
 def test_webkit_names_the_unlisted_name_that_keeps_two_hosts_apart() -> None:
     (report,) = cookie_reports(["session=x; SameSite=Lax"], UNLISTED)
     assert report.fates["webkit"] == (
