@@ -114,7 +114,9 @@ class CORSMiddleware(Reconfigurable):
       themselves (``FastAPI(debug=True)``), read on each refusal and, for cookies,
       on the first credentialed response; an application that sets no
       ``scope["app"]`` counts as not in debug mode. The volume is bounded
-      (:class:`corecors.memo.RefusalLog`: at most 50 lines a minute, then a count).
+      (:class:`corecors.engine.RefusalLog`: at most 50 lines a minute, then a count).
+    - ``**unknown``: any other keyword (a misspelled option) is refused like a bad
+      value, with the closest option named (E011).
 
     Dynamic origins (docs/dynamic-origins.md): an ``async def`` ``allow_origin_func`` is
     awaited (a plain one runs on a thread when its answer is not kept); :meth:`reconfigure`
@@ -149,6 +151,7 @@ class CORSMiddleware(Reconfigurable):
         protect_writes: bool = False,
         check_websocket_origin: bool = False,
         debug: bool | None = None,
+        **unknown: Any,
     ) -> None:
         self.app = app
         self.check_websocket_origin = check_websocket_origin
@@ -160,6 +163,10 @@ class CORSMiddleware(Reconfigurable):
         # allow_credentials=0 is not the default False) count as given, so
         # that policy= can be combined with none of them.
         options = given_options(locals())
+        # A misspelled keyword is a CORSConfigError naming the closest option (E011),
+        # failing the start-up like any other option error, not a TypeError that
+        # Starlette raises lazily (then uvicorn serves 500s: see _keep).
+        options.update(unknown)
         try:
             check_flags(check_websocket_origin, debug)
             self.policy: Policy = resolve_policy(policy, options)

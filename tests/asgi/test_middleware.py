@@ -79,6 +79,7 @@ def test_same_parameters_and_defaults_as_starlette() -> None:
         "policy": None,
         "check_websocket_origin": False,
         "debug": None,
+        "unknown": inspect.Parameter.empty,  # **unknown: a misspelled keyword, refused (E011)
     }
     if "allow_private_network" in theirs:
         # The current Starlette: its positional order is ours too.
@@ -89,6 +90,8 @@ def test_same_parameters_and_defaults_as_starlette() -> None:
         assert private_network.default is False
         assert private_network.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
     assert {name: p.default for name, p in extras.items()} == expected
+    unknown = extras.pop("unknown")
+    assert unknown.kind is inspect.Parameter.VAR_KEYWORD
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extras.values())
 
 
