@@ -72,12 +72,14 @@ class CookieWatch:
         for report in cookie_reports(set_cookies, request, self.framework, self.settings):
             if report.name in self.logged:
                 continue
-            if len(self.logged) >= self.LIMIT:
-                self.logged.clear()
-            self.logged.add(report.name)
             outcome = "kept per site" if report.outcome == "partitioned" else "not sent back"
             kind = f"cookie {report.name!r}"
-            self.refusals.log(logging.WARNING, kind, report, outcome=outcome)
+            # Noted only once its line is out: a minute whose lines refusals spent
+            # must not lose the diagnosis for good.
+            if self.refusals.log(logging.WARNING, kind, report, outcome=outcome):
+                if len(self.logged) >= self.LIMIT:
+                    self.logged.clear()
+                self.logged.add(report.name)
 
     def check_cgi(
         self, meta: Mapping[str, Any], scheme: str, headers: Iterable[tuple[str, str]]

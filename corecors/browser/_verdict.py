@@ -19,6 +19,15 @@ SAFELISTED_METHODS = ("GET", "HEAD", "POST")
 # 401 asks for credentials, which a preflight never carries (Fetch §4.8): an
 # authentication check answered it. (403 is also how some CORS layers refuse one.)
 _UNAUTHORIZED = 401
+_FORBIDDEN = 403
+# Write protection answers an untrusted origin's write with a 403 before any CORS
+# header: corecors' protect_writes, Go's CrossOriginProtection, Django's CSRF check.
+_WRITE_REFUSED = (
+    "A 403 to a write without Access-Control-Allow-Origin is how cross-origin write "
+    "protection (corecors' protect_writes, Django's CSRF check) refuses an origin it "
+    "does not trust: if %s is your front end, allow it on the server (with credentials, "
+    "for cookie-bearing writes); otherwise the refusal is the protection working."
+)
 # Fetch "redirect status"; Chromium treats one as a redirect only with a Location.
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -147,6 +156,8 @@ def _refused_without(
             "CORS middleware first so that the redirect carries "
             f"Access-Control-Allow-Origin: {origin}."
         )
+    if status == _FORBIDDEN and method not in ("GET", "HEAD"):
+        return f" (status {status}: the server refused the write)", _WRITE_REFUSED % origin
     if status >= 400:
         return f" (status {status})", (
             f"{_sentence(send)}, error responses included: when the successful ones carry "

@@ -32,6 +32,7 @@ from ._lookup import MAX_HOST_LENGTH as MAX_HOST_LENGTH
 from ._lookup import NEEDS_LOOKUP as NEEDS_LOOKUP
 from ._lookup import OriginLookup as OriginLookup
 from ._matching import ASK as ASK
+from ._memo import LineWindow as LineWindow
 from ._memo import Memo as Memo
 from ._memo import RefusalLog as RefusalLog
 from ._options import flag_problem as flag_problem

@@ -134,7 +134,7 @@ class RefusalLog:
         *,
         exc_info: bool = False,
         outcome: str = "refused",
-    ) -> None:
+    ) -> bool:
         """Log one refusal at ``level`` (``logging.WARNING`` in a framework's debug
         mode, else ``logging.DEBUG``): ``CORS <kind> refused: <reason and fix>``.
 
@@ -143,12 +143,15 @@ class RefusalLog:
         counted or rendered while ``level`` is disabled on the ``corecors`` logger.
         ``exc_info``: add the exception being handled (its traceback) to the line.
         ``outcome`` (default ``"refused"``): the word after ``kind`` (a cookie the
-        browser will not send back is ``"not sent back"``).
+        browser will not send back is ``"not sent back"``). Returns whether the line
+        was logged (False: the level is disabled, or the window's lines are spent).
         """
-        if logger.isEnabledFor(level) and self.bound.admit(level, "refusals"):
-            word = "request" if kind == "actual" else kind
-            text = refusal.render(self.name)
-            logger.log(level, "CORS %s %s: %s", word, outcome, text, exc_info=exc_info)
+        if not (logger.isEnabledFor(level) and self.bound.admit(level, "refusals")):
+            return False
+        word = "request" if kind == "actual" else kind
+        text = refusal.render(self.name)
+        logger.log(level, "CORS %s %s: %s", word, outcome, text, exc_info=exc_info)
+        return True
 
 
 class Memo:

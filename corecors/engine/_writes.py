@@ -99,8 +99,9 @@ class WriteGuard:
         self._fix = (
             f"if that page is your own front end, add its origin to {shown('allow_origins')} "
             f"with {shown('allow_credentials')}=True; otherwise nothing is wrong: a page "
-            f"you do not trust tried to change state with your user's cookies (to let a path "
-            f"through, give it a policy with {shown('protect_writes')}=False)"
+            "you do not trust tried to change state with your user's cookies (to let one "
+            "view or path through, give it its own policy with protect_writes=False: the "
+            "cross_origin decorator, or a PathPolicies rule)"
         )
 
     def refusal(

@@ -29,3 +29,18 @@ def test_a_redirect_without_cors_headers_blames_what_answered_it() -> None:
     assert "answered outside the server's CORS layer" in verdict.fix
     assert "corecors.W104" in verdict.fix
     assert not verdict.fix.startswith("Allow the origin")
+
+
+def test_a_write_refused_403_is_named_as_write_protection() -> None:
+    # corecors' protect_writes (and Django's CSRF check) answer an untrusted origin's
+    # write 403 before any CORS header: not an error page outside the CORS layer.
+    write = BrowserRequest(PAGE, API, "POST", headers=(("Content-Type", "text/plain"),))
+    refused = ServerResponse(403, (("Content-Type", "text/plain"),))
+    verdict = check(write, None, refused)
+    assert verdict.error == "MissingAllowOriginHeader"
+    assert "(status 403: the server refused the write)" in verdict.detail
+    assert f"if {PAGE} is your front end, allow it on the server" in verdict.fix
+    assert "outside the server's CORS layer" not in verdict.fix
+    # A 403 to a GET is no write refusal: an error page, as before.
+    read = check(BrowserRequest(PAGE, API, "GET"), None, refused)
+    assert "outside the server's CORS layer" in read.fix

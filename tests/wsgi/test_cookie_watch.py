@@ -5,6 +5,7 @@ logged once per name; Flask's fixes name its ``SESSION_COOKIE_*`` settings."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from werkzeug.test import Client
 
 from corecors.adapters.flask import CORS
 from corecors.adapters.wsgi import CORSMiddleware
+from corecors.engine import LineWindow
 
 PAGE = "https://app.example.org"
 HEADERS = {"Origin": PAGE, "Sec-Fetch-Site": "cross-site"}
@@ -54,6 +56,26 @@ def test_wsgi_debug_logs_each_cookie_once(debug: Any, caplog: pytest.LogCaptureF
     assert theme.startswith("CORS cookie 'theme' not sent back: ")
     assert "Chromium 156 and Firefox 153: rejected (SameSite=None without Secure)" in theme
     assert "Fix: add Secure and serve over https: Secure" in theme
+
+
+def test_a_cookie_is_logged_once_lines_are_free_again(caplog: pytest.LogCaptureFixture) -> None:
+    # Refusals spent the window's lines: the cookie's diagnosis waits for the next
+    # window instead of being marked as told and lost for good.
+    middleware = CORSMiddleware(
+        application, allow_origins=[PAGE], allow_credentials=True, debug=True
+    )
+    middleware.refusals.bound = LineWindow(lines=2, window=0.2)
+    client = Client(middleware)
+    evil = {"Origin": "https://evil.example.net"}
+    with caplog.at_level(logging.DEBUG, logger="corecors"):
+        for _ in range(3):
+            client.get("/", headers=evil, base_url="http://api.example.com")
+        client.get("/", headers=HEADERS, base_url="http://api.example.com")
+        assert not any("cookie" in line for line in lines(caplog))
+        time.sleep(0.25)  # the next window (a bound of the log, not a timing assertion)
+        client.get("/", headers=HEADERS, base_url="http://api.example.com")
+    told = [line for line in lines(caplog) if line.startswith("CORS cookie")]
+    assert [line.split()[2] for line in told] == ["'sid'", "'theme'"]
 
 
 @pytest.mark.parametrize(
