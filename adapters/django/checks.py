@@ -34,7 +34,7 @@ DJANGO_CODES: dict[str, str] = {
     "W103": "CORS_* settings are ignored because CORECORS_POLICY is set",
     "W104": "CORSMiddleware comes after CommonMiddleware, whose redirects then lack CORS headers",
     "W105": "django-cors-headers' CorsMiddleware is still in MIDDLEWARE",
-    "W106": "a CORS_* or CORECORS_* setting that corecors does not know (a typo?)",
+    "W106": "a CORS_* setting that corecors does not know (a typo?)",
     "W107": "a django-cors-headers setting under its old name, or one it removed",
     "W108": "a middleware that may answer requests itself comes before CORSMiddleware",
 }
@@ -270,7 +270,8 @@ def _unknown_settings() -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     renamed = {alias: name for name, alias in ALIASES.items()}
     for name in sorted(dir(settings)):
-        if not name.startswith(("CORS_", "CORECORS_")) or name in KNOWN_SETTINGS:
+        # An unknown CORECORS_* setting is an error of load_policy (corecors' own prefix).
+        if not name.startswith("CORS_") or name in KNOWN_SETTINGS:
             continue
         if name in renamed:
             new = renamed[name]

@@ -12,6 +12,7 @@ Never at import time.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import warnings
@@ -110,6 +111,9 @@ def load_policy(source: Any = None, *, emit_warnings: bool = True) -> LoadedPoli
     naming the setting (a ``CORECORS_POLICY`` object warned when it was built).
     """
     source = settings if source is None else source
+    unknown = _unknown_own_settings(source)
+    if unknown:
+        raise CORSConfigError(unknown)
     custom = getattr(source, "CORECORS_POLICY", None)
     if custom is not None:
         policy = _custom_policy(custom)
@@ -120,6 +124,28 @@ def load_policy(source: Any = None, *, emit_warnings: bool = True) -> LoadedPoli
         for notice in loaded.warnings:
             warn_config(CORSConfigWarning(notice))
     return loaded
+
+
+def _unknown_own_settings(source: Any) -> list[ConfigProblem]:
+    """The ``CORECORS_*`` settings nothing reads, as errors: the prefix is corecors' own,
+    and a typo there fails open (``CORECORS_PROTECT_WRITE = True`` would leave writes
+    unprotected in silence under a server that runs no system check). An unknown
+    ``CORS_*`` setting may be another package's: a warning (``corecors.W106``)."""
+    own = sorted(name for name in (*CORS_SETTINGS, "CORECORS_POLICY") if "CORECORS_" in name)
+    problems = []
+    for name in dir(source):
+        if name.startswith("CORECORS_") and name not in own:
+            # Compared without the shared prefix, which alone would make any name close.
+            suffixes = {known.removeprefix("CORECORS_"): known for known in own}
+            close = difflib.get_close_matches(name.removeprefix("CORECORS_"), suffixes, n=1)
+            fix = (
+                f"rename it {suffixes[close[0]]}"
+                if close
+                else f"remove it (known: {', '.join(own)})"
+            )
+            message = "is not a corecors setting: nothing reads it"
+            problems.append(ConfigProblem("E011", name, getattr(source, name), message, fix))
+    return problems
 
 
 def warn_if_not_installed() -> None:

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.test import Client
 from pytest_django import Settings
 
+from corecors import CORSConfigError
 from corecors.adapters.django import CORSMiddleware
 from tests.django.policies import ROOT
 from tests.django.test_checks import corecors_ids, run_check
@@ -89,7 +90,6 @@ def test_hints_name_the_settings(
         ("CORS_ALLOWED_ORIGIN", "Did you mean CORS_ALLOWED_ORIGINS?"),
         ("CORS_ALLOW_CREDENTIAL", "Did you mean CORS_ALLOW_CREDENTIALS?"),
         ("CORS_PREFLIGHT_MAXAGE", "Did you mean CORS_PREFLIGHT_MAX_AGE?"),
-        ("CORECORS_POLICIES", "Did you mean CORECORS_POLICY?"),
         ("CORS_ZZZ", "Remove it if it is not a typo."),
     ],
 )
@@ -99,6 +99,26 @@ def test_an_unknown_setting_names_the_closest(settings: Settings, name: str, hin
     assert corecors_ids(output) == ["W106"], output
     assert f"{name}: (corecors.W106) {name} is not a corecors setting: nothing reads it" in output
     assert f"HINT: {hint} The settings: CORS_ALLOWED_ORIGINS, " in output
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("CORECORS_PROTECT_WRITE", "rename it CORECORS_PROTECT_WRITES"),
+        ("CORECORS_POLICIES", "rename it CORECORS_POLICY"),
+        ("CORECORS_ZZZ", "remove it (known: CORECORS_POLICY, CORECORS_PROTECT_WRITES"),
+    ],
+)
+def test_an_unknown_corecors_setting_is_an_error(settings: Settings, name: str, fix: str) -> None:
+    # corecors' own prefix, and a typo there fails open (writes left unprotected by a
+    # server that runs no system check): an error at start-up, not a warning.
+    setattr(settings, name, True)
+    output = run_check()
+    assert "E011" in corecors_ids(output), output
+    assert f"{name}: (corecors.E011) True: is not a corecors setting: nothing reads it" in output
+    assert f"HINT: {fix[0].upper()}{fix[1:]}" in output
+    with pytest.raises(CORSConfigError, match=name):
+        Client().get("/", headers={"Origin": FRONT})
 
 
 @pytest.mark.parametrize(
