@@ -327,7 +327,8 @@ def cache_notes(report: Report) -> list[str]:
         vary = {v.strip().lower() for v in (step.response.get("Vary") or "").split(",")}
         if step.kind == "actual" and allow_origin not in (None, "*") and not vary & {"origin", "*"}:
             notes.append(
-                f"the {step.method} response names the origin in Access-Control-Allow-Origin "
+                f"the {step.method} response of {step.url} names the origin in "
+                "Access-Control-Allow-Origin "
                 "without Vary: Origin, so a cache (the browser's own, a proxy, a CDN) may hand "
                 "it to a page on another origin, which the browser then blocks: add Vary: Origin."
             )
