@@ -137,12 +137,22 @@ def test_the_store_killed_for_30_s_under_concurrency_64(tmp_path: Path) -> None:
     assert alive == pids, log[-3000:]  # no worker crashed or was replaced
     assert len(pids) == WORKERS
     assert len(failure_lines) <= WORKERS * FAILURE_LINES, "\n".join(failure_lines)
-    # One recovery line from each worker whose lookups failed and then answered again.
-    killed, restarted = timeline.killed + SLACK, timeline.restarted + SLACK
-    answered = list(zip(timeline.answers, timeline.pids, strict=True))
-    failed = {pid for (start, end, _), pid in answered if killed <= start and end <= restarted}
-    recovered = failed & {pid for (start, _, _), pid in answered if start >= restarted}
+    # One recovery line from each worker whose lookups failed and then answered again:
+    # every origin is in the store and new, so a refusal is a failed lookup and a grant
+    # after the restart a lookup that answered.
+    first_failure: dict[str, float] = {}
+    for (_, end, granted), pid in zip(timeline.answers, timeline.pids, strict=True):
+        if not granted:
+            first_failure[pid] = min(end, first_failure.get(pid, end))
+    recovered = {
+        pid
+        for (start, _, granted), pid in zip(timeline.answers, timeline.pids, strict=True)
+        if granted and pid in first_failure and start >= first_failure[pid]
+    }
     assert recovered, "no worker answered both while the store was down and after"
-    assert sum("answers again" in line for line in failure_lines) == len(recovered)
+    # At least one line each, never one per request: a lookup that times out just after
+    # the restart can open a second, short streak of failures (then a second line).
+    again = sum("answers again" in line for line in failure_lines)
+    assert len(recovered) <= again <= 2 * len(recovered), (again, recovered)
     assert len(lines) <= WORKERS * (FAILURE_LINES + 5 * 40)  # a few tracebacks each
     assert growth <= RSS_GROWTH_LIMIT
