@@ -37,7 +37,7 @@ from .browser import (
     run_engines,
     serialize_origin,
 )
-from .engine import CookieReport, CookieRequest, cookie_reports
+from .engine import COOKIE_ENGINES, CookieReport, CookieRequest, cookie_reports
 
 ALLOWED, BLOCKED, ERROR = 0, 1, 2
 _SHOWN = ("access-control-", "vary", "location", "content-type", "set-cookie")
@@ -201,11 +201,17 @@ def _step_json(step: Step) -> dict[str, Any]:
     }
 
 
-def cookies_of(report: Report, origin: str) -> list[tuple[str, CookieReport]]:
+def cookies_of(
+    report: Report, origin: str, browser: str | None = None
+) -> list[tuple[str, CookieReport]]:
     """The cookies a browser will not send back (or keeps per site), per actual step of
     an allowed credentialed exchange: ``(url, report)`` pairs (``corecors.engine``'s
     cookie rules, measured per engine; no Sec-Fetch-Site here: the sites are compared
-    with the Public Suffix List)."""
+    with the Public Suffix List). ``browser`` (``--browser``): that engine's fate only
+    (``"fetch"``, the standard, and None: every engine's)."""
+    engines = COOKIE_ENGINES
+    if browser in COOKIE_ENGINES:
+        engines = {browser: COOKIE_ENGINES[browser]}
     if not report.verdict.allowed:
         return []
     found: list[tuple[str, CookieReport]] = []
@@ -216,7 +222,7 @@ def cookies_of(report: Report, origin: str) -> list[tuple[str, CookieReport]]:
         url = urlsplit(step.url)  # as the browser serialised it: never without a host
         host = url.hostname or ""
         request = CookieRequest(origin, url.scheme, f"[{host}]" if ":" in host else host)
-        found.extend((step.url, cookie) for cookie in cookie_reports(lines, request))
+        found.extend((step.url, c) for c in cookie_reports(lines, request, engines=engines))
     return found
 
 
@@ -233,9 +239,12 @@ def _cookie_json(url: str, cookie: CookieReport) -> dict[str, Any]:
     }
 
 
-def report_json(report: Report, origin: str | None = None) -> dict[str, Any]:
+def report_json(
+    report: Report, origin: str | None = None, browser: str | None = None
+) -> dict[str, Any]:
     """The JSON object ``--json`` prints; ``origin`` (the page's, with ``--credentials``)
-    adds the cookies browsers will not send back under ``"cookies"``."""
+    adds the cookies browsers will not send back under ``"cookies"`` (``browser``'s only,
+    with ``--browser``)."""
     verdict = report.verdict
     readable = verdict.readable_headers
     return {
@@ -248,7 +257,7 @@ def report_json(report: Report, origin: str | None = None) -> dict[str, Any]:
         "checked": list(verdict.checked),
         "not_sent": report.not_sent,
         "notes": cache_notes(report),
-        "cookies": [_cookie_json(*found) for found in cookies_of(report, origin or "")]
+        "cookies": [_cookie_json(*found) for found in cookies_of(report, origin or "", browser)]
         if origin
         else [],
         "steps": [_step_json(step) for step in report.steps],
@@ -264,11 +273,12 @@ def print_report(
     out: TextIO,
     engines: dict[str, Report] | None = None,
     origin: str | None = None,
+    browser: str | None = None,
 ) -> None:
     """The steps and the verdict, for a human; what the server sent is shown escaped
     (:func:`printable`). ``engines``: the engines' reports (by profile name), for the line
     saying they agree or their verdicts side by side (``report`` is then the longest).
-    ``origin`` (with ``--credentials``): the cookies too."""
+    ``origin`` (with ``--credentials``): the cookies too (``browser``: its fates only)."""
     lines: list[str] = []
     for step in report.steps:
         lines.append(f"> {step.method} {step.url}   ({step.kind})")
@@ -289,7 +299,7 @@ def print_report(
     else:
         lines.extend([*side_by_side(engines), *console_lines(engines)])
     lines.extend(f"note: {note}" for note in cache_notes(report))
-    for _, cookie in cookies_of(report, origin) if origin else ():
+    for _, cookie in cookies_of(report, origin, browser) if origin else ():
         lines.append(f"cookie {cookie.name!r}: {cookie.render()}")
     for line in lines:
         print(printable(line), file=out)
@@ -364,10 +374,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = engines[args.browser or "fetch"]
     origin = request.origin if request.credentials else None
     if args.json:
-        data = report_json(report, origin)
+        data = report_json(report, origin, args.browser)
         data["engines"] = {name: verdict_json(r, name) for name, r in engines.items()}
         json.dump(data, sys.stdout, indent=2)
         print()
     else:
-        print_report(longest(engines), sys.stdout, engines, origin)
+        print_report(longest(engines), sys.stdout, engines, origin, args.browser)
     return ALLOWED if all(r.verdict.allowed for r in engines.values()) else BLOCKED

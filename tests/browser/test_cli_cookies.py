@@ -113,3 +113,20 @@ def test_no_cookies_without_credentials_a_grant_or_a_cookie(
     args = [url, "--origin", "http://localhost:3000", "--json"]
     _, out = check(capsys, *args, *(["--credentials"] if credentials else []))
     assert json.loads(out)["cookies"] == []
+
+
+def test_one_engine_chosen_gives_that_engines_cookie_fates(
+    port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{port}/login"
+    args = (url, "--origin", "http://localhost:3000", "--credentials", "--browser", "webkit")
+    status, out = check(capsys, *args)
+    assert status == 0
+    cookie_lines = [line for line in out.splitlines() if line.startswith("cookie ")]
+    assert cookie_lines
+    assert all("WebKitGTK" in line for line in cookie_lines), cookie_lines
+    assert not any("Chromium" in line or "Firefox" in line for line in cookie_lines)
+    status, out = check(capsys, *args, "--json")
+    cookies = json.loads(out)["cookies"]
+    assert cookies
+    assert all(set(cookie["engines"]) == {"webkit"} for cookie in cookies)
