@@ -331,7 +331,10 @@ def attributes(pairs: Iterable[tuple[str, str]], framework: str | None, prefix: 
     else:
         note = ""
     if prefix and framework in ("django", "flask"):
-        shown = [f"{prefix}_{_SETTING[n]} = {_value(n, v)}" for n, v in pairs]
+        # As each framework's users write them: settings.py, or app.config (Flask's
+        # refusal lines name app.config['CORS_...'] the same way).
+        form = "{} = {}" if framework == "django" else "app.config['{}'] = {}"
+        shown = [form.format(f"{prefix}_{_SETTING[n]}", _value(n, v)) for n, v in pairs]
         return ", ".join(shown) + note
     if framework in ("django", "flask", "starlette"):
         lower = framework == "starlette"

@@ -208,7 +208,7 @@ def test_fixes_in_each_frameworks_words() -> None:
     (report,) = cookie_reports(
         ["session=x; SameSite=Lax"], CROSS_HTTPS, "flask", {"session": "SESSION_COOKIE"}
     )
-    assert "SESSION_COOKIE_PARTITIONED = True" in report.fix
+    assert "app.config['SESSION_COOKIE_PARTITIONED'] = True" in report.fix
     (report,) = cookie_reports([line], CROSS_HTTPS, "starlette")
     assert "set_cookie(..., samesite='none', secure=True, partitioned=True)" in report.fix
 
@@ -233,8 +233,10 @@ def test_fixes_in_each_frameworks_words() -> None:
         (
             "flask",
             "SESSION_COOKIE",
-            "SESSION_COOKIE_SAMESITE = 'None', SESSION_COOKIE_SECURE = True, "
-            "SESSION_COOKIE_PARTITIONED = True | SESSION_COOKIE_SECURE = False",
+            "app.config['SESSION_COOKIE_SAMESITE'] = 'None', "
+            "app.config['SESSION_COOKIE_SECURE'] = True, "
+            "app.config['SESSION_COOKIE_PARTITIONED'] = True | "
+            "app.config['SESSION_COOKIE_SECURE'] = False",
         ),
         (
             "flask",

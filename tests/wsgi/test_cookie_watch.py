@@ -123,7 +123,7 @@ def test_flask_names_its_session_settings_when_app_debug(
     assert line.startswith("CORS cookie 'session' not sent back: ")
     assert "no SameSite, taken as Lax" in line
     fix = (
-        "SESSION_COOKIE_SAMESITE = 'None', SESSION_COOKIE_SECURE = True, "
-        "SESSION_COOKIE_PARTITIONED = True"
+        "app.config['SESSION_COOKIE_SAMESITE'] = 'None', app.config['SESSION_COOKIE_SECURE'] "
+        "= True, app.config['SESSION_COOKIE_PARTITIONED'] = True"
     )
     assert fix in line
