@@ -13,13 +13,20 @@ def verdict_json(report: Report, browser: str) -> dict[str, Any]:
     developer tools say (Chromium's error name, Firefox's console reason)."""
     verdict = report.verdict
     return {
+        **verdict_fields(verdict),
+        "deviations": list(verdict.deviations),
+        "reported": reported(report, browser),
+    }
+
+
+def verdict_fields(verdict: Verdict) -> dict[str, Any]:
+    """What every verdict in ``--json`` says: allowed, error, the step, detail, fix."""
+    return {
         "allowed": verdict.allowed,
         "error": verdict.error,
         "failed_step": verdict.step if verdict.error else None,
         "detail": verdict.detail or None,
         "fix": verdict.fix or None,
-        "deviations": list(verdict.deviations),
-        "reported": reported(report, browser),
     }
 
 

@@ -23,6 +23,7 @@ from ._cli_verdicts import (
     console_lines,
     longest,
     side_by_side,
+    verdict_fields,
     verdict_json,
 )
 from .browser import (
@@ -248,11 +249,7 @@ def report_json(
     verdict = report.verdict
     readable = verdict.readable_headers
     return {
-        "allowed": verdict.allowed,
-        "error": verdict.error,
-        "failed_step": verdict.step if verdict.error else None,
-        "detail": verdict.detail or None,
-        "fix": verdict.fix or None,
+        **verdict_fields(verdict),
         "readable_headers": list(readable) if readable is not None else None,
         "checked": list(verdict.checked),
         "not_sent": report.not_sent,

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
 
 from tests.engines import CHROMIUM, CHROMIUM_ARGS
-from tests.servers import Server, bound_socket, gunicorn_command, subprocess_server, uvicorn_command
+from tests.servers import Server, gunicorn_command, subprocess_server, uvicorn_command
+
+from .writes_harness import blank_pages
 
 pytestmark = pytest.mark.browser
 
@@ -48,29 +48,10 @@ REASONS = {
 _LINE = re.compile(r"^CORS cookie '(\w+)' (not sent back|kept per site): (.*)$")
 
 
-class _Blank(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"<!doctype html><title>front end</title>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-
 @pytest.fixture(scope="module")
 def pages_port() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Blank, bind_and_activate=False)
-    server.socket = bound_socket()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.socket.getsockname()[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with blank_pages() as port:  # the front end's page (scripts are injected)
+        yield port
 
 
 @pytest.fixture(scope="module")
