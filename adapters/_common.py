@@ -150,6 +150,15 @@ def _always(policy: CORSPolicy) -> Any:
     return for_path
 
 
+def protects_writes(policy: object) -> bool:
+    """Whether ``policy`` (anything: a ``CORSPolicy`` or ``PathPolicies`` counts) protects
+    writes on any of its path policies. A route policy that does not say
+    ``protect_writes`` keeps such an app's or settings' protection."""
+    if not isinstance(policy, CORSPolicy | PathPolicies):
+        return False
+    return any(p.writes is not None for p in policies_of(policy))
+
+
 def policies_of(policy: Routable) -> tuple[CORSPolicy, ...]:
     """Every distinct CORSPolicy in ``policy``."""
     return (policy,) if isinstance(policy, CORSPolicy) else policy.policies

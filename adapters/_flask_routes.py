@@ -53,10 +53,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 from werkzeug.wrappers import Response
 
-from corecors import ConfigProblem, CORSPolicy, Decision, PathPolicies
+from corecors import ConfigProblem, CORSPolicy, Decision
 from corecors.engine import SAFE_METHODS, RefusalLog, apply_decision, preflight_parts
 
-from ._common import REQUEST_METHOD, decide_cgi, guard_write, policies_of
+from ._common import REQUEST_METHOD, decide_cgi, guard_write, protects_writes
 from .wsgi import ROUTE_HANDLED, send_preflight
 
 if TYPE_CHECKING:
@@ -122,11 +122,7 @@ class RouteOptions:
 
 def _app_protects_writes(app: Flask) -> bool:
     """Whether ``CORS(app, ...)`` protects writes (on any of its path policies)."""
-    middleware = app.extensions.get("corecors")
-    policy = getattr(middleware, "policy", None)
-    if not isinstance(policy, CORSPolicy | PathPolicies):
-        return False
-    return any(p.writes is not None for p in policies_of(policy))
+    return protects_writes(getattr(app.extensions.get("corecors"), "policy", None))
 
 
 def not_one_policy(value: object, where: str) -> ConfigProblem:

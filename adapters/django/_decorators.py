@@ -30,10 +30,10 @@ from django.http.response import HttpResponseBase
 from django.urls import URLResolver, get_resolver
 from django.utils import translation
 
-from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision, PathPolicies
+from corecors import ConfigProblem, CORSConfigError, CORSPolicy, Decision
 from corecors.engine import SAFE_METHODS
 
-from .._common import decide_cgi, guard_write, policies_of, positional_problem, resolve_policy
+from .._common import decide_cgi, guard_write, positional_problem, protects_writes, resolve_policy
 from ._responses import decorate, log_refusal, preflight_response
 
 __all__ = ["HANDLED", "cross_origin", "decorated_views", "routed_elsewhere", "view_policy"]
@@ -144,8 +144,8 @@ def _settings_protect_writes() -> bool:
     the settings are configured."""
     source = settings if settings.configured else None  # None: every getattr default
     custom = getattr(source, "CORECORS_POLICY", None)
-    if isinstance(custom, CORSPolicy | PathPolicies):
-        return any(p.writes is not None for p in policies_of(custom))
+    if custom is not None:
+        return protects_writes(custom)
     return getattr(source, "CORECORS_PROTECT_WRITES", False) is True
 
 

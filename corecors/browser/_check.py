@@ -1,20 +1,7 @@
-"""The browser's half of CORS, as a pure function of a request and the server's answers.
-
-Implements the Fetch standard's client side (https://fetch.spec.whatwg.org/): whether a
-request needs a CORS-preflight request (§4.1 main fetch, "CORS-unsafe request-header names"),
-the CORS-preflight fetch (§4.8) with its CORS check (§4.9), the CORS check on the actual
-response, redirects, the credentials rules, and which response headers a page's script can
-read (§4.1 main fetch step "CORS-exposed header-name list", and "CORS-filtered response").
-Standard library only; nothing here touches the network.
-
-A failed check is named as Chromium's DevTools protocol names it (``Network.CorsError``, for
-example ``PreflightMissingAllowOriginHeader``), and comes with one sentence saying what to
-change on the server. Where Chromium and the standard disagree, this module follows the
-standard: Chromium lets ``Authorization`` through under ``Access-Control-Allow-Headers: *``,
-which Fetch forbids ("CORS non-wildcard request-header name"); the verdict blocks it as
-``HeaderDisallowedByPreflightResponse``. The functions' arguments follow. ``request``
-(:class:`BrowserRequest`): what the page asked for; ``response`` (:class:`ServerResponse`):
-the server's answer to it."""
+"""The browser's half of CORS, as a pure function of a request and the server's answers:
+the Fetch standard's client side, as the package docstring (``corecors.browser``) says,
+with its sections, its error names and where it follows the standard over Chromium.
+Standard library only; nothing here touches the network."""
 
 from __future__ import annotations
 
